@@ -1,0 +1,200 @@
+"""The model's dynamics as small pure functions on numpy arrays.
+
+Each function takes arrays (one row per employee, customer or interaction) and
+returns new arrays; none draws random numbers unless it is given the draws or a
+generator. They are the building blocks of :class:`cxsim.model.CXModel`'s daily
+phases and are unit-tested one by one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def clip01(x: np.ndarray) -> np.ndarray:
+    """Clip values into [0, 1]."""
+    return np.clip(x, 0.0, 1.0)
+
+
+def logistic(x: np.ndarray | float) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
+
+
+# --- employees -----------------------------------------------------------------
+
+
+def neighbour_mean(values: np.ndarray, source: np.ndarray, target: np.ndarray,
+                   weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted mean of ``values`` over each node's in-neighbours.
+
+    ``source -> target`` are directed edges (give both directions for an
+    undirected network) with ``weight`` (the influence of ``source`` on ``target``).
+    Returns ``(mean, total_weight)``; nodes with no weight get their own value.
+    """
+    n = values.shape[0]
+    total = np.bincount(target, weights=weight, minlength=n)
+    summed = np.bincount(target, weights=weight * values[source], minlength=n)
+    mean = np.where(total > 0, summed / np.maximum(total, 1e-12), values)
+    return mean, total
+
+
+def drift(current: np.ndarray, target: np.ndarray, rate: float | np.ndarray) -> np.ndarray:
+    """Move ``current`` a share ``rate`` of the way toward ``target``."""
+    return current + rate * (target - current)
+
+
+def cascade_signal(commitment: np.ndarray, level: np.ndarray, boss: np.ndarray,
+                   coaches: np.ndarray, amplification: float, damping: float) -> np.ndarray:
+    """Leadership signal each employee receives, cascading executive -> manager -> team.
+
+    ``commitment`` is the executives' commitment seen by each employee's
+    department; executives (level 0) hold it themselves, managers (level 1) pass
+    it on amplified if they coach (``coaches``) and damped if not, and frontline
+    employees (level 2) receive their manager's signal.
+    """
+    manager_signal = commitment * np.where(coaches, amplification, damping)
+    signal = np.where(level == 0, commitment, manager_signal)
+    frontline = level == 2
+    signal[frontline] = manager_signal[boss[frontline]]
+    return clip01(signal)
+
+
+def learning_curve(skill: np.ndarray, hours: np.ndarray | float, rate: float) -> np.ndarray:
+    """Skill after ``hours`` of training: each hour closes ``rate`` of the gap to 1."""
+    return 1.0 - (1.0 - skill) * (1.0 - rate) ** hours
+
+
+def skill_decay(skill: np.ndarray, decay: float, floor: float) -> np.ndarray:
+    """One day's decay of skill above ``floor``."""
+    return np.where(skill > floor, floor + (skill - floor) * (1.0 - decay), skill)
+
+
+def job_resources(skill: np.ndarray, empowerment: np.ndarray, tools: float | np.ndarray,
+                  support: np.ndarray) -> np.ndarray:
+    """Resources that meet job demands: skill, authority, tools and the manager's support."""
+    return clip01(0.35 * skill + 0.25 * empowerment + 0.2 * tools + 0.2 * support)
+
+
+def strain_update(strain: np.ndarray, demand: np.ndarray, resources: np.ndarray,
+                  build_rate: float, recovery_rate: float) -> np.ndarray:
+    """One day of strain: demand beyond what resources absorb builds it, else it recovers.
+
+    ``demand`` is load relative to capacity (1 = a full day). Resources absorb up
+    to ``0.5 + resources`` of demand.
+    """
+    excess = demand - (0.5 + resources)
+    build = build_rate * np.maximum(excess, 0.0) * (1.0 - strain)
+    recover = recovery_rate * strain * (excess <= 0)
+    return clip01(strain + build - recover)
+
+
+def engagement_target(resources: np.ndarray, strain: np.ndarray, leadership: np.ndarray,
+                      recognition: np.ndarray, centricity: np.ndarray,
+                      change_fatigue: float | np.ndarray) -> np.ndarray:
+    """Engagement an employee's working conditions pull toward (job demands-resources)."""
+    x = (-1.6 + 1.2 * resources - 2.5 * strain + 1.2 * leadership + 2.0 * recognition
+         + 0.8 * centricity)
+    return clip01(logistic(x) - change_fatigue)
+
+
+def quit_probability(base_rate_per_year: float, strain: np.ndarray, engagement: np.ndarray,
+                     strain_factor: float, disengaged_factor: float) -> np.ndarray:
+    """Daily probability of quitting."""
+    daily = base_rate_per_year / 365.0
+    return np.minimum(
+        daily * (1.0 + strain_factor * strain) * (1.0 + disengaged_factor * (1 - engagement)), 1.0
+    )
+
+
+# --- interactions --------------------------------------------------------------
+
+
+def handoff_loss(silo_strength: float, shared_systems: float, coordination: float,
+                 context_loss: float) -> float:
+    """Share of a problem's context lost when it crosses a department boundary."""
+    return context_loss * silo_strength * (1.0 - shared_systems) * (1.0 - coordination)
+
+
+def interaction_quality(skill: np.ndarray, engagement: np.ndarray, centricity: np.ndarray,
+                        authority: np.ndarray, tools: np.ndarray | float,
+                        guidelines: np.ndarray | float, loss: np.ndarray | float,
+                        noise: np.ndarray, noise_sd: float,
+                        inconsistency: float) -> np.ndarray:
+    """Quality of each interaction in [0, 1].
+
+    The serving employee's skill, engagement, customer-centricity and authority
+    and the tools add; context lost in handoffs subtracts. ``noise`` are standard
+    normal draws, scaled by ``noise_sd`` and widened where authority is used
+    without skill or guidelines (inconsistent experiences).
+    """
+    mean = (0.10 + 0.25 * skill + 0.20 * engagement + 0.15 * centricity + 0.12 * authority
+            + 0.18 * tools - 0.5 * loss)
+    spread = noise_sd * (1.0 + inconsistency * authority * (1.0 - guidelines) * (1.0 - skill))
+    return clip01(mean + spread * noise)
+
+
+def resolution_probability(skill: np.ndarray, authority: np.ndarray, tools: np.ndarray | float,
+                           needs_handoff: np.ndarray, loss: np.ndarray | float) -> np.ndarray:
+    """Probability that a problem contact resolves the problem.
+
+    Authority lets the employee fix it on the spot; a problem that needs another
+    department is resolved only if its context survives the handoff, unless the
+    employee has the authority to own it end to end.
+    """
+    own = 0.15 + 0.4 * skill + 0.3 * authority + 0.15 * tools
+    handoff_success = (1.0 - loss) * (0.5 + 0.5 * authority)
+    return clip01(np.where(needs_handoff, own * handoff_success, own))
+
+
+# --- customers -----------------------------------------------------------------
+
+
+def disconfirmation_affect(experience: np.ndarray, expectation: np.ndarray,
+                           loss_aversion: float) -> np.ndarray:
+    """Affect of one experience: experience minus expectation, losses weighted more."""
+    gap = experience - expectation
+    return np.where(gap < 0, loss_aversion * gap, gap)
+
+
+def remember(mean_affect: np.ndarray, peak_affect: np.ndarray, affect: np.ndarray,
+             memory_rate: float, peak_decay: float) -> tuple[np.ndarray, np.ndarray]:
+    """Update the running memory and the remembered peak (most intense moment)."""
+    mean_affect = drift(mean_affect, affect, memory_rate)
+    faded = peak_affect * peak_decay
+    peak_affect = np.where(np.abs(affect) >= np.abs(faded), affect, faded)
+    return mean_affect, peak_affect
+
+
+def judged_satisfaction(mean_affect: np.ndarray, peak_affect: np.ndarray,
+                        end_affect: np.ndarray, peak_weight: float, end_weight: float,
+                        gain: float, offset: float) -> np.ndarray:
+    """Satisfaction in [0, 1] from remembered affect (peak-end rule)."""
+    remembered = ((1.0 - peak_weight - end_weight) * mean_affect + peak_weight * peak_affect
+                  + end_weight * end_affect)
+    return logistic(offset + gain * remembered)
+
+
+def csat_answer(satisfaction: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """CSAT survey answer 1-5 from satisfaction and standard normal ``noise``."""
+    return np.clip(np.rint(1.0 + 4.0 * satisfaction + 0.6 * noise), 1, 5).astype(np.int8)
+
+
+def nps_answer(satisfaction: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """Likelihood-to-recommend answer 0-10 from satisfaction and standard normal ``noise``."""
+    return np.clip(np.rint(11.0 * satisfaction - 0.5 + 1.0 * noise), 0, 10).astype(np.int8)
+
+
+def contact_churn_probability(satisfaction: np.ndarray, hazard: float,
+                              sensitivity: float) -> np.ndarray:
+    """Probability of leaving right after a contact."""
+    return np.minimum(hazard * np.exp(sensitivity * (0.5 - satisfaction)), 1.0)
+
+
+def renewal_probability(loyalty: np.ndarray, midpoint: float, gain: float) -> np.ndarray:
+    """Probability of renewing at the end of a contract."""
+    return logistic(gain * (loyalty - midpoint))
+
+
+def spend_multiplier(loyalty: np.ndarray, elasticity: float) -> np.ndarray:
+    """Relative spend of a customer given loyalty (1 at loyalty 0.5)."""
+    return np.maximum(1.0 + elasticity * (loyalty - 0.5), 0.0)

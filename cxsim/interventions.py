@@ -1,0 +1,521 @@
+"""Interventions: the levers a consultant pulls, and shocks.
+
+An intervention is a small class with a start day, a ramp, an optional duration,
+target departments and levels, an intensity and a cost. Every day the model
+resets its *levers* to the baseline parameters and asks each active
+intervention to ``apply`` itself, scaled by its adoption (an S-shaped ramp:
+change is adopted gradually). Some interventions also act on events (training
+sessions, recognition rounds, ties added to the network, layoffs).
+
+Days are counted from the end of the warm-up: ``start=0`` is the first day of
+the intervention period. Costs are in the same currency as
+``economics.revenue_per_customer``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from cxsim.parameters import ParameterError
+
+if TYPE_CHECKING:
+    from cxsim.model import CXModel
+
+LEVELS = ("executive", "manager", "frontline")
+
+
+@dataclass
+class Intervention:
+    """Base class. Subclasses set ``kind`` and override ``apply`` / ``on_day``.
+
+    Fields common to all interventions:
+
+    * ``start``: first day (after the warm-up), >= 0.
+    * ``ramp_days``: days for adoption to go from 0 to 1 (S-shaped).
+    * ``duration``: days the intervention stays active (``None`` = to the end).
+    * ``departments``: names of target departments (empty = all).
+    * ``levels``: target levels among executive, manager, frontline (empty = all).
+    * ``intensity``: strength in [0, 1].
+    * ``fixed_cost``: one-off cost on the start day.
+    * ``cost_per_employee_year``: running cost per targeted active employee per year.
+    """
+
+    kind: ClassVar[str] = ""
+    start: int = 0
+    ramp_days: int = 60
+    duration: int | None = None
+    departments: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+    intensity: float = 1.0
+    fixed_cost: float = 0.0
+    cost_per_employee_year: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.departments = tuple(self.departments)
+        self.levels = tuple(self.levels)
+        label = self.kind or type(self).__name__
+        _require(isinstance(self.start, int) and self.start >= 0, label, "start", self.start,
+                 "an integer day >= 0")
+        _require(isinstance(self.ramp_days, int) and self.ramp_days >= 0, label, "ramp_days",
+                 self.ramp_days, "an integer >= 0")
+        _require(self.duration is None or (isinstance(self.duration, int) and self.duration > 0),
+                 label, "duration", self.duration, "an integer > 0 or none")
+        _require(_is_number(self.intensity) and 0 <= self.intensity <= 1, label, "intensity",
+                 self.intensity, "a number from 0 to 1")
+        for name in ("fixed_cost", "cost_per_employee_year"):
+            _require(_is_number(getattr(self, name)), label, name, getattr(self, name),
+                     "a number (currency)")
+        for level in self.levels:
+            _require(level in LEVELS, label, "levels", level, "executive, manager or frontline")
+
+    # --- life cycle -------------------------------------------------------------
+
+    def adoption(self, day: int) -> float:
+        """Adoption in [0, 1] on intervention day ``day`` (0 before start or after end)."""
+        elapsed = day - self.start
+        if elapsed < 0 or (self.duration is not None and elapsed >= self.duration):
+            return 0.0
+        if self.ramp_days == 0:
+            return 1.0
+        x = min(elapsed / self.ramp_days, 1.0)
+        return x * x * (3.0 - 2.0 * x)  # smoothstep: slow start, fast middle, slow finish
+
+    def initialise(self, model: CXModel) -> None:
+        """Resolve targets against the model's structure (validates department names)."""
+        names = model.structure.department_names
+        for name in self.departments:
+            _require(name in names, self.kind, "departments", name, "one of " + ", ".join(names))
+        dept = np.array([not self.departments or n in self.departments for n in names])
+        level = np.array([not self.levels or lv in self.levels for lv in LEVELS])
+        self.target_mask = dept[:, None] & level[None, :]
+
+    def targeted(self, model: CXModel) -> np.ndarray:
+        """Boolean mask over employee positions that this intervention targets (and filled)."""
+        return self.target_mask[model.department, model.level] & model.active
+
+    def apply(self, model: CXModel, adoption: float) -> None:
+        """Change today's levers, scaled by adoption. Default: nothing."""
+
+    def on_day(self, model: CXModel, day: int, adoption: float) -> None:
+        """Events of this day (training sessions, ties added...). Default: nothing."""
+
+    def daily_cost(self, model: CXModel, day: int, adoption: float) -> float:
+        cost = self.fixed_cost if day == self.start else 0.0
+        if adoption > 0 and self.cost_per_employee_year:
+            cost += self.cost_per_employee_year * self.targeted(model).sum() / 365.0
+        return cost
+
+    def raise_lever(self, levers: np.ndarray, amount: float) -> None:
+        """Raise a (department x level) lever toward 1 by ``amount`` where targeted."""
+        levers[self.target_mask] += amount * (1.0 - levers[self.target_mask])
+
+    def to_dict(self) -> dict[str, Any]:
+        spec = {"type": self.kind}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            spec[f.name] = list(value) if isinstance(value, tuple) else value
+        return spec
+
+
+@dataclass
+class LeadershipCommitment(Intervention):
+    """Executives visibly commit to the intended experience: CX in the core values,
+    regular communication, targets set. The signal cascades through managers."""
+
+    kind: ClassVar[str] = "leadership_commitment"
+    ramp_days: int = 90
+    fixed_cost: float = 50_000.0
+    cost_per_employee_year: float = 100.0
+
+    def apply(self, model: CXModel, adoption: float) -> None:
+        self.raise_lever(model.levers.commitment, adoption * self.intensity)
+
+
+@dataclass
+class CXTraining(Intervention):
+    """Regular CX training: ``coverage`` of targeted employees get ``hours`` of training
+    every ``refresh_days`` (sessions spread over the cycle). Costs ``cost_per_hour``
+    plus the time spent (salary)."""
+
+    kind: ClassVar[str] = "training"
+    ramp_days: int = 0
+    coverage: float = 0.9
+    hours: float = 8.0
+    refresh_days: int = 90
+    cost_per_hour: float = 40.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _require(_is_number(self.coverage) and 0 <= self.coverage <= 1, self.kind, "coverage",
+                 self.coverage, "a share from 0 to 1")
+        _require(_is_number(self.hours) and 0 < self.hours <= 200, self.kind, "hours",
+                 self.hours, "hours from 0 (exclusive) to 200")
+        _require(isinstance(self.refresh_days, int) and self.refresh_days >= 1, self.kind,
+                 "refresh_days", self.refresh_days, "an integer >= 1")
+
+    def sessions_today(self, model: CXModel, day: int, adoption: float) -> np.ndarray:
+        if adoption <= 0:
+            return np.zeros(model.n_employees, dtype=bool)
+        due = (day - self.start + model.employee_phase) % self.refresh_days == 0
+        covered = model.coverage_draw < self.coverage * self.intensity * adoption
+        return due & covered & self.targeted(model)
+
+    def on_day(self, model: CXModel, day: int, adoption: float) -> None:
+        trained = self.sessions_today(model, day, adoption)
+        model.train(trained, self.hours)
+        self._trained_today = int(trained.sum())
+
+    def daily_cost(self, model: CXModel, day: int, adoption: float) -> float:
+        hourly_salary = model.p.salary_per_employee / (220 * 8)
+        hours = getattr(self, "_trained_today", 0) * self.hours
+        return super().daily_cost(model, day, adoption) + hours * (self.cost_per_hour
+                                                                   + hourly_salary)
+
+
+@dataclass
+class Empowerment(Intervention):
+    """Grant decision authority (``intensity`` is the authority level reached).
+    With ``guidelines=True`` clear guidelines for using it come along."""
+
+    kind: ClassVar[str] = "empowerment"
+    guidelines: bool = False
+    cost_per_employee_year: float = 300.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _require(isinstance(self.guidelines, bool), self.kind, "guidelines", self.guidelines,
+                 "true or false")
+
+    def apply(self, model: CXModel, adoption: float) -> None:
+        self.raise_lever(model.levers.authority, adoption * self.intensity)
+        if self.guidelines:
+            self.raise_lever(model.levers.guidelines, adoption * self.intensity)
+
+
+@dataclass
+class ClearGuidelines(Intervention):
+    """Clear guidelines for how to use authority and handle common cases."""
+
+    kind: ClassVar[str] = "guidelines"
+    fixed_cost: float = 30_000.0
+    cost_per_employee_year: float = 20.0
+
+    def apply(self, model: CXModel, adoption: float) -> None:
+        self.raise_lever(model.levers.guidelines, adoption * self.intensity)
+
+
+@dataclass
+class CrossFunctionalCollaboration(Intervention):
+    """Break silos: ``added_ties`` new cross-department ties per targeted employee
+    (added during the ramp), optional journey owners (handoffs keep context) and
+    a CX council (pain points reach their causes)."""
+
+    kind: ClassVar[str] = "collaboration"
+    added_ties: float = 3.0
+    journey_owners: bool = True
+    cx_council: bool = True
+    fixed_cost: float = 40_000.0
+    cost_per_employee_year: float = 300.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _require(_is_number(self.added_ties) and 0 <= self.added_ties <= 50, self.kind,
+                 "added_ties", self.added_ties, "a number of ties from 0 to 50")
+
+    def apply(self, model: CXModel, adoption: float) -> None:
+        if self.journey_owners:
+            model.levers.coordination += 0.5 * adoption * self.intensity * (
+                1 - model.levers.coordination)
+        if self.cx_council:
+            model.levers.voc += 0.4 * adoption * self.intensity * (1 - model.levers.voc)
+
+    def on_day(self, model: CXModel, day: int, adoption: float) -> None:
+        wanted = int(round(self.added_ties * self.intensity * adoption
+                           * self.targeted(model).sum() / 2))
+        done = getattr(self, "_ties_added", 0)
+        if wanted > done:
+            model.add_cross_ties(wanted - done, self.targeted(model))
+            self._ties_added = wanted
+
+
+@dataclass
+class SharedMetrics(Intervention):
+    """Shared CX metrics and incentives: every targeted department is measured on the
+    customer's outcome, so ownership rises and pain points travel."""
+
+    kind: ClassVar[str] = "shared_metrics"
+    ramp_days: int = 90
+    fixed_cost: float = 60_000.0
+    cost_per_employee_year: float = 150.0
+
+    def apply(self, model: CXModel, adoption: float) -> None:
+        self.raise_lever(model.levers.shared_metrics, adoption * self.intensity)
+        self.raise_lever(model.levers.ownership, 0.5 * adoption * self.intensity)
+
+
+@dataclass
+class IntegratedCRM(Intervention):
+    """Integrated CRM and knowledge tools (``intensity``) with ``automation`` of
+    routine contacts (raises the digital share)."""
+
+    kind: ClassVar[str] = "crm"
+    ramp_days: int = 120
+    automation: float = 0.3
+    fixed_cost: float = 200_000.0
+    cost_per_employee_year: float = 600.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _require(_is_number(self.automation) and 0 <= self.automation <= 1, self.kind,
+                 "automation", self.automation, "a share from 0 to 1")
+
+    def apply(self, model: CXModel, adoption: float) -> None:
+        levers = model.levers
+        levers.crm += adoption * self.intensity * (1 - levers.crm)
+        levers.digital_share += adoption * self.automation * (1 - levers.digital_share)
+
+
+@dataclass
+class Recognition(Intervention):
+    """Recognition rounds every ``interval_days`` for ``coverage`` of targeted employees;
+    each lifts engagement, and the lift fades (half-life
+    ``culture.recognition_fade_days``) and shrinks with habituation."""
+
+    kind: ClassVar[str] = "recognition"
+    ramp_days: int = 0
+    interval_days: int = 30
+    coverage: float = 0.5
+    boost: float = 0.3
+    cost_per_recognition: float = 50.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _require(isinstance(self.interval_days, int) and self.interval_days >= 1, self.kind,
+                 "interval_days", self.interval_days, "an integer >= 1")
+        _require(_is_number(self.coverage) and 0 <= self.coverage <= 1, self.kind, "coverage",
+                 self.coverage, "a share from 0 to 1")
+        _require(_is_number(self.boost) and 0 <= self.boost <= 1, self.kind, "boost",
+                 self.boost, "a number from 0 to 1")
+
+    def on_day(self, model: CXModel, day: int, adoption: float) -> None:
+        self._recognised_today = 0
+        if adoption <= 0:
+            return
+        due = (day - self.start + model.employee_phase) % self.interval_days == 0
+        chosen = (due & (model.coverage_draw < self.coverage * adoption)
+                  & self.targeted(model))
+        model.recognise(chosen, self.boost * self.intensity)
+        self._recognised_today = int(chosen.sum())
+
+    def daily_cost(self, model: CXModel, day: int, adoption: float) -> float:
+        return (super().daily_cost(model, day, adoption)
+                + self.cost_per_recognition * getattr(self, "_recognised_today", 0))
+
+
+@dataclass
+class VoiceOfCustomerLoop(Intervention):
+    """A formal voice-of-customer loop routing pain points to the departments that
+    cause them."""
+
+    kind: ClassVar[str] = "voc_loop"
+    fixed_cost: float = 80_000.0
+    cost_per_employee_year: float = 50.0
+
+    def apply(self, model: CXModel, adoption: float) -> None:
+        model.levers.voc += adoption * self.intensity * (1 - model.levers.voc)
+
+
+@dataclass
+class HireForCXValues(Intervention):
+    """HR hires for CX values: new hires arrive more customer-centric and engaged."""
+
+    kind: ClassVar[str] = "hiring"
+    ramp_days: int = 30
+    extra_cost_per_hire: float = 1500.0
+
+    def apply(self, model: CXModel, adoption: float) -> None:
+        self.raise_lever(model.levers.hire_centricity, 0.6 * adoption * self.intensity)
+        self.raise_lever(model.levers.hire_engagement, 0.3 * adoption * self.intensity)
+
+    def daily_cost(self, model: CXModel, day: int, adoption: float) -> float:
+        hires = model.hired_today & self.targeted(model)
+        return super().daily_cost(model, day, adoption) + self.extra_cost_per_hire * hires.sum()
+
+
+@dataclass
+class ManagerCoaching(Intervention):
+    """Managers learn to coach: more managers amplify the leadership signal and
+    support their team (a job resource)."""
+
+    kind: ClassVar[str] = "coaching"
+    ramp_days: int = 90
+    levels: tuple[str, ...] = ("manager",)
+    cost_per_employee_year: float = 2000.0
+
+    def apply(self, model: CXModel, adoption: float) -> None:
+        self.raise_lever(model.levers.coaching, adoption * self.intensity)
+
+
+@dataclass
+class AccountabilityPartnerships(Intervention):
+    """Departments pair up to own journey outcomes together: cross ties between
+    partners and more ownership of CX outside support."""
+
+    kind: ClassVar[str] = "accountability"
+    ties_per_employee: float = 1.0
+    cost_per_employee_year: float = 100.0
+
+    def apply(self, model: CXModel, adoption: float) -> None:
+        self.raise_lever(model.levers.ownership, 0.6 * adoption * self.intensity)
+
+    def on_day(self, model: CXModel, day: int, adoption: float) -> None:
+        wanted = int(round(self.ties_per_employee * self.intensity * adoption
+                           * self.targeted(model).sum() / 2))
+        done = getattr(self, "_ties_added", 0)
+        if wanted > done:
+            model.add_cross_ties(wanted - done, self.targeted(model))
+            self._ties_added = wanted
+
+
+@dataclass
+class BudgetCut(Intervention):
+    """Shock: budgets are cut. Training and tools lose effect by ``intensity``, staff
+    handle fewer contacts without strain; saves ``savings_per_employee_year``."""
+
+    kind: ClassVar[str] = "budget_cut"
+    ramp_days: int = 0
+    savings_per_employee_year: float = 3000.0
+
+    def apply(self, model: CXModel, adoption: float) -> None:
+        levers = model.levers
+        cut = adoption * self.intensity
+        levers.training_effect *= 1 - cut
+        levers.crm *= 1 - 0.5 * cut
+        levers.capacity *= 1 - 0.3 * cut
+
+    def daily_cost(self, model: CXModel, day: int, adoption: float) -> float:
+        saving = self.savings_per_employee_year * self.intensity * self.targeted(model).sum()
+        return super().daily_cost(model, day, adoption) - (saving / 365.0 if adoption else 0.0)
+
+
+@dataclass
+class Layoffs(Intervention):
+    """Shock: ``intensity`` of targeted positions are eliminated on the start day.
+    Saves their salaries; costs ``severance_months`` of salary each."""
+
+    kind: ClassVar[str] = "layoffs"
+    ramp_days: int = 0
+    intensity: float = 0.1
+    severance_months: float = 3.0
+
+    def on_day(self, model: CXModel, day: int, adoption: float) -> None:
+        if day == self.start:
+            self._laid_off = model.lay_off(self.targeted(model), self.intensity)
+
+    def daily_cost(self, model: CXModel, day: int, adoption: float) -> float:
+        laid_off = getattr(self, "_laid_off", 0)
+        salary = model.p.salary_per_employee
+        cost = super().daily_cost(model, day, adoption) - laid_off * salary / 365.0
+        if day == self.start:
+            cost += laid_off * salary * self.severance_months / 12.0
+        return cost
+
+
+@dataclass
+class Reorganisation(Intervention):
+    """Shock: a reorganisation that raises silos: ``intensity`` of cross-department
+    ties are cut on the start day, and change fatigue weighs on engagement."""
+
+    kind: ClassVar[str] = "reorganisation"
+    ramp_days: int = 90
+    fixed_cost: float = 100_000.0
+
+    def apply(self, model: CXModel, adoption: float) -> None:
+        model.levers.change_fatigue[self.target_mask] += model.p.resistance_dip * (1 - adoption)
+
+    def on_day(self, model: CXModel, day: int, adoption: float) -> None:
+        if day == self.start:
+            model.cut_cross_ties(self.intensity)
+
+
+INTERVENTIONS: dict[str, type[Intervention]] = {
+    cls.kind: cls
+    for cls in (LeadershipCommitment, CXTraining, Empowerment, ClearGuidelines,
+                CrossFunctionalCollaboration, SharedMetrics, IntegratedCRM, Recognition,
+                VoiceOfCustomerLoop, HireForCXValues, ManagerCoaching,
+                AccountabilityPartnerships, BudgetCut, Layoffs, Reorganisation)
+}
+
+
+def from_dict(spec: Mapping[str, Any]) -> Intervention:
+    """Build an intervention from a scenario-file table with a ``type`` key."""
+    kind = spec.get("type")
+    if kind not in INTERVENTIONS:
+        raise ParameterError(
+            f"interventions.type = {kind!r} is not allowed: expected one of "
+            + ", ".join(INTERVENTIONS)
+        )
+    cls = INTERVENTIONS[kind]
+    allowed = {f.name for f in fields(cls)}
+    kwargs = {}
+    for key, value in spec.items():
+        if key == "type":
+            continue
+        if key not in allowed:
+            raise ParameterError(
+                f"interventions.{kind}.{key} is not a field of {kind}: allowed fields are "
+                + ", ".join(sorted(allowed))
+            )
+        if key in ("departments", "levels"):
+            if isinstance(value, str):
+                value = (value,)
+            _require(isinstance(value, (list, tuple)), kind, key, value, "a list of names")
+            value = tuple(value)
+        if isinstance(value, float) and value.is_integer() and key in _int_fields(cls):
+            value = int(value)
+        kwargs[key] = value
+    return cls(**kwargs)
+
+
+def _int_fields(cls: type) -> set[str]:
+    return {f.name for f in fields(cls) if f.type in ("int", "int | None")}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _require(ok: bool, kind: str, name: str, value: Any, allowed: str) -> None:
+    if not ok:
+        raise ParameterError(f"interventions.{kind}.{name} = {value!r} is not allowed: "
+                             f"expected {allowed}")
+
+
+@dataclass
+class Levers:
+    """Today's levers: baseline parameters plus what active interventions add.
+
+    Arrays of shape (departments, 3 levels) hold people-related levers; scalars
+    hold organisation-wide systems.
+    """
+
+    commitment: np.ndarray
+    coaching: np.ndarray
+    authority: np.ndarray
+    guidelines: np.ndarray
+    ownership: np.ndarray
+    shared_metrics: np.ndarray
+    hire_centricity: np.ndarray
+    hire_engagement: np.ndarray
+    change_fatigue: np.ndarray
+    crm: float
+    voc: float
+    coordination: float = 0.0
+    digital_share: float = 0.3
+    training_effect: float = 1.0
+    capacity: float = 1.0

@@ -1,0 +1,811 @@
+"""CXModel: the Mesa model of organisational CX culture.
+
+One step is one day. A day is a list of phases (see :meth:`CXModel.step`); each
+phase updates numpy arrays (one row per employee position or customer) with a
+few array operations. Employees are :class:`mesa.Agent` objects that read and
+write their own row; customers are too many for one object each and are
+inspected through :meth:`CXModel.customer`.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import mesa
+import networkx as nx
+import numpy as np
+
+from cxsim import dynamics as dyn
+from cxsim.agents import Customer, Employee
+from cxsim.interventions import Intervention, Levers
+from cxsim.interventions import from_dict as intervention_from_dict
+from cxsim.metrics import DAILY_METRICS, Recorder
+from cxsim.parameters import PARAMETERS, Config, ParameterError
+from cxsim.structure import Structure
+
+NEVER = np.iinfo(np.int32).max
+PROSPECT, ACTIVE, CHURNED = 0, 1, 2
+EXECUTIVE, MANAGER, FRONTLINE = 0, 1, 2
+#: Outcomes of a customer's latest problem.
+NO_PROBLEM, RESOLVED_FIRST, RESOLVED_REPEAT, UNRESOLVED = 0, 1, 2, 3
+OUTCOME_NAMES = ("no_problem", "resolved_first", "resolved_repeat", "unresolved")
+
+
+class CXModel(mesa.Model):
+    """Agent-based model of how an organisation's CX culture reaches its customers.
+
+    Parameters are the names in :data:`cxsim.parameters.PARAMETERS` as keyword
+    arguments (``CXModel(silo_strength=0.6, rng=42)``), optionally on top of a
+    ``config`` (:class:`~cxsim.parameters.Config` or a nested mapping). The
+    keyword signature is generated from that single declaration, so SolaraViz
+    sliders and ``mesa.batch_run`` see every parameter with its default.
+
+    Args:
+        config: base configuration; keyword parameters override it.
+        interventions: :class:`~cxsim.interventions.Intervention` objects or
+            scenario-file tables (``{"type": "training", ...}``).
+        structure: departments, touchpoints and segments (default: a mid-sized
+            B2C service company).
+        rng: seed of the model's random generator; every draw comes from it.
+
+    Raises:
+        ParameterError: an unknown parameter or a value out of range.
+    """
+
+    def __init__(self, config: Config | Mapping[str, Any] | None = None, *,
+                 interventions: Iterable[Intervention | Mapping[str, Any]] = (),
+                 structure: Structure | Mapping[str, Any] | None = None,
+                 rng: int | None = None, **parameters: Any):
+        base = config if isinstance(config, Config) else Config.from_nested(config or {})
+        self.p = base.with_overrides(parameters)
+        if isinstance(structure, Mapping):
+            structure = Structure.from_dict(structure)
+        self.structure = structure or Structure()
+        ivs = [iv if isinstance(iv, Intervention) else intervention_from_dict(iv)
+               for iv in interventions]
+        super().__init__(rng=rng)
+        self.interventions: list[Intervention] = [copy.deepcopy(iv) for iv in ivs]
+        self.day = 0
+        self.burn_in = self.p.burn_in_days
+        self.horizon = self.p.burn_in_days + self.p.days
+        self._build_structure_tables()
+        self._build_organisation()
+        self._build_network()
+        self._build_customers()
+        for iv in self.interventions:
+            iv.initialise(self)
+        self.levers = self._baseline_levers()
+        self.recorder = Recorder(self)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: _reporter(name) for name in DAILY_METRICS}
+        )
+        self._reset_today()
+        self.recorder.measure(self)
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------ set-up
+
+    def _build_structure_tables(self) -> None:
+        s = self.structure
+        names = s.department_names
+        self.n_departments = len(names)
+        self.support_department = names.index("support")
+        tps = s.touchpoints
+        self.n_touchpoints = len(tps)
+        self.tp_owner = np.array([names.index(t.owner) for t in tps], dtype=np.int64)
+        self.tp_digital = np.array([("never", "optional", "always").index(t.digital) for t in tps])
+        self.tp_defect_multiplier = np.array([t.defect_multiplier for t in tps])
+        stage = [t.stage for t in tps]
+
+        def pick(kind: str) -> tuple[np.ndarray, np.ndarray]:
+            idx = np.array([i for i, st in enumerate(stage) if st == kind])
+            w = np.array([max(tps[i].weight, 0.0) for i in idx])
+            w = w / w.sum() if w.sum() > 0 else np.full(len(idx), 1.0 / len(idx))
+            return idx, np.cumsum(w)
+
+        self._routine_tps, self._routine_cum = pick("routine")
+        self._onboarding_tps, self._onboarding_cum = pick("onboarding")
+        self._acquisition_tps = np.array([i for i, st in enumerate(stage) if st == "acquisition"])
+        self.renewal_tp = stage.index("renewal")
+        self.support_tp = stage.index("support")
+        self.tp_is_renewal = np.array([st == "renewal" for st in stage])
+        always = [t.owner for t in tps if t.digital == "always"]
+        self.digital_department = names.index(always[0]) if always else self.support_department
+        self.defect_rate = self.p.defect_rate * self.tp_defect_multiplier
+
+    def _build_organisation(self) -> None:
+        p, rng = self.p, self.rng
+        n = p.n_employees
+        shares = np.array([d.share for d in self.structure.departments])
+        sizes = _largest_remainder(n, shares / shares.sum(), minimum=2)
+        self.n_employees = n
+        self.department = np.repeat(np.arange(self.n_departments), sizes)
+        self.level = np.full(n, FRONTLINE, dtype=np.int64)
+        self.boss = np.zeros(n, dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        exec_dept = self.structure.department_index("executive")
+        executives = np.arange(starts[exec_dept], starts[exec_dept] + sizes[exec_dept])
+        self.level[executives] = EXECUTIVE
+        ceo = executives[0]
+        self.boss[executives] = ceo
+        for d in range(self.n_departments):
+            if d == exec_dept:
+                continue
+            rows = np.arange(starts[d], starts[d] + sizes[d])
+            n_managers = max(1, int(round(sizes[d] / (p.span_of_control + 1))))
+            managers, frontline = rows[:n_managers], rows[n_managers:]
+            self.level[managers] = MANAGER
+            self.boss[managers] = executives[d % len(executives)]
+            self.boss[frontline] = managers[np.arange(len(frontline)) % n_managers]
+        leaders = np.flatnonzero(self.level < FRONTLINE)
+        self.team_leaders = leaders
+        team_of_leader = np.full(n, -1)
+        team_of_leader[leaders] = np.arange(len(leaders))
+        self.team = np.where(self.level == FRONTLINE, team_of_leader[self.boss], team_of_leader)
+
+        self.active = np.ones(n, dtype=bool)
+        self.eliminated = np.zeros(n, dtype=bool)
+        self.vacant_until = np.zeros(n, dtype=np.int64)
+        self.hired_today = np.zeros(n, dtype=bool)
+        levers_auth = self._authority_baseline()
+        self.engagement = dyn.clip01(rng.normal(0.5, 0.15, n))
+        self.skill = dyn.clip01(rng.normal(p.baseline_skill, 0.1, n))
+        self.empowerment = levers_auth[self.department, self.level].copy()
+        is_support = self.department == self.support_department
+        self.centricity = dyn.clip01(rng.normal(np.where(is_support, 0.5, 0.3), 0.1))
+        self.strain = dyn.clip01(rng.normal(0.1, 0.05, n))
+        self.recognition = np.zeros(n)
+        self.habituation = np.zeros(n)
+        self.tenure = rng.integers(0, 5 * 365, n)
+        self.training_hours = np.zeros(n)
+        self.last_trained = np.full(n, -NEVER, dtype=np.int64)
+        self.load = np.zeros(n)
+        self.load_average = np.zeros(n)
+        #: Fixed per-position draws that decide who is covered by a programme and
+        #: on which day of a cycle (so coverage is stable and sessions spread out).
+        self.coverage_draw = rng.random(n)
+        self.employee_phase = rng.integers(0, 10_000, n)
+        self.coach_draw = rng.random(n)
+        self._agents_by_row: list[Employee | None] = [Employee(self, r) for r in range(n)]
+        self._roster_dirty = False
+        self._refresh_rosters()
+        self._measure_digital_channel()
+
+    def _authority_baseline(self) -> np.ndarray:
+        base = self.p.baseline_empowerment
+        levels = np.array([0.9, min(1.0, base + 0.3), base])
+        return np.tile(levels, (self.n_departments, 1))
+
+    def _build_network(self) -> None:
+        """Informal network: ties dense inside departments, sparse across (silo_strength)."""
+        p, rng, n = self.p, self.rng, self.n_employees
+        dept = self.department
+        sizes = np.bincount(dept, minlength=self.n_departments)
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        m = int(round(n * p.ties_per_employee / 2))
+        source = rng.integers(0, n, m)
+        d = dept[source]
+        cross_share = (1.0 - p.silo_strength) * (1.0 - sizes[d] / n)
+        cross = rng.random(m) < cross_share
+        u = rng.random(m)
+        within_target = starts[d] + (u * sizes[d]).astype(np.int64)
+        other = (u * (n - sizes[d])).astype(np.int64)
+        cross_target = np.where(other >= starts[d], other + sizes[d], other)
+        target = np.where(cross, cross_target, within_target)
+        graph = nx.Graph()
+        graph.add_nodes_from(range(n))
+        graph.add_edges_from(zip(source.tolist(), target.tolist()), kind="informal")
+        reports = np.flatnonzero(self.boss != np.arange(n))
+        graph.add_edges_from(zip(reports.tolist(), self.boss[reports].tolist()), kind="reporting")
+        graph.remove_edges_from(nx.selfloop_edges(graph))
+        self.network = graph
+        self._refresh_network_arrays()
+
+    def _refresh_network_arrays(self) -> None:
+        edges = np.array(self.network.edges(), dtype=np.int64).reshape(-1, 2)
+        self.edge_source = np.concatenate([edges[:, 0], edges[:, 1]])
+        self.edge_target = np.concatenate([edges[:, 1], edges[:, 0]])
+        p = self.p
+        self.edge_weight = np.where(self.level[self.edge_source] < FRONTLINE, p.leader_weight, 1.0)
+        # effective silo strength per department: cross ties relative to random mixing
+        n = self.n_employees
+        sizes = np.bincount(self.department, minlength=self.n_departments)
+        crossing = self.department[self.edge_source] != self.department[self.edge_target]
+        ends = np.bincount(self.department[self.edge_source], minlength=self.n_departments)
+        cross_ends = np.bincount(self.department[self.edge_source][crossing],
+                                 minlength=self.n_departments)
+        expected = 1.0 - sizes / n
+        share = np.divide(cross_ends, np.maximum(ends, 1))
+        self.department_silo = dyn.clip01(1.0 - share / np.maximum(expected, 1e-9))
+        self.silo_effective = float(np.average(self.department_silo, weights=sizes))
+
+    def _build_customers(self) -> None:
+        p, rng = self.p, self.rng
+        n0 = p.n_customers
+        capacity = n0 + int(round(n0 * p.prospect_pool_share))
+        self.n_customer_rows = capacity
+        segments = self.structure.segments
+        seg_share = np.array([s.share for s in segments])
+        seg_share = seg_share / seg_share.sum()
+        value_mult = np.array([s.value_multiplier for s in segments])
+        value_mult = value_mult / np.dot(seg_share, value_mult) if value_mult.any() else value_mult
+        self.c_segment = np.searchsorted(np.cumsum(seg_share), rng.random(capacity),
+                                         side="right").clip(0, len(segments) - 1).astype(np.int8)
+        self.c_value = p.revenue_per_customer * value_mult[self.c_segment]
+        seg_expect = np.array([s.expectation for s in segments])
+        self.c_expectation = dyn.clip01(seg_expect[self.c_segment]
+                                        + rng.normal(0, 0.05, capacity))
+        self.c_status = np.full(capacity, PROSPECT, dtype=np.int8)
+        self.c_status[:n0] = ACTIVE
+        self.c_mean_affect = np.zeros(capacity)
+        self.c_peak_affect = np.zeros(capacity)
+        self.c_end_affect = np.zeros(capacity)
+        self.c_satisfaction = np.full(capacity, float(dyn.logistic(p.satisfaction_offset)))
+        self.c_loyalty = dyn.clip01(rng.normal(0.6, 0.1, capacity))
+        self.c_start_day = np.zeros(capacity, dtype=np.int64)
+        self.c_start_day[:n0] = -rng.integers(0, p.contract_days, n0)
+        self.c_renewal_day = np.full(capacity, NEVER, dtype=np.int64)
+        self.c_renewal_day[:n0] = self.c_start_day[:n0] + p.contract_days
+        self.c_next_contact = np.full(capacity, NEVER, dtype=np.int64)
+        self.c_next_contact[:n0] = rng.geometric(1.0 / p.contact_interval_days, n0) - 1
+        self.c_problem_open = np.zeros(capacity, dtype=bool)
+        self.c_problem_source = np.zeros(capacity, dtype=np.int64)
+        self.c_problem_route = np.zeros(capacity, dtype=np.int64)
+        self.c_problem_contacts = np.zeros(capacity, dtype=np.int64)
+        self.c_problem_start = np.zeros(capacity, dtype=np.int64)
+        self.c_needs_handoff = np.zeros(capacity, dtype=bool)
+        self.c_last_outcome = np.zeros(capacity, dtype=np.int8)
+        self.c_spend_rate = np.zeros(capacity)
+        self.c_spend_rate[:n0] = self.c_value[:n0] * dyn.spend_multiplier(
+            self.c_loyalty[:n0], p.spend_loyalty_elasticity) / 365.0
+        self.prospect_stack = rng.permutation(np.arange(n0, capacity))
+        self.prospects_left = capacity - n0
+        self.prospect_pool = max(capacity - n0, 1)
+        self.active_customers = n0
+        self.revenue_rate = float(self.c_spend_rate.sum())
+        self._promoter_threshold, self._detractor_threshold = 8.5 / 11 + 0.5 / 11, 6.5 / 11 + 0.5 / 11
+        sat0 = self.c_satisfaction[:n0]
+        self.promoters = int((sat0 >= self._promoter_threshold).sum())
+        self.detractors = int((sat0 < self._detractor_threshold).sum())
+        self.outcome_customers = np.zeros(4, dtype=np.int64)
+        self.outcome_customers[NO_PROBLEM] = n0
+        self.churn_by_outcome = np.zeros(4, dtype=np.int64)
+        self._customer_views: dict[int, Customer] = {}
+
+    def _baseline_levers(self) -> Levers:
+        p, nd = self.p, self.n_departments
+        full = np.ones((nd, 3))
+        ownership = full * p.cx_ownership
+        ownership[self.support_department] = 1.0
+        return Levers(
+            commitment=full * p.leadership_commitment,
+            coaching=full * p.coaching_share,
+            authority=self._authority_baseline(),
+            guidelines=full * p.guidelines_clarity,
+            ownership=ownership,
+            shared_metrics=full * p.shared_metrics,
+            hire_centricity=full * p.hire_centricity,
+            hire_engagement=full * p.hire_engagement,
+            change_fatigue=np.zeros((nd, 3)),
+            crm=p.crm_integration,
+            voc=p.voc_loop,
+            digital_share=p.digital_share,
+        )
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def intervention_day(self) -> int:
+        """Day counted from the end of the warm-up (negative during warm-up)."""
+        return self.day - self.burn_in
+
+    def employee_at(self, row: int) -> Employee | None:
+        """The Employee agent holding position ``row`` (None if vacant)."""
+        return self._agents_by_row[row]
+
+    def customer(self, row: int) -> Customer:
+        """A :class:`~cxsim.agents.Customer` agent for customer row ``row`` (created on demand)."""
+        if not 0 <= row < self.n_customer_rows:
+            raise IndexError(f"customer row {row} is out of range 0..{self.n_customer_rows - 1}")
+        if row not in self._customer_views:
+            self._customer_views[row] = Customer(self, row)
+        return self._customer_views[row]
+
+    def step(self) -> None:
+        """One day: the phases below, in order."""
+        self._reset_today()
+        self._apply_interventions()
+        self._serve_scheduled_customers()
+        self._acquire_customers()
+        self._voice_of_customer()
+        self._update_workforce()
+        self._turnover_and_hiring()
+        self.day += 1
+        self.recorder.measure(self)
+        self.datacollector.collect(self)
+        if self.day >= self.horizon:
+            self.running = False
+
+    def run(self, progress: bool = False) -> CXModel:
+        """Run to the horizon (warm-up plus ``days``); returns self."""
+        days = range(self.day, self.horizon)
+        if progress:
+            from tqdm import tqdm
+
+            days = tqdm(days, desc="cxsim", unit="day", leave=False)
+        for _ in days:
+            self.step()
+        return self
+
+    # ------------------------------------------------------------------ phase: interventions
+
+    def _apply_interventions(self) -> None:
+        self.levers = self._baseline_levers()
+        day = self.intervention_day
+        cost = 0.0
+        for iv in self.interventions:
+            adoption = iv.adoption(day)
+            if adoption > 0:
+                iv.apply(self, adoption)
+                if iv.ramp_days:
+                    # resistance to change: a temporary dip while the change is adopted
+                    dip = self.p.resistance_dip * 4.0 * adoption * (1.0 - adoption)
+                    self.levers.change_fatigue[iv.target_mask] += dip
+            if adoption > 0 or day == iv.start:
+                iv.on_day(self, day, adoption)
+            cost += iv.daily_cost(self, day, adoption) if day >= iv.start else 0.0
+        self.today["intervention_cost"] = cost
+
+    # ------------------------------------------------------------------ phase: customers
+
+    def _serve_scheduled_customers(self) -> None:
+        customers = np.flatnonzero(self.c_next_contact == self.day)
+        if customers.size == 0:
+            return
+        rng = self.rng
+        problem = self.c_problem_open[customers]
+        renewal = ~problem & (self.c_renewal_day[customers] <= self.day)
+        onboarding = (~problem & ~renewal
+                      & (self.day - self.c_start_day[customers] < self.p.onboarding_days))
+        touchpoint = self._routine_tps[np.searchsorted(self._routine_cum,
+                                                       rng.random(customers.size))]
+        touchpoint[onboarding] = self._onboarding_tps[
+            np.searchsorted(self._onboarding_cum, rng.random(int(onboarding.sum())))]
+        touchpoint[renewal] = self.renewal_tp
+        touchpoint[problem] = self.c_problem_route[customers[problem]]
+        self._interact(customers, touchpoint, problem)
+
+    def _acquire_customers(self) -> None:
+        p = self.p
+        word_of_mouth = (p.referral_rate * self.promoters
+                         - p.deterrence_rate * p.social_amplification * self.detractors)
+        expected = ((p.acquisition_rate * p.n_customers + word_of_mouth) / 365.0
+                    * self.prospects_left / self.prospect_pool)
+        k = min(int(self.rng.poisson(max(expected, 0.0))), self.prospects_left)
+        self.today["acquisitions"] = k
+        if k == 0:
+            return
+        rows = self.prospect_stack[self.prospects_left - k:self.prospects_left]
+        self.prospects_left -= k
+        self.c_status[rows] = ACTIVE
+        self.c_start_day[rows] = self.day
+        self.c_renewal_day[rows] = self.day + p.contract_days
+        self.active_customers += k
+        self.outcome_customers[NO_PROBLEM] += k
+        self._count_advocates(rows, +1)
+        no_problem = np.zeros(k, dtype=bool)
+        for tp in self._acquisition_tps:
+            self._interact(rows, np.full(k, tp), no_problem, acquisition=True)
+
+    def _interact(self, customers: np.ndarray, touchpoint: np.ndarray, problem: np.ndarray,
+                  acquisition: bool = False) -> None:
+        """Serve one contact for each customer at ``touchpoint`` and let them judge it."""
+        p, rng, lv, day, today = self.p, self.rng, self.levers, self.day, self.today
+        n = customers.size
+        # --- who serves: the digital channel or an employee of the owning department
+        digital = ~problem & ((self.tp_digital[touchpoint] == 2)
+                              | ((self.tp_digital[touchpoint] == 1)
+                                 & (rng.random(n) < lv.digital_share)))
+        contacts_so_far = np.where(problem, self.c_problem_contacts[customers] + 1, 0)
+        escalated = problem & (contacts_so_far >= p.escalate_after)
+        serving_dept = self.tp_owner[touchpoint]
+        server = self._pick_servers(serving_dept, np.where(escalated, MANAGER, FRONTLINE),
+                                    rng.random(n))
+        server[digital] = -1
+        human = server >= 0
+        rows = np.maximum(server, 0)
+        serving_dept = np.where(human, self.department[rows], serving_dept)
+        digital_capability = 0.35 + 0.4 * lv.crm + 0.25 * self._digital_skill
+        skill = np.where(human, self.skill[rows], digital_capability)
+        engagement = np.where(human, self.engagement[rows], digital_capability)
+        centricity = np.where(human, self.centricity[rows], self._digital_centricity)
+        authority = np.where(human, self.empowerment[rows], 0.0)
+        guidelines = lv.guidelines[serving_dept, self.level[rows]]
+        # --- handoffs: a problem caused elsewhere loses context crossing silos
+        cause_dept = self.tp_owner[self.c_problem_source[customers]]
+        needs_handoff = problem & self.c_needs_handoff[customers] & (serving_dept != cause_dept)
+        loss = np.where(needs_handoff,
+                        dyn.handoff_loss(1.0, lv.crm, lv.coordination, p.context_loss)
+                        * self.department_silo[cause_dept], 0.0)
+        quality = dyn.interaction_quality(skill, engagement, centricity, authority, lv.crm,
+                                          guidelines, loss, rng.standard_normal(n), p.noise_sd,
+                                          p.inconsistency_factor)
+        # --- problems: resolution, repeats, abandonment; new problems revealed
+        resolved = problem & (rng.random(n) < dyn.resolution_probability(
+            skill, authority, lv.crm, needs_handoff, loss))
+        abandoned = problem & ~resolved & (contacts_so_far >= p.max_contacts)
+        revealed = ~problem & (rng.random(n) < self.defect_rate[touchpoint])
+        experience = quality.copy()
+        experience[problem] += (-0.2 + 0.25 * resolved[problem]
+                                - 0.05 * (contacts_so_far[problem] - 1)
+                                - 0.15 * abandoned[problem])
+        experience[revealed] -= 0.2
+        experience = dyn.clip01(experience)
+        # --- judgement: disconfirmation, peak-end memory, satisfaction, loyalty
+        self._count_advocates(customers, -1)
+        affect = dyn.disconfirmation_affect(experience, self.c_expectation[customers],
+                                            p.loss_aversion)
+        mean_affect, peak_affect = dyn.remember(self.c_mean_affect[customers],
+                                                self.c_peak_affect[customers], affect,
+                                                p.memory_rate, p.peak_decay)
+        satisfaction = dyn.judged_satisfaction(mean_affect, peak_affect, affect, p.peak_weight,
+                                               p.end_weight, p.satisfaction_gain,
+                                               p.satisfaction_offset)
+        self.c_mean_affect[customers] = mean_affect
+        self.c_peak_affect[customers] = peak_affect
+        self.c_end_affect[customers] = affect
+        self.c_satisfaction[customers] = satisfaction
+        loyalty = dyn.drift(self.c_loyalty[customers], satisfaction, p.loyalty_rate)
+        self.c_loyalty[customers] = loyalty
+        self.c_expectation[customers] = dyn.drift(self.c_expectation[customers], experience,
+                                                  p.expectation_adaptation)
+        self._count_advocates(customers, +1)
+        # --- survey answers
+        answered = rng.random(n) < p.response_rate
+        csat = dyn.csat_answer(satisfaction[answered], rng.standard_normal(int(answered.sum())))
+        nps = dyn.nps_answer(satisfaction[answered], rng.standard_normal(int(answered.sum())))
+        # --- problem bookkeeping
+        self._close_problems(customers, problem, resolved, abandoned, contacts_so_far)
+        self._open_problems(customers[revealed], touchpoint[revealed])
+        still_open = problem & ~resolved & ~abandoned
+        self.c_problem_contacts[customers[still_open]] += 1
+        # --- pain points reach the causing department through ties, metrics, systems
+        pain_tp = self.c_problem_source[customers[problem]]
+        received = self._pain_received(serving_dept[problem], pain_tp)
+        # --- renewal and churn
+        is_renewal = self.tp_is_renewal[touchpoint]
+        if acquisition:
+            leave = np.zeros(n, dtype=bool)
+        else:
+            leave = np.where(is_renewal,
+                             rng.random(n) >= dyn.renewal_probability(loyalty, p.renewal_midpoint,
+                                                                      p.renewal_gain),
+                             rng.random(n) < dyn.contact_churn_probability(
+                                 satisfaction, p.contact_churn_hazard, p.churn_sensitivity))
+        renewed = is_renewal & ~leave
+        self.c_renewal_day[customers[renewed]] += p.contract_days
+        new_rate = self.c_value[customers] * dyn.spend_multiplier(
+            loyalty, p.spend_loyalty_elasticity) / 365.0
+        new_rate[leave] = 0.0
+        self.revenue_rate += float(new_rate.sum() - self.c_spend_rate[customers].sum())
+        self.c_spend_rate[customers] = new_rate
+        self._churn(customers[leave])
+        # --- next contact
+        stay = customers[~leave]
+        open_now = self.c_problem_open[stay]
+        gap = np.where(open_now, rng.geometric(1.0 / p.repeat_delay_days, stay.size),
+                       rng.geometric(1.0 / p.contact_interval_days, stay.size))
+        renewal_day = self.c_renewal_day[stay]
+        nxt = day + gap
+        nxt = np.where(~open_now & (renewal_day > day), np.minimum(nxt, renewal_day), nxt)
+        self.c_next_contact[stay] = nxt
+        # --- employees' load and skill from practice
+        load = np.bincount(server[human], weights=np.where(problem[human], 1.5, 1.0),
+                           minlength=self.n_employees)
+        self.load += load
+        # --- today's tallies
+        self.recorder.tally_interactions(
+            touchpoint=touchpoint, department=serving_dept, team=np.where(
+                human, self.team[rows], -1), quality=quality, answered=answered, csat=csat,
+            nps=nps, problem=problem, first_contact=problem & (contacts_so_far == 1),
+            resolved=resolved, revealed=revealed, pain_tp=pain_tp, pain_received=received,
+            contacts_so_far=contacts_so_far, resolution_days=day - self.c_problem_start[customers],
+            abandoned=abandoned)
+
+    def _pick_servers(self, department: np.ndarray, level: np.ndarray,
+                      draw: np.ndarray) -> np.ndarray:
+        """A random filled position of each (department, level); -1 if none at all."""
+        key = self._roster_fallback[department * 3 + level]
+        count = self._roster_count[key]
+        pick = self._roster_start[key] + (draw * count).astype(np.int64)
+        return np.where(count > 0, self._roster[np.minimum(pick, self._roster.size - 1)], -1)
+
+    def _refresh_rosters(self) -> None:
+        """Index filled positions by (department, level) for fast random picks."""
+        key = self.department * 3 + self.level
+        filled = np.flatnonzero(self.active)
+        order = filled[np.argsort(key[filled], kind="stable")]
+        self._roster = order if order.size else np.zeros(1, dtype=np.int64)
+        counts = np.bincount(key[filled], minlength=self.n_departments * 3)
+        self._roster_count = counts
+        self._roster_start = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        # fall back to the other level of the department, then to support frontline
+        fallback = np.arange(self.n_departments * 3)
+        for k in range(fallback.size):
+            if counts[k] == 0:
+                d = k // 3
+                options = [d * 3 + FRONTLINE, d * 3 + MANAGER, d * 3 + EXECUTIVE,
+                           self.support_department * 3 + FRONTLINE,
+                           self.support_department * 3 + MANAGER]
+                fallback[k] = next((o for o in options if counts[o] > 0), k)
+        self._roster_fallback = fallback
+
+    def _count_advocates(self, customers: np.ndarray, sign: int) -> None:
+        sat = self.c_satisfaction[customers]
+        self.promoters += sign * int((sat >= self._promoter_threshold).sum())
+        self.detractors += sign * int((sat < self._detractor_threshold).sum())
+
+    def _open_problems(self, customers: np.ndarray, touchpoint: np.ndarray) -> None:
+        if customers.size == 0:
+            return
+        rng = self.rng
+        cause = self.tp_owner[touchpoint]
+        at_source = rng.random(customers.size) < self.levers.ownership[cause, FRONTLINE]
+        route = np.where(at_source & (self.tp_digital[touchpoint] != 2), touchpoint,
+                         self.support_tp)
+        self.c_problem_open[customers] = True
+        self.c_problem_source[customers] = touchpoint
+        self.c_problem_route[customers] = route
+        self.c_problem_contacts[customers] = 0
+        self.c_problem_start[customers] = self.day
+        self.c_needs_handoff[customers] = rng.random(customers.size) < self.p.handoff_need
+
+    def _close_problems(self, customers: np.ndarray, problem: np.ndarray, resolved: np.ndarray,
+                        abandoned: np.ndarray, contacts_so_far: np.ndarray) -> None:
+        closing = resolved | abandoned
+        if not closing.any():
+            return
+        outcome = np.where(abandoned, UNRESOLVED,
+                           np.where(contacts_so_far == 1, RESOLVED_FIRST, RESOLVED_REPEAT))
+        rows = customers[closing]
+        old = self.c_last_outcome[rows]
+        new = outcome[closing].astype(np.int8)
+        self.outcome_customers -= np.bincount(old, minlength=4)
+        self.outcome_customers += np.bincount(new, minlength=4)
+        self.c_last_outcome[rows] = new
+        self.c_problem_open[rows] = False
+
+    def _pain_received(self, serving_dept: np.ndarray, pain_tp: np.ndarray) -> np.ndarray:
+        """Which pain points reach the department that causes them."""
+        cause = self.tp_owner[pain_tp]
+        lv = self.levers
+        through_ties = 1.0 - self.department_silo[cause]
+        metrics = lv.shared_metrics[cause, MANAGER]
+        flow = 1.0 - (1.0 - through_ties) * (1.0 - metrics) * (1.0 - lv.crm) * (1.0 - lv.voc)
+        direct = serving_dept == cause
+        return direct | (self.rng.random(cause.size) < flow)
+
+    def _churn(self, customers: np.ndarray) -> None:
+        if customers.size == 0:
+            return
+        self._count_advocates(customers, -1)
+        outcome = self.c_last_outcome[customers]
+        self.churn_by_outcome += np.bincount(outcome, minlength=4)
+        self.outcome_customers -= np.bincount(outcome, minlength=4)
+        self.c_status[customers] = CHURNED
+        self.c_next_contact[customers] = NEVER
+        self.c_problem_open[customers] = False
+        self.active_customers -= customers.size
+        self.today["churned"] += customers.size
+
+    # ------------------------------------------------------------------ phase: voice of customer
+
+    def _voice_of_customer(self) -> None:
+        """Pain points that reached their cause lead to root-cause fixes (defects fall)."""
+        received = self.recorder.pain_received_today
+        if not received.any():
+            return
+        p = self.p
+        owner = self.tp_owner
+        filled = self.active
+        centric = np.bincount(self.department[filled], weights=self.centricity[filled],
+                              minlength=self.n_departments) / np.maximum(
+            np.bincount(self.department[filled], minlength=self.n_departments), 1)
+        per_thousand = received * 1000.0 / max(p.n_customers, 1)
+        fix = np.exp(-p.root_cause_fix_rate * per_thousand * centric[owner])
+        floor = p.defect_floor * (self.tp_defect_multiplier > 0)
+        self.defect_rate = floor + (self.defect_rate - floor) * fix
+
+    # ------------------------------------------------------------------ phase: workforce
+
+    def _update_workforce(self) -> None:
+        p, lv = self.p, self.levers
+        dept, level, active = self.department, self.level, self.active
+        coaches = (self.coach_draw < lv.coaching[dept, MANAGER]) & active
+        signal = dyn.cascade_signal(lv.commitment[dept, EXECUTIVE], level, self.boss, coaches,
+                                    p.coaching_amplification, p.non_coaching_damping)
+        weight = self.edge_weight * active[self.edge_source]
+        peer_engagement, _ = dyn.neighbour_mean(self.engagement, self.edge_source,
+                                                self.edge_target, weight)
+        peer_centricity, _ = dyn.neighbour_mean(self.centricity, self.edge_source,
+                                                self.edge_target, weight)
+        ownership = lv.ownership[dept, level]
+        centricity_target = dyn.clip01(0.1 + 0.4 * signal + 0.3 * ownership
+                                       + 0.2 * lv.shared_metrics[dept, level])
+        self.centricity = dyn.clip01(
+            self.centricity + p.leadership_rate * (centricity_target - self.centricity)
+            + p.social_influence_rate * (peer_centricity - self.centricity))
+        self.empowerment = dyn.drift(self.empowerment, lv.authority[dept, level], 0.02)
+        self.skill = dyn.skill_decay(self.skill, p.skill_decay, p.skill_floor)
+        self.skill = dyn.learning_curve(self.skill, self.load, p.on_the_job_learning)
+        capacity = p.contact_capacity * lv.capacity
+        self.load_average = dyn.drift(self.load_average, self.load, 0.2)
+        demand = 0.3 + self.load_average / capacity
+        boss_coaches = coaches[self.boss] | (level == EXECUTIVE)
+        manager_support = np.where(level == FRONTLINE, boss_coaches * 0.8 + 0.2,
+                                   0.5 + 0.5 * coaches)
+        resources = dyn.job_resources(self.skill, self.empowerment, lv.crm, manager_support)
+        self.strain = dyn.strain_update(self.strain, demand, resources, p.strain_build_rate,
+                                        p.strain_recovery_rate)
+        self.recognition *= 0.5 ** (1.0 / p.recognition_fade_days)
+        self.habituation *= 0.5 ** (1.0 / 180.0)
+        target = dyn.engagement_target(resources, self.strain, signal, self.recognition,
+                                       self.centricity, lv.change_fatigue[dept, level])
+        self.engagement = dyn.clip01(
+            self.engagement + p.engagement_rate * (target - self.engagement)
+            + p.social_influence_rate * (peer_engagement - self.engagement))
+        self.tenure += active
+        self.today["demand_mean"] = float(demand[active].mean()) if active.any() else 0.0
+        self._measure_digital_channel()
+
+    def _measure_digital_channel(self) -> None:
+        """The digital channel is as good as its tools and the staff who run it."""
+        staff = (self.department == self.digital_department) & self.active
+        self._digital_skill = float(self.skill[staff].mean()) if staff.any() else 0.0
+        self._digital_centricity = float(self.centricity[staff].mean()) if staff.any() else 0.0
+
+    def train(self, who: np.ndarray, hours: float) -> None:
+        """Give ``hours`` of CX training to positions in the boolean mask ``who``."""
+        effective = hours * self.levers.training_effect
+        self.skill[who] = dyn.learning_curve(self.skill[who], effective, self.p.learning_per_hour)
+        self.training_hours[who] += hours
+        self.last_trained[who] = self.day
+
+    def recognise(self, who: np.ndarray, boost: float) -> None:
+        """Recognise positions in ``who``: a lift that fades and shrinks with habituation."""
+        lift = boost / (1.0 + self.habituation[who])
+        self.recognition[who] += lift * (1.0 - self.recognition[who])
+        self.habituation[who] += 0.2
+
+    def add_cross_ties(self, count: int, among: np.ndarray) -> None:
+        """Add ``count`` informal ties from positions in ``among`` to other departments."""
+        candidates = np.flatnonzero(among)
+        if count <= 0 or candidates.size == 0:
+            return
+        rng, n = self.rng, self.n_employees
+        source = candidates[rng.integers(0, candidates.size, count)]
+        target = rng.integers(0, n, count)
+        keep = self.department[source] != self.department[target]
+        self.network.add_edges_from(zip(source[keep].tolist(), target[keep].tolist()),
+                                    kind="informal")
+        self._refresh_network_arrays()
+
+    def cut_cross_ties(self, share: float) -> None:
+        """Remove a ``share`` of informal cross-department ties (a silo-raising reorganisation)."""
+        dept = self.department
+        cross = [(u, v) for u, v, kind in self.network.edges(data="kind")
+                 if kind == "informal" and dept[u] != dept[v]]
+        if not cross:
+            return
+        chosen = self.rng.random(len(cross)) < share
+        self.network.remove_edges_from([e for e, c in zip(cross, chosen) if c])
+        self._refresh_network_arrays()
+
+    def lay_off(self, among: np.ndarray, share: float) -> int:
+        """Eliminate a ``share`` of the filled positions in ``among``; returns how many."""
+        candidates = np.flatnonzero(among & self.active)
+        k = int(round(share * candidates.size))
+        if k == 0:
+            return 0
+        rows = self.rng.choice(candidates, size=k, replace=False)
+        self.eliminated[rows] = True
+        self._vacate(rows)
+        return k
+
+    def _vacate(self, rows: np.ndarray) -> None:
+        self.active[rows] = False
+        for r in rows.tolist():
+            agent = self._agents_by_row[r]
+            if agent is not None:
+                agent.remove()
+                self._agents_by_row[r] = None
+        self._roster_dirty = True
+
+    # ------------------------------------------------------------------ phase: turnover
+
+    def _turnover_and_hiring(self) -> None:
+        p, rng, lv = self.p, self.rng, self.levers
+        q = dyn.quit_probability(p.base_quit_rate, self.strain, self.engagement,
+                                 p.strain_quit_factor, p.disengaged_quit_factor)
+        leavers = np.flatnonzero(self.active & (rng.random(self.n_employees) < q))
+        self.today["quits"] = leavers.size
+        self.recorder.tally_quits(self.department[leavers])
+        if leavers.size:
+            self.vacant_until[leavers] = self.day + p.hiring_delay_days
+            self._vacate(leavers)
+        fill = np.flatnonzero(~self.active & ~self.eliminated & (self.vacant_until <= self.day))
+        self.hired_today[:] = False
+        if fill.size:
+            d, lvl = self.department[fill], self.level[fill]
+            self.engagement[fill] = dyn.clip01(rng.normal(lv.hire_engagement[d, lvl], 0.1))
+            self.centricity[fill] = dyn.clip01(rng.normal(lv.hire_centricity[d, lvl], 0.1))
+            self.skill[fill] = p.new_hire_skill
+            self.empowerment[fill] = lv.authority[d, lvl]
+            self.strain[fill] = 0.0
+            self.recognition[fill] = 0.0
+            self.habituation[fill] = 0.0
+            self.tenure[fill] = 0
+            self.training_hours[fill] = 0.0
+            self.last_trained[fill] = -NEVER
+            self.load_average[fill] = 0.0
+            self.active[fill] = True
+            self.hired_today[fill] = True
+            for r in fill.tolist():
+                self._agents_by_row[r] = Employee(self, r)
+            self._roster_dirty = True
+        self.today["hires"] = fill.size
+        self.today["hiring_cost"] = fill.size * p.hiring_cost
+        if self._roster_dirty:
+            self._refresh_rosters()
+            self._roster_dirty = False
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    def _reset_today(self) -> None:
+        self.today: dict[str, float] = {
+            "intervention_cost": 0.0, "acquisitions": 0, "churned": 0, "quits": 0, "hires": 0,
+            "hiring_cost": 0.0, "demand_mean": 0.0,
+        }
+        self.load = np.zeros(self.n_employees)
+        if hasattr(self, "recorder"):
+            self.recorder.start_day()
+
+
+def _reporter(name: str):
+    def report(model: CXModel) -> float:
+        return model.recorder.current[name]
+
+    report.__name__ = name
+    return report
+
+
+def _largest_remainder(total: int, shares: np.ndarray, minimum: int) -> np.ndarray:
+    raw = shares * total
+    sizes = np.floor(raw).astype(np.int64)
+    order = np.argsort(-(raw - sizes), kind="stable")
+    sizes[order[: total - sizes.sum()]] += 1
+    sizes = np.maximum(sizes, minimum)
+    while sizes.sum() > total:
+        sizes[np.argmax(sizes)] -= 1
+    return sizes
+
+
+def _signature() -> inspect.Signature:
+    params = [
+        inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        inspect.Parameter("config", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None),
+        inspect.Parameter("interventions", inspect.Parameter.KEYWORD_ONLY, default=()),
+        inspect.Parameter("structure", inspect.Parameter.KEYWORD_ONLY, default=None),
+        inspect.Parameter("rng", inspect.Parameter.KEYWORD_ONLY, default=None),
+    ]
+    params += [inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, default=p.default,
+                                 annotation=p.kind.__name__) for p in PARAMETERS]
+    return inspect.Signature(params)
+
+
+CXModel.__init__.__signature__ = _signature()
+
+__all__ = ["CXModel", "ParameterError", "OUTCOME_NAMES"]

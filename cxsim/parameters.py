@@ -1,0 +1,452 @@
+"""The one parameter structure of cxsim.
+
+Every scalar parameter of the model is declared once, in :data:`PARAMETERS`, with
+its section, default, allowed range, unit, meaning and the reason for its default.
+The same declaration serves:
+
+* scenario files and sweeps, which use the *nested* form
+  (``{"organisation": {"silo_strength": 0.6}}`` or the dotted key
+  ``organisation.silo_strength``);
+* Mesa's ``SolaraViz`` sliders and ``batch_run``, which use the *flat* form: the
+  model's keyword parameters are the parameter names themselves
+  (``CXModel(silo_strength=0.6)``); names are unique across sections.
+
+A :class:`Config` is an immutable, validated set of values; a run is fully
+determined by ``(Config, interventions, seed)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+class ParameterError(ValueError):
+    """A parameter (or intervention field) has an unknown name or a bad value.
+
+    The message always names the field, the value given and what is allowed.
+    """
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """Declaration of one scalar model parameter."""
+
+    section: str
+    name: str
+    default: float | int | bool
+    low: float
+    high: float
+    unit: str
+    description: str
+    reason: str
+
+    @property
+    def kind(self) -> type:
+        return type(self.default)
+
+    @property
+    def path(self) -> str:
+        """Dotted key of the nested form, e.g. ``organisation.silo_strength``."""
+        return f"{self.section}.{self.name}"
+
+    def allowed(self) -> str:
+        if self.kind is bool:
+            return "true or false"
+        kind = "an integer" if self.kind is int else "a number"
+        return f"{kind} from {_fmt(self.low)} to {_fmt(self.high)} ({self.unit})"
+
+    def validate(self, value: Any) -> float | int | bool:
+        """Return ``value`` converted to this parameter's type, or raise ParameterError."""
+        bad = ParameterError(f"{self.path} = {value!r} is not allowed: expected {self.allowed()}")
+        if self.kind is bool:
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.strip().lower() in {"true", "false", "1", "0"}:
+                return value.strip().lower() in {"true", "1"}
+            if isinstance(value, int) and value in (0, 1):
+                return bool(value)
+            raise bad
+        if isinstance(value, bool):
+            raise bad
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                raise bad from None
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise bad from None
+        if number != number or not (self.low <= number <= self.high):
+            raise bad
+        if self.kind is int:
+            if number != int(number):
+                raise bad
+            return int(number)
+        return number
+
+
+def _fmt(x: float) -> str:
+    return f"{int(x)}" if float(x).is_integer() else f"{x:g}"
+
+
+P = Parameter
+
+#: Every scalar parameter, grouped by section. Order is the documentation order.
+PARAMETERS: tuple[Parameter, ...] = (
+    # --- run -------------------------------------------------------------------
+    P("run", "burn_in_days", 90, 0, 3650, "days",
+      "Warm-up before interventions start; the baseline is measured at its end.",
+      "Three months let engagement, skill and satisfaction settle from their initial draws."),
+    P("run", "days", 365, 1, 3650, "days",
+      "Horizon after the warm-up (interventions' day 0 is the first day after it).",
+      "One year of interventions, the brief's default horizon."),
+    P("run", "summary_window_days", 30, 1, 365, "days",
+      "Final summary values are means over the last this-many days.",
+      "A month smooths day-to-day survey noise while staying a 'final' value."),
+    # --- organisation ---------------------------------------------------------
+    P("organisation", "n_employees", 1000, 20, 200_000, "people",
+      "Number of employee positions.", "A mid-sized organisation."),
+    P("organisation", "span_of_control", 8, 2, 40, "reports per manager",
+      "Frontline employees per manager.", "Typical span in service organisations (6-10)."),
+    P("organisation", "silo_strength", 0.7, 0.0, 1.0, "share",
+      "How few informal ties cross departments: 0 fully mixed, 1 none.",
+      "Baseline organisations are mostly siloed (the brief's question)."),
+    P("organisation", "ties_per_employee", 8.0, 1.0, 60.0, "ties",
+      "Mean number of informal ties of an employee (besides reporting lines).",
+      "Close work-network size reported in organisational network studies (5-10)."),
+    P("organisation", "cx_ownership", 0.2, 0.0, 1.0, "share",
+      "How far CX is owned beyond support: 0 support alone, 1 every department "
+      "recovers problems at its own touchpoints and feels responsible.",
+      "In most baseline organisations support carries CX largely alone."),
+    # --- culture --------------------------------------------------------------
+    P("culture", "leadership_commitment", 0.3, 0.0, 1.0, "level",
+      "Executives' visible commitment to the intended experience.",
+      "Low-to-middling commitment is the common baseline."),
+    P("culture", "coaching_share", 0.3, 0.0, 1.0, "share of managers",
+      "Share of managers who coach their team (amplify the leadership signal).",
+      "Roughly a third of managers coach regularly in engagement surveys."),
+    P("culture", "coaching_amplification", 1.3, 1.0, 3.0, "factor",
+      "How much a coaching manager amplifies the signal from above.", "Moderate amplification."),
+    P("culture", "non_coaching_damping", 0.5, 0.0, 1.0, "factor",
+      "How much of the signal a non-coaching manager passes on.",
+      "Half the message is lost without coaching (cascade attenuation)."),
+    P("culture", "leadership_rate", 0.01, 0.0, 0.2, "per day",
+      "Rate at which customer-centricity moves toward the leadership signal.",
+      "Culture shifts over months, not days."),
+    P("culture", "social_influence_rate", 0.02, 0.0, 0.5, "per day",
+      "Rate at which engagement and customer-centricity drift toward network neighbours.",
+      "Peer influence acts over weeks."),
+    P("culture", "leader_weight", 3.0, 1.0, 20.0, "factor",
+      "Weight of a manager's or executive's opinion relative to a peer's (role modelling).",
+      "Leaders are the strongest single influence on engagement."),
+    P("culture", "engagement_rate", 0.03, 0.0, 0.5, "per day",
+      "Rate at which engagement moves toward its job-demands/resources target.",
+      "Engagement responds to working conditions within a month or two."),
+    P("culture", "engaged_threshold", 0.65, 0.0, 1.0, "engagement level",
+      "An employee is counted as engaged at or above this engagement.",
+      "Matches Gallup's 'engaged' being the top band of a 0-1 scale."),
+    P("culture", "baseline_empowerment", 0.2, 0.0, 1.0, "level",
+      "Decision authority of frontline employees before any intervention.",
+      "Most frontline staff need approval for recovery actions."),
+    P("culture", "guidelines_clarity", 0.3, 0.0, 1.0, "level",
+      "How clear the guidelines for using authority are.", "Unclear guidelines are common."),
+    P("culture", "recognition_fade_days", 21.0, 1.0, 365.0, "days",
+      "Half-life of the engagement lift from one recognition.",
+      "Hedonic adaptation: recognition effects fade within weeks."),
+    P("culture", "resistance_dip", 0.05, 0.0, 0.5, "engagement",
+      "Largest dip of engagement target while an intervention is being adopted.",
+      "Change fatigue: a small, temporary dip."),
+    # --- training -------------------------------------------------------------
+    P("training", "baseline_skill", 0.4, 0.0, 1.0, "level",
+      "Mean CX skill of employees at the start.", "Partly trained workforce."),
+    P("training", "learning_per_hour", 0.03, 0.0, 0.5, "per hour",
+      "Share of the remaining skill gap closed by one hour of training.",
+      "Eight hours close about a fifth of the gap (learning curve)."),
+    P("training", "skill_decay", 0.002, 0.0, 0.05, "per day",
+      "Share of skill above the floor lost each day without refreshers.",
+      "Without practice about half of trained skill is lost within a year."),
+    P("training", "skill_floor", 0.1, 0.0, 1.0, "level",
+      "Skill never decays below this.", "Basic competence stays."),
+    P("training", "on_the_job_learning", 0.0005, 0.0, 0.05, "per contact",
+      "Skill gained per customer contact (scaled by remaining gap).",
+      "Experience teaches slowly."),
+    P("training", "new_hire_skill", 0.15, 0.0, 1.0, "level",
+      "Skill of new hires.", "New hires start largely unskilled."),
+    # --- workload -------------------------------------------------------------
+    P("workload", "contact_capacity", 12.0, 1.0, 200.0, "contacts per day",
+      "Contacts a frontline employee handles in a day without strain.",
+      "Typical assisted-service workload per agent day."),
+    P("workload", "strain_build_rate", 0.04, 0.0, 1.0, "per day",
+      "Rate at which excess demand (not met by skill, authority, tools) builds strain.",
+      "Burnout develops over weeks of overload."),
+    P("workload", "strain_recovery_rate", 0.02, 0.0, 1.0, "per day",
+      "Rate at which strain recovers when demand is within resources.",
+      "Recovery is slower than build-up."),
+    P("workload", "burnout_threshold", 0.6, 0.0, 1.0, "strain",
+      "An employee counts as burnt out at or above this strain.",
+      "Upper band of the 0-1 strain scale."),
+    P("workload", "base_quit_rate", 0.10, 0.0, 2.0, "per year",
+      "Annual voluntary turnover of an unstrained, engaged employee.",
+      "Around 10%/year voluntary turnover outside retail and contact centres."),
+    P("workload", "strain_quit_factor", 4.0, 0.0, 50.0, "factor",
+      "Multiplier on quitting per unit strain.", "Burnt-out staff quit several times as often."),
+    P("workload", "disengaged_quit_factor", 1.5, 0.0, 50.0, "factor",
+      "Multiplier on quitting per unit of disengagement (1 - engagement).",
+      "Disengaged staff quit more."),
+    P("workload", "hiring_delay_days", 30, 0, 365, "days",
+      "Days a vacated position stays empty before the hire starts.", "About a month to hire."),
+    P("workload", "hire_engagement", 0.55, 0.0, 1.0, "level",
+      "Mean engagement of new hires (hiring profile).", "Hires start moderately engaged."),
+    P("workload", "hire_centricity", 0.35, 0.0, 1.0, "level",
+      "Mean customer-centricity of new hires (hiring profile).",
+      "Hiring rarely screens for CX values by default."),
+    # --- customers ------------------------------------------------------------
+    P("customers", "n_customers", 100_000, 100, 20_000_000, "customers",
+      "Active customers at the start.", "A mid-sized base: 100 customers per employee."),
+    P("customers", "prospect_pool_share", 1.0, 0.0, 10.0, "x customers",
+      "Size of the reachable market of prospects, as a multiple of n_customers.",
+      "The market is about as large again as the current base."),
+    P("customers", "contact_interval_days", 30.0, 1.0, 365.0, "days",
+      "Mean days between a customer's routine contacts.", "About one contact a month."),
+    P("customers", "digital_share", 0.3, 0.0, 1.0, "share",
+      "Share of routine contacts served by the digital channel (owned by IT).",
+      "A third of routine contacts are self-service."),
+    P("customers", "onboarding_days", 30, 0, 365, "days",
+      "New customers' contacts go to onboarding during this period.", "A month of onboarding."),
+    P("customers", "contract_days", 365, 30, 3650, "days",
+      "Length of a contract; renewal is decided at its end.", "Annual contracts."),
+    P("customers", "response_rate", 0.2, 0.0, 1.0, "share",
+      "Share of interactions followed by a survey answer (CSAT and NPS).",
+      "Typical transactional survey response rate."),
+    P("customers", "expectation_adaptation", 0.02, 0.0, 1.0, "per contact",
+      "Share of the gap between experience and expectation closed per contact.",
+      "Expectations adapt slowly to what customers get."),
+    P("customers", "loss_aversion", 2.0, 1.0, 5.0, "factor",
+      "How much more a negative disconfirmation weighs than a positive one.",
+      "Bad contacts weigh about twice a good one."),
+    P("customers", "peak_weight", 0.35, 0.0, 1.0, "share",
+      "Weight of the most intense remembered moment (peak) in judgement.",
+      "Peak-end rule: peak and end carry most of the memory."),
+    P("customers", "end_weight", 0.35, 0.0, 1.0, "share",
+      "Weight of the latest moment (end) in judgement.", "Peak-end rule."),
+    P("customers", "memory_rate", 0.2, 0.0, 1.0, "per contact",
+      "Rate at which the running memory of affect follows each contact.",
+      "Memory spans the last handful of contacts."),
+    P("customers", "peak_decay", 0.9, 0.0, 1.0, "factor per contact",
+      "Remaining intensity of the remembered peak after each further contact.",
+      "Peaks fade over about ten contacts."),
+    P("customers", "satisfaction_gain", 4.0, 0.1, 20.0, "per affect unit",
+      "Steepness of satisfaction as a function of remembered affect.",
+      "Chosen so satisfaction spans the scale for realistic affects."),
+    P("customers", "satisfaction_offset", 0.6, -5.0, 5.0, "logit",
+      "Satisfaction (logit) when experiences exactly meet expectations.",
+      "Meeting expectations leaves customers mildly satisfied."),
+    P("customers", "loyalty_rate", 0.1, 0.0, 1.0, "per contact",
+      "Rate at which loyalty follows satisfaction.", "Loyalty is slower than satisfaction."),
+    P("customers", "contact_churn_hazard", 0.004, 0.0, 1.0, "per contact",
+      "Probability that a neutral customer leaves after a contact.", "Small hazard outside renewal."),
+    P("customers", "churn_sensitivity", 4.0, 0.0, 20.0, "per satisfaction unit",
+      "How steeply the contact churn hazard rises as satisfaction falls.",
+      "A dissatisfied customer is several times more likely to leave."),
+    P("customers", "renewal_midpoint", 0.3, 0.0, 1.0, "loyalty",
+      "Loyalty at which renewal is a coin flip.", "Most customers renew by inertia."),
+    P("customers", "renewal_gain", 10.0, 0.0, 50.0, "per loyalty unit",
+      "Steepness of renewal probability in loyalty.", "Renewal rises sharply with loyalty."),
+    P("customers", "acquisition_rate", 0.12, 0.0, 5.0, "per year",
+      "Baseline new customers per year as a share of n_customers (before word of mouth).",
+      "Replaces typical churn so a neutral base stays roughly level."),
+    P("customers", "referral_rate", 0.1, 0.0, 5.0, "per promoter per year",
+      "New customers brought per promoter per year.", "Promoters refer occasionally."),
+    P("customers", "deterrence_rate", 0.1, 0.0, 5.0, "per detractor per year",
+      "Prospects deterred per detractor per year (before social amplification).",
+      "Detractors talk as often as promoters."),
+    P("customers", "social_amplification", 2.0, 1.0, 10.0, "factor",
+      "How much further bad word of mouth travels than good.", "Complaints spread further."),
+    P("customers", "spend_loyalty_elasticity", 0.5, 0.0, 5.0, "factor",
+      "Relative change in spend per unit loyalty above or below 0.5.",
+      "Loyal customers buy more (repurchase, upgrades)."),
+    # --- service --------------------------------------------------------------
+    P("service", "defect_rate", 0.08, 0.0, 1.0, "per contact",
+      "Probability that a routine contact at a defect-prone touchpoint reveals a problem.",
+      "Several problems per customer per year."),
+    P("service", "defect_floor", 0.02, 0.0, 1.0, "per contact",
+      "Lowest defect rate that root-cause fixing can reach.", "Some problems always remain."),
+    P("service", "root_cause_fix_rate", 0.002, 0.0, 0.2, "per pain point reaching the cause",
+      "Share of the defect rate above the floor removed per pain point that reaches its cause "
+      "department, per 1000 customers.",
+      "Fixes come slowly and only when the signal arrives."),
+    P("service", "handoff_need", 0.5, 0.0, 1.0, "share",
+      "Share of problems that need another department than the one contacted.",
+      "Half of problems cross department lines."),
+    P("service", "context_loss", 0.6, 0.0, 1.0, "share",
+      "Context lost at a handoff at full silos without shared systems.",
+      "Customers repeat themselves at most handoffs."),
+    P("service", "crm_integration", 0.2, 0.0, 1.0, "level",
+      "Shared systems and tools (CRM, knowledge base) available to employees.",
+      "Fragmented systems are the baseline."),
+    P("service", "shared_metrics", 0.0, 0.0, 1.0, "level",
+      "Extent of shared CX metrics and incentives across departments.",
+      "Departments are measured on their own targets by default."),
+    P("service", "voc_loop", 0.1, 0.0, 1.0, "level",
+      "Strength of a formal voice-of-customer loop routing pain points to their causes.",
+      "Little formal routing of feedback at baseline."),
+    P("service", "noise_sd", 0.1, 0.0, 1.0, "quality",
+      "Standard deviation of per-interaction quality noise.", "Moderate day-to-day variation."),
+    P("service", "inconsistency_factor", 3.0, 0.0, 20.0, "factor",
+      "Extra noise from authority used without skill or guidelines.",
+      "Empowerment without guidelines makes experiences inconsistent."),
+    P("service", "max_contacts", 4, 1, 20, "contacts",
+      "Contacts after which an unresolved problem is abandoned (unresolved).",
+      "Customers give up after a few attempts."),
+    P("service", "escalate_after", 2, 1, 20, "contacts",
+      "From this contact on, a problem is escalated to a manager.", "Second contact escalates."),
+    P("service", "repeat_delay_days", 3, 1, 60, "days",
+      "Mean days before a customer with an open problem contacts again.", "A few days."),
+    # --- economics ------------------------------------------------------------
+    P("economics", "revenue_per_customer", 1200.0, 0.0, 1e7, "currency per year",
+      "Mean annual revenue of a customer (segment values scale from it).", "Mid-market B2C."),
+    P("economics", "salary_per_employee", 60_000.0, 0.0, 1e7, "currency per year",
+      "Mean fully loaded cost of an employee (for layoffs and time spent training).",
+      "Mid-level salary with overheads."),
+    P("economics", "hiring_cost", 8000.0, 0.0, 1e7, "currency per hire",
+      "Cost of replacing a leaver.", "Recruiting and onboarding cost."),
+)
+
+PARAMETERS_BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
+SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(p.section for p in PARAMETERS))
+
+assert len(PARAMETERS_BY_NAME) == len(PARAMETERS), "parameter names must be unique"
+
+
+def lookup(key: str) -> Parameter:
+    """Find a parameter by flat name (``silo_strength``) or dotted path."""
+    if "." in key:
+        section, _, name = key.partition(".")
+        parameter = PARAMETERS_BY_NAME.get(name)
+        if parameter is not None and parameter.section == section:
+            return parameter
+    elif key in PARAMETERS_BY_NAME:
+        return PARAMETERS_BY_NAME[key]
+    raise ParameterError(f"unknown parameter {key!r}: {_suggest(key)}")
+
+
+def _suggest(key: str) -> str:
+    import difflib
+
+    leaf = key.rpartition(".")[2]
+    names = list(PARAMETERS_BY_NAME)
+    close = difflib.get_close_matches(leaf, names, n=3)
+    if close:
+        return "did you mean " + ", ".join(PARAMETERS_BY_NAME[c].path for c in close) + "?"
+    return "allowed sections are " + ", ".join(SECTIONS) + " (see docs/parameters.md)"
+
+
+class Config(Mapping[str, Any]):
+    """An immutable, validated set of parameter values, keyed by flat name.
+
+    Build it with :meth:`from_flat` (keyword names), :meth:`from_nested` (scenario
+    file sections) or :meth:`with_overrides` (dotted keys); unknown names and
+    out-of-range values raise :class:`ParameterError`. Attribute access reads
+    values: ``config.silo_strength``.
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Mapping[str, Any] | None = None):
+        merged = {p.name: p.default for p in PARAMETERS}
+        for key, value in (values or {}).items():
+            parameter = lookup(key)
+            merged[parameter.name] = parameter.validate(value)
+        if merged["peak_weight"] + merged["end_weight"] > 1.0:
+            raise ParameterError(
+                f"customers.peak_weight + customers.end_weight = "
+                f"{merged['peak_weight'] + merged['end_weight']:g} is not allowed: "
+                "their sum must be at most 1"
+            )
+        if merged["defect_floor"] > merged["defect_rate"]:
+            raise ParameterError(
+                f"service.defect_floor = {merged['defect_floor']:g} is not allowed: "
+                f"it must not exceed service.defect_rate = {merged['defect_rate']:g}"
+            )
+        object.__setattr__(self, "_values", merged)
+
+    @classmethod
+    def from_flat(cls, values: Mapping[str, Any] | None = None) -> Config:
+        return cls(values)
+
+    @classmethod
+    def from_nested(cls, sections: Mapping[str, Any]) -> Config:
+        """Build from ``{section: {name: value}}``; top-level flat names are accepted too."""
+        flat: dict[str, Any] = {}
+        for section, body in sections.items():
+            if isinstance(body, Mapping):
+                if section not in SECTIONS:
+                    raise ParameterError(
+                        f"unknown section {section!r}: allowed sections are {', '.join(SECTIONS)}"
+                    )
+                for name, value in body.items():
+                    flat[lookup(f"{section}.{name}").name] = value
+            else:
+                flat[lookup(section).name] = body
+        return cls(flat)
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Config:
+        """A new Config with some values replaced (flat or dotted keys)."""
+        values = dict(self._values)
+        for key, value in overrides.items():
+            values[lookup(key).name] = value
+        return Config(values)
+
+    def to_nested(self) -> dict[str, dict[str, Any]]:
+        nested: dict[str, dict[str, Any]] = {s: {} for s in SECTIONS}
+        for p in PARAMETERS:
+            nested[p.section][p.name] = self._values[p.name]
+        return nested
+
+    def to_flat(self) -> dict[str, Any]:
+        return dict(self._values)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Config is immutable: use with_overrides()")
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[lookup(key).name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Config) and self._values == other._values
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self._values.items())))
+
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self._values.items() if v != PARAMETERS_BY_NAME[k].default}
+        return f"Config({changed})"
+
+
+def parse_assignment(text: str) -> tuple[str, str]:
+    """Split ``key=value`` from the command line, with a clear error."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise ParameterError(f"--set {text!r} is not allowed: expected dotted.key=value")
+    return key.strip(), value.strip()
+
+
+def names(sections: Iterable[str] | None = None) -> list[str]:
+    """Flat parameter names, optionally restricted to some sections."""
+    wanted = set(sections) if sections is not None else set(SECTIONS)
+    return [p.name for p in PARAMETERS if p.section in wanted]
