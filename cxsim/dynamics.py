@@ -77,23 +77,26 @@ def job_resources(skill: np.ndarray, empowerment: np.ndarray, tools: float | np.
 
 def strain_update(strain: np.ndarray, demand: np.ndarray, resources: np.ndarray,
                   build_rate: float, recovery_rate: float) -> np.ndarray:
-    """One day of strain: demand beyond what resources absorb builds it, else it recovers.
+    """One day of strain: demand beyond what resources absorb builds it; it always recovers.
 
     ``demand`` is load relative to capacity (1 = a full day). Resources absorb up
-    to ``0.5 + resources`` of demand.
+    to ``0.5 + resources`` of demand. Under a constant excess ``e`` strain settles
+    at ``build_rate * e / (build_rate * e + recovery_rate)``.
     """
-    excess = demand - (0.5 + resources)
-    build = build_rate * np.maximum(excess, 0.0) * (1.0 - strain)
-    recover = recovery_rate * strain * (excess <= 0)
-    return clip01(strain + build - recover)
+    excess = np.maximum(demand - (0.5 + resources), 0.0)
+    return clip01(strain + build_rate * excess * (1.0 - strain) - recovery_rate * strain)
 
 
 def engagement_target(resources: np.ndarray, strain: np.ndarray, leadership: np.ndarray,
                       recognition: np.ndarray, centricity: np.ndarray,
-                      change_fatigue: float | np.ndarray) -> np.ndarray:
-    """Engagement an employee's working conditions pull toward (job demands-resources)."""
-    x = (-1.6 + 1.2 * resources - 2.5 * strain + 1.2 * leadership + 2.0 * recognition
-         + 0.8 * centricity)
+                      change_fatigue: float | np.ndarray,
+                      disposition: np.ndarray | float = 0.0) -> np.ndarray:
+    """Engagement an employee's working conditions pull toward (job demands-resources).
+
+    ``disposition`` is a personal trait on the logit scale (0 = average).
+    """
+    x = (-0.35 + 1.2 * resources - 2.5 * strain + 1.2 * leadership + 2.0 * recognition
+         + 0.8 * centricity + disposition)
     return clip01(logistic(x) - change_fatigue)
 
 
@@ -127,7 +130,7 @@ def interaction_quality(skill: np.ndarray, engagement: np.ndarray, centricity: n
     normal draws, scaled by ``noise_sd`` and widened where authority is used
     without skill or guidelines (inconsistent experiences).
     """
-    mean = (0.10 + 0.25 * skill + 0.20 * engagement + 0.15 * centricity + 0.12 * authority
+    mean = (0.28 + 0.25 * skill + 0.20 * engagement + 0.15 * centricity + 0.12 * authority
             + 0.18 * tools - 0.5 * loss)
     spread = noise_sd * (1.0 + inconsistency * authority * (1.0 - guidelines) * (1.0 - skill))
     return clip01(mean + spread * noise)
@@ -141,8 +144,8 @@ def resolution_probability(skill: np.ndarray, authority: np.ndarray, tools: np.n
     department is resolved only if its context survives the handoff, unless the
     employee has the authority to own it end to end.
     """
-    own = 0.15 + 0.4 * skill + 0.3 * authority + 0.15 * tools
-    handoff_success = (1.0 - loss) * (0.5 + 0.5 * authority)
+    own = 0.35 + 0.35 * skill + 0.3 * authority + 0.15 * tools
+    handoff_success = (1.0 - loss) * (0.6 + 0.4 * authority)
     return clip01(np.where(needs_handoff, own * handoff_success, own))
 
 

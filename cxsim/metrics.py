@@ -225,7 +225,7 @@ class Recorder:
             "pain_points_missed": self.pain[0].sum() - self.pain[1].sum(),
             "defect_rate_mean": float(model.defect_rate[model.tp_defect_multiplier > 0].mean()),
             "silo_effective": model.silo_effective,
-            "network_ties": int(model.network.number_of_edges()),
+            "network_ties": model.network_ties,
         }
         self._record_departments(model, day, engaged, burnt)
         self._record_touchpoints(model, day, tp_mean)

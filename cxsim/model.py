@@ -98,6 +98,7 @@ class CXModel(mesa.Model):
         self.tp_owner = np.array([names.index(t.owner) for t in tps], dtype=np.int64)
         self.tp_digital = np.array([("never", "optional", "always").index(t.digital) for t in tps])
         self.tp_defect_multiplier = np.array([t.defect_multiplier for t in tps])
+        self.tp_effort = np.array([t.effort for t in tps])
         stage = [t.stage for t in tps]
 
         def pick(kind: str) -> tuple[np.ndarray, np.ndarray]:
@@ -169,6 +170,8 @@ class CXModel(mesa.Model):
         self.coverage_draw = rng.random(n)
         self.employee_phase = rng.integers(0, 10_000, n)
         self.coach_draw = rng.random(n)
+        #: Personal disposition to engage (logit scale), redrawn for each new hire.
+        self.disposition = rng.normal(0.0, p.disposition_sd, n)
         self._agents_by_row: list[Employee | None] = [Employee(self, r) for r in range(n)]
         self._roster_dirty = False
         self._refresh_rosters()
@@ -206,6 +209,7 @@ class CXModel(mesa.Model):
 
     def _refresh_network_arrays(self) -> None:
         edges = np.array(self.network.edges(), dtype=np.int64).reshape(-1, 2)
+        self.network_ties = len(edges)
         self.edge_source = np.concatenate([edges[:, 0], edges[:, 1]])
         self.edge_target = np.concatenate([edges[:, 1], edges[:, 0]])
         p = self.p
@@ -503,8 +507,8 @@ class CXModel(mesa.Model):
         nxt = np.where(~open_now & (renewal_day > day), np.minimum(nxt, renewal_day), nxt)
         self.c_next_contact[stay] = nxt
         # --- employees' load and skill from practice
-        load = np.bincount(server[human], weights=np.where(problem[human], 1.5, 1.0),
-                           minlength=self.n_employees)
+        effort = np.where(problem, 2.0, self.tp_effort[touchpoint])
+        load = np.bincount(server[human], weights=effort[human], minlength=self.n_employees)
         self.load += load
         # --- today's tallies
         self.recorder.tally_interactions(
@@ -653,7 +657,8 @@ class CXModel(mesa.Model):
         self.recognition *= 0.5 ** (1.0 / p.recognition_fade_days)
         self.habituation *= 0.5 ** (1.0 / 180.0)
         target = dyn.engagement_target(resources, self.strain, signal, self.recognition,
-                                       self.centricity, lv.change_fatigue[dept, level])
+                                       self.centricity, lv.change_fatigue[dept, level],
+                                       self.disposition)
         self.engagement = dyn.clip01(
             self.engagement + p.engagement_rate * (target - self.engagement)
             + p.social_influence_rate * (peer_engagement - self.engagement))
@@ -746,6 +751,7 @@ class CXModel(mesa.Model):
             self.empowerment[fill] = lv.authority[d, lvl]
             self.strain[fill] = 0.0
             self.recognition[fill] = 0.0
+            self.disposition[fill] = rng.normal(0.0, p.disposition_sd, fill.size)
             self.habituation[fill] = 0.0
             self.tenure[fill] = 0
             self.training_hours[fill] = 0.0

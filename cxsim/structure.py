@@ -36,6 +36,8 @@ class Touchpoint:
     (0 = never reveals problems); ``digital`` is ``"never"``, ``"optional"``
     (served by the digital channel with probability ``digital_share``) or
     ``"always"`` (a self-service channel, owned by its department, usually IT).
+    ``effort`` is the workload of one assisted contact relative to a support call
+    (a product-use contact is mostly the product's doing, not a person's time).
     """
 
     name: str
@@ -44,6 +46,7 @@ class Touchpoint:
     weight: float = 0.0
     defect_multiplier: float = 0.0
     digital: str = "never"
+    effort: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -70,10 +73,10 @@ DEFAULT_DEPARTMENTS: tuple[Department, ...] = (
 DEFAULT_TOUCHPOINTS: tuple[Touchpoint, ...] = (
     Touchpoint("awareness", "marketing", "acquisition"),
     Touchpoint("purchase", "sales", "acquisition"),
-    Touchpoint("onboarding", "operations", "onboarding", 1.0, 1.0),
-    Touchpoint("product_use", "product", "routine", 0.30, 1.5, "optional"),
-    Touchpoint("delivery", "operations", "routine", 0.20, 1.0),
-    Touchpoint("billing", "operations", "routine", 0.15, 0.7, "optional"),
+    Touchpoint("onboarding", "operations", "onboarding", 1.0, 1.0, "never", 0.6),
+    Touchpoint("product_use", "product", "routine", 0.30, 1.5, "optional", 0.3),
+    Touchpoint("delivery", "operations", "routine", 0.20, 1.0, "never", 0.4),
+    Touchpoint("billing", "operations", "routine", 0.15, 0.7, "optional", 0.5),
     Touchpoint("self_service", "it", "routine", 0.15, 0.5, "always"),
     Touchpoint("support", "support", "support", 0.20, 0.0),
     Touchpoint("renewal", "sales", "renewal"),
@@ -112,6 +115,7 @@ class Structure:
             _check(t.weight >= 0, f"touchpoints.{t.name}.weight", t.weight, "a weight >= 0")
             _check(t.defect_multiplier >= 0, f"touchpoints.{t.name}.defect_multiplier",
                    t.defect_multiplier, "a multiplier >= 0")
+            _check(t.effort >= 0, f"touchpoints.{t.name}.effort", t.effort, "an effort >= 0")
             _check(t.digital in ("never", "optional", "always"), f"touchpoints.{t.name}.digital",
                    t.digital, "never, optional or always")
         stages = [t.stage for t in self.touchpoints]
