@@ -12,7 +12,13 @@ import math
 import sys
 from pathlib import Path
 
-from cxsim.parameters import PARAMETERS, SECTIONS, ParameterError, parse_assignment
+from cxsim.parameters import (
+    PARAMETERS,
+    SECTIONS,
+    ParameterError,
+    parameters_markdown,
+    parse_assignment,
+)
 from cxsim.scenario import Scenario, load_scenario
 
 #: Rows of the printed summary: (label, summary key, format).
@@ -62,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="never show a progress bar")
     params = sub.add_parser("params", help="list every parameter with its range and default")
     params.add_argument("section", nargs="?", choices=SECTIONS, help="only this section")
+    params.add_argument("--markdown", action="store_true",
+                        help="print the reference table in Markdown (docs/parameters.md)")
     return parser
 
 
@@ -70,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "params":
+            if args.markdown:
+                print(parameters_markdown(), end="")
+                return 0
             return _params(args.section)
         return _run(args)
     except ParameterError as error:

@@ -59,7 +59,8 @@ class Parameter:
 
     def validate(self, value: Any) -> float | int | bool:
         """Return ``value`` converted to this parameter's type, or raise ParameterError."""
-        bad = ParameterError(f"{self.path} = {value!r} is not allowed: expected {self.allowed()}")
+        shown = value if isinstance(value, str) else repr(value)
+        bad = ParameterError(f"{self.path} = {shown} is not allowed: expected {self.allowed()}")
         if self.kind is bool:
             if isinstance(value, bool):
                 return value
@@ -454,3 +455,26 @@ def names(sections: Iterable[str] | None = None) -> list[str]:
     """Flat parameter names, optionally restricted to some sections."""
     wanted = set(sections) if sections is not None else set(SECTIONS)
     return [p.name for p in PARAMETERS if p.section in wanted]
+
+
+def parameters_markdown() -> str:
+    """The parameter reference (docs/parameters.md), generated from :data:`PARAMETERS`."""
+    lines = [
+        "# Parameter reference",
+        "",
+        "Generated from `cxsim/parameters.py` by `cxsim params --markdown`; do not edit by hand.",
+        "",
+        "In a scenario file a parameter sits in its section (`[organisation]`, "
+        "`silo_strength = 0.6`); on the command line use its dotted key "
+        "(`--set organisation.silo_strength=0.6`); in Python and Mesa's SolaraViz or "
+        "`batch_run` use its name as a keyword (`CXModel(silo_strength=0.6)`).",
+    ]
+    for section in SECTIONS:
+        lines += ["", f"## {section}", "",
+                  "| key | default | allowed | meaning | why this default |",
+                  "|---|---|---|---|---|"]
+        for p in PARAMETERS:
+            if p.section == section:
+                lines.append(f"| `{p.path}` | {p.default} | {p.allowed()} | {p.description} "
+                             f"| {p.reason} |")
+    return "\n".join(lines) + "\n"
