@@ -201,3 +201,88 @@ def renewal_probability(loyalty: np.ndarray, midpoint: float, gain: float) -> np
 def spend_multiplier(loyalty: np.ndarray, elasticity: float) -> np.ndarray:
     """Relative spend of a customer given loyalty (1 at loyalty 0.5)."""
     return np.maximum(1.0 + elasticity * (loyalty - 0.5), 0.0)
+
+
+# --- shared constants and small rules used by both implementations ---------------
+
+#: Workload of a problem contact relative to a routine support contact.
+PROBLEM_EFFORT = 2.0
+#: Share of the gap to the granted authority that employees close each day.
+EMPOWERMENT_DRIFT = 0.02
+#: Smoothing of daily load into the load employees feel (exponential, per day).
+LOAD_SMOOTHING = 0.2
+#: Habituation added by one recognition, and its half-life in days.
+HABITUATION_STEP, HABITUATION_HALF_LIFE = 0.2, 180.0
+#: Satisfaction at and above which a customer is a promoter (expected answer >= 9 of 10),
+#: and below which a detractor (expected answer <= 6).
+PROMOTER_SATISFACTION, DETRACTOR_SATISFACTION = 9.0 / 11.0, 7.0 / 11.0
+
+
+def contact_experience(quality: np.ndarray, problem: np.ndarray, resolved: np.ndarray,
+                       contacts_so_far: np.ndarray, abandoned: np.ndarray,
+                       revealed: np.ndarray) -> np.ndarray:
+    """What the customer experiences in a contact, in [0, 1].
+
+    A problem contact starts from a deficit, a resolution recovers most of it,
+    every repeat contact and giving up costs more; a routine contact that reveals
+    a new problem (a defect) hurts.
+    """
+    problem_effect = (-0.2 + 0.25 * resolved - 0.05 * (contacts_so_far - 1) - 0.15 * abandoned)
+    return clip01(quality + np.where(problem, problem_effect, 0.0) - 0.2 * revealed)
+
+
+def digital_capability(crm: float, staff_skill: float) -> float:
+    """Quality inputs of the digital channel: its tools and the skill of the staff who run it."""
+    return 0.35 + 0.4 * crm + 0.25 * staff_skill
+
+
+def centricity_target(signal: np.ndarray, ownership: np.ndarray,
+                      shared_metrics: np.ndarray) -> np.ndarray:
+    """Customer-centricity that leadership, ownership of CX and shared metrics pull toward."""
+    return clip01(0.1 + 0.4 * signal + 0.3 * ownership + 0.2 * shared_metrics)
+
+
+def job_demand(load_average: np.ndarray, capacity: float) -> np.ndarray:
+    """Job demand: a base of other duties plus customer load relative to capacity."""
+    return 0.3 + load_average / capacity
+
+
+def manager_support(is_frontline: np.ndarray, boss_coaches: np.ndarray,
+                    coaches: np.ndarray) -> np.ndarray:
+    """Support from one's manager: coached frontline staff get much more of it."""
+    return np.where(is_frontline, 0.2 + 0.8 * boss_coaches, 0.5 + 0.5 * coaches)
+
+
+def pain_flow(department_silo: np.ndarray, shared_metrics: np.ndarray, crm: float,
+              voc: float) -> np.ndarray:
+    """Probability that a pain point seen elsewhere reaches the department that causes it:
+    through cross-department ties, shared metrics, shared systems or a formal VoC loop."""
+    return 1.0 - department_silo * (1.0 - shared_metrics) * (1.0 - crm) * (1.0 - voc)
+
+
+def root_cause_fix(defect_rate: np.ndarray, floor: np.ndarray, received_per_thousand: np.ndarray,
+                   centricity: np.ndarray, fix_rate: float) -> np.ndarray:
+    """Defect rates after one day of fixing the root causes of the pain points received."""
+    return floor + (defect_rate - floor) * np.exp(-fix_rate * received_per_thousand * centricity)
+
+
+def expected_acquisitions(acquisition_rate: float, n_customers: int, promoters: int,
+                          detractors: int, referral_rate: float, deterrence_rate: float,
+                          amplification: float, prospects_left: int, pool: int) -> float:
+    """Expected new customers today: baseline marketing plus word of mouth (promoters refer,
+    detractors deter, amplified), limited by the prospects left in the market."""
+    word_of_mouth = referral_rate * promoters - deterrence_rate * amplification * detractors
+    daily = (acquisition_rate * n_customers + word_of_mouth) / 365.0
+    return max(daily * prospects_left / max(pool, 1), 0.0)
+
+
+def fade(value: np.ndarray, half_life_days: float) -> np.ndarray:
+    """One day of exponential fading with the given half-life."""
+    return value * 0.5 ** (1.0 / half_life_days)
+
+
+def recognition_lift(recognition: np.ndarray, habituation: np.ndarray,
+                     boost: float) -> tuple[np.ndarray, np.ndarray]:
+    """A recognition lifts the recognition level; habituation shrinks the lift."""
+    lift = boost / (1.0 + habituation)
+    return recognition + lift * (1.0 - recognition), habituation + HABITUATION_STEP

@@ -89,12 +89,14 @@ class Recorder:
 
     def start_day(self) -> None:
         nt, nd = self.n_touchpoints, self.n_departments
-        self.tp = np.zeros((8, nt))  # contacts, q, q^2, responses, top2, promoters, detractors, opened
+        # contacts, quality, quality^2, responses, top2, promoters, detractors, problems opened
+        self.tp = np.zeros((8, nt))
         self.tp_first = np.zeros((2, nt))  # first contacts, resolved at first contact
         self.dept = np.zeros((6, nd))  # contacts, q, responses, top2, first, first resolved
         self.team = np.zeros((2, self.n_teams))  # contacts, q
         self.pain = np.zeros((2, nt))  # pain points by causing touchpoint, received
-        self.resolution = np.zeros(6)  # resolved_first, repeat, unresolved, contacts, days, problems
+        # resolved first, resolved after repeat, unresolved, contacts, days, problem contacts
+        self.resolution = np.zeros(6)
         self.quits_by_department = np.zeros(nd)
 
     @property

@@ -15,10 +15,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import mesa
-import networkx as nx
 import numpy as np
 
 from cxsim import dynamics as dyn
+from cxsim import organisation as org
 from cxsim.agents import Customer, Employee
 from cxsim.interventions import Intervention, Levers
 from cxsim.interventions import from_dict as intervention_from_dict
@@ -28,7 +28,7 @@ from cxsim.structure import Structure
 
 NEVER = np.iinfo(np.int32).max
 PROSPECT, ACTIVE, CHURNED = 0, 1, 2
-EXECUTIVE, MANAGER, FRONTLINE = 0, 1, 2
+EXECUTIVE, MANAGER, FRONTLINE = org.EXECUTIVE, org.MANAGER, org.FRONTLINE
 #: Outcomes of a customer's latest problem.
 NO_PROBLEM, RESOLVED_FIRST, RESOLVED_REPEAT, UNRESOLVED = 0, 1, 2, 3
 OUTCOME_NAMES = ("no_problem", "resolved_first", "resolved_repeat", "unresolved")
@@ -119,39 +119,18 @@ class CXModel(mesa.Model):
 
     def _build_organisation(self) -> None:
         p, rng = self.p, self.rng
-        n = p.n_employees
-        shares = np.array([d.share for d in self.structure.departments])
-        sizes = _largest_remainder(n, shares / shares.sum(), minimum=2)
-        self.n_employees = n
-        self.department = np.repeat(np.arange(self.n_departments), sizes)
-        self.level = np.full(n, FRONTLINE, dtype=np.int64)
-        self.boss = np.zeros(n, dtype=np.int64)
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        exec_dept = self.structure.department_index("executive")
-        executives = np.arange(starts[exec_dept], starts[exec_dept] + sizes[exec_dept])
-        self.level[executives] = EXECUTIVE
-        ceo = executives[0]
-        self.boss[executives] = ceo
-        for d in range(self.n_departments):
-            if d == exec_dept:
-                continue
-            rows = np.arange(starts[d], starts[d] + sizes[d])
-            n_managers = max(1, int(round(sizes[d] / (p.span_of_control + 1))))
-            managers, frontline = rows[:n_managers], rows[n_managers:]
-            self.level[managers] = MANAGER
-            self.boss[managers] = executives[d % len(executives)]
-            self.boss[frontline] = managers[np.arange(len(frontline)) % n_managers]
-        leaders = np.flatnonzero(self.level < FRONTLINE)
-        self.team_leaders = leaders
-        team_of_leader = np.full(n, -1)
-        team_of_leader[leaders] = np.arange(len(leaders))
-        self.team = np.where(self.level == FRONTLINE, team_of_leader[self.boss], team_of_leader)
-
+        n = self.n_employees = p.n_employees
+        positions = org.build_positions(n, p.span_of_control, self.structure)
+        self.department = positions.department
+        self.level = positions.level
+        self.boss = positions.boss
+        self.team = positions.team
+        self.team_leaders = positions.team_leaders
         self.active = np.ones(n, dtype=bool)
         self.eliminated = np.zeros(n, dtype=bool)
         self.vacant_until = np.zeros(n, dtype=np.int64)
         self.hired_today = np.zeros(n, dtype=bool)
-        levers_auth = self._authority_baseline()
+        levers_auth = org.authority_baseline(self.p.baseline_empowerment, self.n_departments)
         self.engagement = dyn.clip01(rng.normal(0.5, 0.15, n))
         self.skill = dyn.clip01(rng.normal(p.baseline_skill, 0.1, n))
         self.empowerment = levers_auth[self.department, self.level].copy()
@@ -177,34 +156,10 @@ class CXModel(mesa.Model):
         self._refresh_rosters()
         self._measure_digital_channel()
 
-    def _authority_baseline(self) -> np.ndarray:
-        base = self.p.baseline_empowerment
-        levels = np.array([0.9, min(1.0, base + 0.3), base])
-        return np.tile(levels, (self.n_departments, 1))
-
     def _build_network(self) -> None:
-        """Informal network: ties dense inside departments, sparse across (silo_strength)."""
-        p, rng, n = self.p, self.rng, self.n_employees
-        dept = self.department
-        sizes = np.bincount(dept, minlength=self.n_departments)
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        m = int(round(n * p.ties_per_employee / 2))
-        source = rng.integers(0, n, m)
-        d = dept[source]
-        cross_share = (1.0 - p.silo_strength) * (1.0 - sizes[d] / n)
-        cross = rng.random(m) < cross_share
-        u = rng.random(m)
-        within_target = starts[d] + (u * sizes[d]).astype(np.int64)
-        other = (u * (n - sizes[d])).astype(np.int64)
-        cross_target = np.where(other >= starts[d], other + sizes[d], other)
-        target = np.where(cross, cross_target, within_target)
-        graph = nx.Graph()
-        graph.add_nodes_from(range(n))
-        graph.add_edges_from(zip(source.tolist(), target.tolist()), kind="informal")
-        reports = np.flatnonzero(self.boss != np.arange(n))
-        graph.add_edges_from(zip(reports.tolist(), self.boss[reports].tolist()), kind="reporting")
-        graph.remove_edges_from(nx.selfloop_edges(graph))
-        self.network = graph
+        self.network = org.build_network(
+            org.Positions(self.department, self.level, self.boss, self.team, self.team_leaders),
+            self.p.silo_strength, self.p.ties_per_employee, self.rng)
         self._refresh_network_arrays()
 
     def _refresh_network_arrays(self) -> None:
@@ -212,19 +167,10 @@ class CXModel(mesa.Model):
         self.network_ties = len(edges)
         self.edge_source = np.concatenate([edges[:, 0], edges[:, 1]])
         self.edge_target = np.concatenate([edges[:, 1], edges[:, 0]])
-        p = self.p
-        self.edge_weight = np.where(self.level[self.edge_source] < FRONTLINE, p.leader_weight, 1.0)
-        # effective silo strength per department: cross ties relative to random mixing
-        n = self.n_employees
-        sizes = np.bincount(self.department, minlength=self.n_departments)
-        crossing = self.department[self.edge_source] != self.department[self.edge_target]
-        ends = np.bincount(self.department[self.edge_source], minlength=self.n_departments)
-        cross_ends = np.bincount(self.department[self.edge_source][crossing],
-                                 minlength=self.n_departments)
-        expected = 1.0 - sizes / n
-        share = np.divide(cross_ends, np.maximum(ends, 1))
-        self.department_silo = dyn.clip01(1.0 - share / np.maximum(expected, 1e-9))
-        self.silo_effective = float(np.average(self.department_silo, weights=sizes))
+        self.edge_weight = np.where(self.level[self.edge_source] < FRONTLINE,
+                                    self.p.leader_weight, 1.0)
+        self.department_silo, self.silo_effective = org.effective_silo(
+            self.edge_source, self.edge_target, self.department, self.n_departments)
 
     def _build_customers(self) -> None:
         p, rng = self.p, self.rng
@@ -270,10 +216,9 @@ class CXModel(mesa.Model):
         self.prospect_pool = max(capacity - n0, 1)
         self.active_customers = n0
         self.revenue_rate = float(self.c_spend_rate.sum())
-        self._promoter_threshold, self._detractor_threshold = 8.5 / 11 + 0.5 / 11, 6.5 / 11 + 0.5 / 11
         sat0 = self.c_satisfaction[:n0]
-        self.promoters = int((sat0 >= self._promoter_threshold).sum())
-        self.detractors = int((sat0 < self._detractor_threshold).sum())
+        self.promoters = int((sat0 >= dyn.PROMOTER_SATISFACTION).sum())
+        self.detractors = int((sat0 < dyn.DETRACTOR_SATISFACTION).sum())
         self.outcome_customers = np.zeros(4, dtype=np.int64)
         self.outcome_customers[NO_PROBLEM] = n0
         self.churn_by_outcome = np.zeros(4, dtype=np.int64)
@@ -287,7 +232,7 @@ class CXModel(mesa.Model):
         return Levers(
             commitment=full * p.leadership_commitment,
             coaching=full * p.coaching_share,
-            authority=self._authority_baseline(),
+            authority=org.authority_baseline(self.p.baseline_empowerment, self.n_departments),
             guidelines=full * p.guidelines_clarity,
             ownership=ownership,
             shared_metrics=full * p.shared_metrics,
@@ -384,11 +329,10 @@ class CXModel(mesa.Model):
 
     def _acquire_customers(self) -> None:
         p = self.p
-        word_of_mouth = (p.referral_rate * self.promoters
-                         - p.deterrence_rate * p.social_amplification * self.detractors)
-        expected = ((p.acquisition_rate * p.n_customers + word_of_mouth) / 365.0
-                    * self.prospects_left / self.prospect_pool)
-        k = min(int(self.rng.poisson(max(expected, 0.0))), self.prospects_left)
+        expected = dyn.expected_acquisitions(
+            p.acquisition_rate, p.n_customers, self.promoters, self.detractors, p.referral_rate,
+            p.deterrence_rate, p.social_amplification, self.prospects_left, self.prospect_pool)
+        k = min(int(self.rng.poisson(expected)), self.prospects_left)
         self.today["acquisitions"] = k
         if k == 0:
             return
@@ -407,7 +351,7 @@ class CXModel(mesa.Model):
     def _interact(self, customers: np.ndarray, touchpoint: np.ndarray, problem: np.ndarray,
                   acquisition: bool = False) -> None:
         """Serve one contact for each customer at ``touchpoint`` and let them judge it."""
-        p, rng, lv, day, today = self.p, self.rng, self.levers, self.day, self.today
+        p, rng, lv, day = self.p, self.rng, self.levers, self.day
         n = customers.size
         # --- who serves: the digital channel or an employee of the owning department
         digital = ~problem & ((self.tp_digital[touchpoint] == 2)
@@ -422,7 +366,7 @@ class CXModel(mesa.Model):
         human = server >= 0
         rows = np.maximum(server, 0)
         serving_dept = np.where(human, self.department[rows], serving_dept)
-        digital_capability = 0.35 + 0.4 * lv.crm + 0.25 * self._digital_skill
+        digital_capability = dyn.digital_capability(lv.crm, self._digital_skill)
         skill = np.where(human, self.skill[rows], digital_capability)
         engagement = np.where(human, self.engagement[rows], digital_capability)
         centricity = np.where(human, self.centricity[rows], self._digital_centricity)
@@ -442,12 +386,8 @@ class CXModel(mesa.Model):
             skill, authority, lv.crm, needs_handoff, loss))
         abandoned = problem & ~resolved & (contacts_so_far >= p.max_contacts)
         revealed = ~problem & (rng.random(n) < self.defect_rate[touchpoint])
-        experience = quality.copy()
-        experience[problem] += (-0.2 + 0.25 * resolved[problem]
-                                - 0.05 * (contacts_so_far[problem] - 1)
-                                - 0.15 * abandoned[problem])
-        experience[revealed] -= 0.2
-        experience = dyn.clip01(experience)
+        experience = dyn.contact_experience(quality, problem, resolved, contacts_so_far,
+                                            abandoned, revealed)
         # --- judgement: disconfirmation, peak-end memory, satisfaction, loyalty
         self._count_advocates(customers, -1)
         affect = dyn.disconfirmation_affect(experience, self.c_expectation[customers],
@@ -507,7 +447,7 @@ class CXModel(mesa.Model):
         nxt = np.where(~open_now & (renewal_day > day), np.minimum(nxt, renewal_day), nxt)
         self.c_next_contact[stay] = nxt
         # --- employees' load and skill from practice
-        effort = np.where(problem, 2.0, self.tp_effort[touchpoint])
+        effort = np.where(problem, dyn.PROBLEM_EFFORT, self.tp_effort[touchpoint])
         load = np.bincount(server[human], weights=effort[human], minlength=self.n_employees)
         self.load += load
         # --- today's tallies
@@ -549,8 +489,8 @@ class CXModel(mesa.Model):
 
     def _count_advocates(self, customers: np.ndarray, sign: int) -> None:
         sat = self.c_satisfaction[customers]
-        self.promoters += sign * int((sat >= self._promoter_threshold).sum())
-        self.detractors += sign * int((sat < self._detractor_threshold).sum())
+        self.promoters += sign * int((sat >= dyn.PROMOTER_SATISFACTION).sum())
+        self.detractors += sign * int((sat < dyn.DETRACTOR_SATISFACTION).sum())
 
     def _open_problems(self, customers: np.ndarray, touchpoint: np.ndarray) -> None:
         if customers.size == 0:
@@ -586,9 +526,8 @@ class CXModel(mesa.Model):
         """Which pain points reach the department that causes them."""
         cause = self.tp_owner[pain_tp]
         lv = self.levers
-        through_ties = 1.0 - self.department_silo[cause]
-        metrics = lv.shared_metrics[cause, MANAGER]
-        flow = 1.0 - (1.0 - through_ties) * (1.0 - metrics) * (1.0 - lv.crm) * (1.0 - lv.voc)
+        flow = dyn.pain_flow(self.department_silo[cause], lv.shared_metrics[cause, MANAGER],
+                             lv.crm, lv.voc)
         direct = serving_dept == cause
         return direct | (self.rng.random(cause.size) < flow)
 
@@ -619,9 +558,9 @@ class CXModel(mesa.Model):
                               minlength=self.n_departments) / np.maximum(
             np.bincount(self.department[filled], minlength=self.n_departments), 1)
         per_thousand = received * 1000.0 / max(p.n_customers, 1)
-        fix = np.exp(-p.root_cause_fix_rate * per_thousand * centric[owner])
         floor = p.defect_floor * (self.tp_defect_multiplier > 0)
-        self.defect_rate = floor + (self.defect_rate - floor) * fix
+        self.defect_rate = dyn.root_cause_fix(self.defect_rate, floor, per_thousand,
+                                              centric[owner], p.root_cause_fix_rate)
 
     # ------------------------------------------------------------------ phase: workforce
 
@@ -637,25 +576,25 @@ class CXModel(mesa.Model):
         peer_centricity, _ = dyn.neighbour_mean(self.centricity, self.edge_source,
                                                 self.edge_target, weight)
         ownership = lv.ownership[dept, level]
-        centricity_target = dyn.clip01(0.1 + 0.4 * signal + 0.3 * ownership
-                                       + 0.2 * lv.shared_metrics[dept, level])
+        centricity_target = dyn.centricity_target(signal, ownership,
+                                                  lv.shared_metrics[dept, level])
         self.centricity = dyn.clip01(
             self.centricity + p.leadership_rate * (centricity_target - self.centricity)
             + p.social_influence_rate * (peer_centricity - self.centricity))
-        self.empowerment = dyn.drift(self.empowerment, lv.authority[dept, level], 0.02)
+        self.empowerment = dyn.drift(self.empowerment, lv.authority[dept, level],
+                                     dyn.EMPOWERMENT_DRIFT)
         self.skill = dyn.skill_decay(self.skill, p.skill_decay, p.skill_floor)
         self.skill = dyn.learning_curve(self.skill, self.load, p.on_the_job_learning)
         capacity = p.contact_capacity * lv.capacity
-        self.load_average = dyn.drift(self.load_average, self.load, 0.2)
-        demand = 0.3 + self.load_average / capacity
+        self.load_average = dyn.drift(self.load_average, self.load, dyn.LOAD_SMOOTHING)
+        demand = dyn.job_demand(self.load_average, capacity)
         boss_coaches = coaches[self.boss] | (level == EXECUTIVE)
-        manager_support = np.where(level == FRONTLINE, boss_coaches * 0.8 + 0.2,
-                                   0.5 + 0.5 * coaches)
-        resources = dyn.job_resources(self.skill, self.empowerment, lv.crm, manager_support)
+        support = dyn.manager_support(level == FRONTLINE, boss_coaches, coaches)
+        resources = dyn.job_resources(self.skill, self.empowerment, lv.crm, support)
         self.strain = dyn.strain_update(self.strain, demand, resources, p.strain_build_rate,
                                         p.strain_recovery_rate)
-        self.recognition *= 0.5 ** (1.0 / p.recognition_fade_days)
-        self.habituation *= 0.5 ** (1.0 / 180.0)
+        self.recognition = dyn.fade(self.recognition, p.recognition_fade_days)
+        self.habituation = dyn.fade(self.habituation, dyn.HABITUATION_HALF_LIFE)
         target = dyn.engagement_target(resources, self.strain, signal, self.recognition,
                                        self.centricity, lv.change_fatigue[dept, level],
                                        self.disposition)
@@ -681,9 +620,8 @@ class CXModel(mesa.Model):
 
     def recognise(self, who: np.ndarray, boost: float) -> None:
         """Recognise positions in ``who``: a lift that fades and shrinks with habituation."""
-        lift = boost / (1.0 + self.habituation[who])
-        self.recognition[who] += lift * (1.0 - self.recognition[who])
-        self.habituation[who] += 0.2
+        self.recognition[who], self.habituation[who] = dyn.recognition_lift(
+            self.recognition[who], self.habituation[who], boost)
 
     def add_cross_ties(self, count: int, among: np.ndarray) -> None:
         """Add ``count`` informal ties from positions in ``among`` to other departments."""
@@ -786,17 +724,6 @@ def _reporter(name: str):
 
     report.__name__ = name
     return report
-
-
-def _largest_remainder(total: int, shares: np.ndarray, minimum: int) -> np.ndarray:
-    raw = shares * total
-    sizes = np.floor(raw).astype(np.int64)
-    order = np.argsort(-(raw - sizes), kind="stable")
-    sizes[order[: total - sizes.sum()]] += 1
-    sizes = np.maximum(sizes, minimum)
-    while sizes.sum() > total:
-        sizes[np.argmax(sizes)] -= 1
-    return sizes
 
 
 def _signature() -> inspect.Signature:

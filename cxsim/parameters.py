@@ -252,7 +252,8 @@ PARAMETERS: tuple[Parameter, ...] = (
     P("customers", "loyalty_rate", 0.1, 0.0, 1.0, "per contact",
       "Rate at which loyalty follows satisfaction.", "Loyalty is slower than satisfaction."),
     P("customers", "contact_churn_hazard", 0.004, 0.0, 1.0, "per contact",
-      "Probability that a neutral customer leaves after a contact.", "Small hazard outside renewal."),
+      "Probability that a neutral customer leaves after a contact.",
+      "Small hazard outside renewal."),
     P("customers", "churn_sensitivity", 4.0, 0.0, 20.0, "per satisfaction unit",
       "How steeply the contact churn hazard rises as satisfaction falls.",
       "A dissatisfied customer is several times more likely to leave."),
@@ -344,6 +345,7 @@ def _suggest(key: str) -> str:
     leaf = key.rpartition(".")[2]
     names = list(PARAMETERS_BY_NAME)
     close = difflib.get_close_matches(leaf, names, n=3)
+    close += [n for n in names if leaf and leaf in n and n not in close][: 3 - len(close)]
     if close:
         return "did you mean " + ", ".join(PARAMETERS_BY_NAME[c].path for c in close) + "?"
     return "allowed sections are " + ", ".join(SECTIONS) + " (see docs/parameters.md)"

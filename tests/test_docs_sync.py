@@ -10,5 +10,6 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_parameter_reference_is_up_to_date():
     committed = (ROOT / "docs" / "parameters.md").read_text()
     assert committed == parameters_markdown(), (
-        "docs/parameters.md is stale: regenerate with `cxsim params --markdown > docs/parameters.md`"
+        "docs/parameters.md is stale: regenerate it with "
+        "`cxsim params --markdown > docs/parameters.md`"
     )
