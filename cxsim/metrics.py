@@ -47,18 +47,29 @@ DAILY_METRICS: tuple[str, ...] = (
     "silo_effective", "network_ties",
 )
 
-DEPARTMENT_FIELDS = (
-    "headcount", "engagement_mean", "engagement_share", "burnout_share", "strain_mean",
-    "skill_mean", "empowerment_mean", "centricity_mean", "quits", "contacts", "quality_mean",
-    "responses", "csat", "first_contacts", "fcr", "pain_points_caused", "pain_points_received",
-    "load_mean",
-)
-TOUCHPOINT_FIELDS = (
-    "contacts", "quality_mean", "quality_std", "responses", "csat", "nps", "problems_opened",
-    "first_contacts", "fcr", "defect_rate",
-)
-TEAM_FIELDS = ("headcount", "engagement_mean", "strain_mean", "burnout_share", "contacts",
-               "quality_mean")
+#: Service metrics recorded for every touchpoint, department (serving) and team (serving).
+SERVICE_FIELDS = ("contacts", "quality_mean", "responses", "csat", "nps", "first_contacts",
+                  "fcr")
+#: Workforce metrics recorded for every department and team.
+WORKFORCE_FIELDS = ("headcount", "engagement_mean", "engagement_share", "burnout_share",
+                    "strain_mean", "skill_mean", "empowerment_mean", "centricity_mean",
+                    "training_completion")
+DEPARTMENT_FIELDS = WORKFORCE_FIELDS + ("quits",) + SERVICE_FIELDS + (
+    "pain_points_caused", "pain_points_received", "load_mean")
+TOUCHPOINT_FIELDS = SERVICE_FIELDS + ("quality_std", "problems_opened", "defect_rate")
+TEAM_FIELDS = WORKFORCE_FIELDS + SERVICE_FIELDS
+
+
+#: Rows of the per-group daily tallies (touchpoint, department, team).
+GROUP_TALLIES = ("contacts", "quality", "quality_sq", "responses", "top2", "promoters",
+                 "detractors", "problems_opened", "first_contacts", "first_resolved")
+CONTACTS, QUALITY, QUALITY_SQ, RESPONSES, TOP2, PROMOTERS, DETRACTORS, OPENED, FIRST, \
+    FIRST_RESOLVED = range(len(GROUP_TALLIES))
+
+
+def _group_sums(group: np.ndarray, columns: np.ndarray, n_groups: int) -> np.ndarray:
+    """Sum each row of ``columns`` by ``group`` (one bincount per row)."""
+    return np.stack([np.bincount(group, weights=row, minlength=n_groups) for row in columns])
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -89,11 +100,10 @@ class Recorder:
 
     def start_day(self) -> None:
         nt, nd = self.n_touchpoints, self.n_departments
-        # contacts, quality, quality^2, responses, top2, promoters, detractors, problems opened
-        self.tp = np.zeros((8, nt))
-        self.tp_first = np.zeros((2, nt))  # first contacts, resolved at first contact
-        self.dept = np.zeros((6, nd))  # contacts, q, responses, top2, first, first resolved
-        self.team = np.zeros((2, self.n_teams))  # contacts, q
+        # rows of GROUP_TALLIES, by touchpoint, serving department and serving team
+        self.tp = np.zeros((len(GROUP_TALLIES), nt))
+        self.dept = np.zeros((len(GROUP_TALLIES), nd))
+        self.team = np.zeros((len(GROUP_TALLIES), self.n_teams))
         self.pain = np.zeros((2, nt))  # pain points by causing touchpoint, received
         # resolved first, resolved after repeat, unresolved, contacts, days, problem contacts
         self.resolution = np.zeros(6)
@@ -106,41 +116,27 @@ class Recorder:
     def tally_interactions(self, *, touchpoint, department, team, quality, answered, csat, nps,
                            problem, first_contact, resolved, revealed, pain_tp, pain_received,
                            contacts_so_far, resolution_days, abandoned) -> None:
-        nt, nd = self.n_touchpoints, self.n_departments
-        top2 = csat >= 4
-        tp_answered = touchpoint[answered]
-        dept_answered = department[answered]
-        self.tp += np.stack([
-            np.bincount(touchpoint, minlength=nt),
-            np.bincount(touchpoint, weights=quality, minlength=nt),
-            np.bincount(touchpoint, weights=quality * quality, minlength=nt),
-            np.bincount(tp_answered, minlength=nt),
-            np.bincount(tp_answered, weights=top2, minlength=nt),
-            np.bincount(tp_answered, weights=nps >= 9, minlength=nt),
-            np.bincount(tp_answered, weights=nps <= 6, minlength=nt),
-            np.bincount(touchpoint, weights=revealed, minlength=nt),
-        ])
+        """Add a batch of interactions (one entry per contact) to today's tallies.
+
+        ``team`` is -1 for contacts served by the digital channel; ``csat`` and
+        ``nps`` hold the answers of the contacts where ``answered`` is true.
+        """
         resolved_first = first_contact & resolved
-        self.tp_first += np.stack([
-            np.bincount(touchpoint, weights=first_contact, minlength=nt),
-            np.bincount(touchpoint, weights=resolved_first, minlength=nt),
-        ])
-        self.dept += np.stack([
-            np.bincount(department, minlength=nd),
-            np.bincount(department, weights=quality, minlength=nd),
-            np.bincount(dept_answered, minlength=nd),
-            np.bincount(dept_answered, weights=top2, minlength=nd),
-            np.bincount(department, weights=first_contact, minlength=nd),
-            np.bincount(department, weights=resolved_first, minlength=nd),
-        ])
+        top2 = np.zeros(quality.size)
+        promoter = np.zeros(quality.size)
+        detractor = np.zeros(quality.size)
+        top2[answered] = csat >= 4
+        promoter[answered] = nps >= 9
+        detractor[answered] = nps <= 6
+        columns = np.stack([np.ones(quality.size), quality, quality * quality, answered, top2,
+                            promoter, detractor, revealed, first_contact, resolved_first])
+        self.tp += _group_sums(touchpoint, columns, self.n_touchpoints)
+        self.dept += _group_sums(department, columns, self.n_departments)
         staffed = team >= 0
-        self.team += np.stack([
-            np.bincount(team[staffed], minlength=self.n_teams),
-            np.bincount(team[staffed], weights=quality[staffed], minlength=self.n_teams),
-        ])
+        self.team += _group_sums(team[staffed], columns[:, staffed], self.n_teams)
         self.pain += np.stack([
-            np.bincount(pain_tp, minlength=nt),
-            np.bincount(pain_tp, weights=pain_received, minlength=nt),
+            np.bincount(pain_tp, minlength=self.n_touchpoints),
+            np.bincount(pain_tp, weights=pain_received, minlength=self.n_touchpoints),
         ])
         repeat = resolved & ~first_contact
         self.resolution += np.array([
@@ -162,16 +158,16 @@ class Recorder:
         engaged = (model.engagement >= p.engaged_threshold) & active
         burnt = (model.strain >= p.burnout_threshold) & active
         trained = (model.day - model.last_trained <= 90) & active
-        contacts, q_sum, q_sq, responses, top2, promoters, detractors, opened = self.tp.sum(axis=1)
-        first, first_resolved = self.tp_first.sum(axis=1)
+        (contacts, q_sum, q_sq, responses, top2, promoters, detractors, opened, first,
+         first_resolved) = self.tp.sum(axis=1)
         resolved_first, resolved_repeat, unresolved, res_contacts, res_days, problem_contacts = (
             self.resolution)
         resolved = resolved_first + resolved_repeat
         quality_mean = _ratio(q_sum, contacts)
         quality_std = (float(np.sqrt(max(q_sq / contacts - quality_mean ** 2, 0.0)))
                        if contacts else float("nan"))
-        tp_mean = _ratios(self.tp[1], self.tp[0])
-        dept_mean = _ratios(self.dept[1], self.dept[0])
+        tp_mean = _ratios(self.tp[QUALITY], self.tp[CONTACTS])
+        dept_mean = _ratios(self.dept[QUALITY], self.dept[CONTACTS])
 
         def mean_of(values: np.ndarray) -> float:
             return float(values[active].mean()) if headcount else float("nan")
@@ -229,74 +225,50 @@ class Recorder:
             "silo_effective": model.silo_effective,
             "network_ties": model.network_ties,
         }
-        self._record_departments(model, day, engaged, burnt)
-        self._record_touchpoints(model, day, tp_mean)
-        self._record_teams(model, day, burnt)
-
-    def _record_departments(self, model: CXModel, day: int, engaged, burnt) -> None:
-        nd = self.n_departments
-        dept = model.department[model.active]
-
-        def mean(values: np.ndarray) -> np.ndarray:
-            return _ratios(np.bincount(dept, weights=values[model.active], minlength=nd),
-                           headcount)
-
-        headcount = np.bincount(dept, minlength=nd).astype(float)
+        workforce = [model.engagement, engaged, burnt, model.strain, model.skill,
+                     model.empowerment, model.centricity, trained]
         cause = model.tp_owner
-        self.by_department[day] = np.stack([
-            headcount,
-            mean(model.engagement),
-            mean(engaged.astype(float)),
-            mean(burnt.astype(float)),
-            mean(model.strain),
-            mean(model.skill),
-            mean(model.empowerment),
-            mean(model.centricity),
-            self.quits_by_department,
-            self.dept[0],
-            _ratios(self.dept[1], self.dept[0]),
-            self.dept[2],
-            _ratios(self.dept[3], self.dept[2]),
-            self.dept[4],
-            _ratios(self.dept[5], self.dept[4]),
-            np.bincount(cause, weights=self.pain[0], minlength=nd),
-            np.bincount(cause, weights=self.pain[1], minlength=nd),
-            mean(model.load),
-        ], axis=1)
+        self.by_department[day] = np.column_stack(
+            _workforce_columns(model.department, active, workforce, self.n_departments)
+            + [self.quits_by_department] + _service_columns(self.dept)
+            + [np.bincount(cause, weights=self.pain[0], minlength=self.n_departments),
+               np.bincount(cause, weights=self.pain[1], minlength=self.n_departments),
+               _group_means(model.department, active, model.load, self.n_departments)])
+        self.by_touchpoint[day] = np.column_stack(_service_columns(self.tp) + [
+            np.sqrt(np.maximum(_ratios(self.tp[QUALITY_SQ], self.tp[CONTACTS]) - tp_mean ** 2,
+                               0.0)),
+            self.tp[OPENED], model.defect_rate])
+        self.by_team[day] = np.column_stack(
+            _workforce_columns(model.team, active, workforce, self.n_teams)
+            + _service_columns(self.team))
 
-    def _record_touchpoints(self, model: CXModel, day: int, tp_mean: np.ndarray) -> None:
-        contacts = self.tp[0]
-        variance = _ratios(self.tp[2], contacts) - tp_mean ** 2
-        self.by_touchpoint[day] = np.stack([
-            contacts,
-            tp_mean,
-            np.sqrt(np.maximum(variance, 0.0)),
-            self.tp[3],
-            _ratios(self.tp[4], self.tp[3]),
-            100.0 * _ratios(self.tp[5] - self.tp[6], self.tp[3]),
-            self.tp[7],
-            self.tp_first[0],
-            _ratios(self.tp_first[1], self.tp_first[0]),
-            model.defect_rate,
-        ], axis=1)
 
-    def _record_teams(self, model: CXModel, day: int, burnt: np.ndarray) -> None:
-        nteam = self.n_teams
-        team = model.team[model.active]
+def _group_means(group: np.ndarray, active: np.ndarray, values: np.ndarray,
+                 n_groups: int) -> np.ndarray:
+    """Mean of ``values`` over the filled positions of each group."""
+    g = group[active]
+    return _ratios(np.bincount(g, weights=values[active].astype(float), minlength=n_groups),
+                   np.bincount(g, minlength=n_groups).astype(float))
 
-        def mean(values: np.ndarray) -> np.ndarray:
-            return _ratios(np.bincount(team, weights=values[model.active], minlength=nteam),
-                           headcount)
 
-        headcount = np.bincount(team, minlength=nteam).astype(float)
-        self.by_team[day] = np.stack([
-            headcount,
-            mean(model.engagement),
-            mean(model.strain),
-            mean(burnt.astype(float)),
-            self.team[0],
-            _ratios(self.team[1], self.team[0]),
-        ], axis=1)
+def _workforce_columns(group: np.ndarray, active: np.ndarray, values: list[np.ndarray],
+                       n_groups: int) -> list[np.ndarray]:
+    """Columns of WORKFORCE_FIELDS: head-count, then the mean of each of ``values``."""
+    headcount = np.bincount(group[active], minlength=n_groups).astype(float)
+    return [headcount] + [_group_means(group, active, v, n_groups) for v in values]
+
+
+def _service_columns(tallies: np.ndarray) -> list[np.ndarray]:
+    """Columns of SERVICE_FIELDS from a GROUP_TALLIES array."""
+    return [
+        tallies[CONTACTS],
+        _ratios(tallies[QUALITY], tallies[CONTACTS]),
+        tallies[RESPONSES],
+        _ratios(tallies[TOP2], tallies[RESPONSES]),
+        100.0 * _ratios(tallies[PROMOTERS] - tallies[DETRACTORS], tallies[RESPONSES]),
+        tallies[FIRST],
+        _ratios(tallies[FIRST_RESOLVED], tallies[FIRST]),
+    ]
 
 
 def _nanstd(values: np.ndarray) -> float:
