@@ -70,9 +70,12 @@ def skill_decay(skill: np.ndarray, decay: float, floor: float) -> np.ndarray:
 
 
 def job_resources(skill: np.ndarray, empowerment: np.ndarray, tools: float | np.ndarray,
-                  support: np.ndarray) -> np.ndarray:
-    """Resources that meet job demands: skill, authority, tools and the manager's support."""
-    return clip01(0.35 * skill + 0.25 * empowerment + 0.2 * tools + 0.2 * support)
+                  support: np.ndarray, information: np.ndarray) -> np.ndarray:
+    """Resources that meet job demands: skill, authority, tools, the manager's support and
+    access to information from other departments (``information``: 1 - the department's
+    effective silo strength; siloed staff cannot get answers)."""
+    return clip01(0.3 * skill + 0.2 * empowerment + 0.15 * tools + 0.2 * support
+                  + 0.15 * information)
 
 
 def strain_update(strain: np.ndarray, demand: np.ndarray, resources: np.ndarray,

@@ -590,7 +590,8 @@ class CXModel(mesa.Model):
         demand = dyn.job_demand(self.load_average, capacity)
         boss_coaches = coaches[self.boss] | (level == EXECUTIVE)
         support = dyn.manager_support(level == FRONTLINE, boss_coaches, coaches)
-        resources = dyn.job_resources(self.skill, self.empowerment, lv.crm, support)
+        resources = dyn.job_resources(self.skill, self.empowerment, lv.crm, support,
+                                      1.0 - self.department_silo[dept])
         self.strain = dyn.strain_update(self.strain, demand, resources, p.strain_build_rate,
                                         p.strain_recovery_rate)
         self.recognition = dyn.fade(self.recognition, p.recognition_fade_days)

@@ -284,9 +284,9 @@ PARAMETERS: tuple[Parameter, ...] = (
       "Share of the defect rate above the floor removed per pain point that reaches its cause "
       "department, per 1000 customers.",
       "Fixes come slowly and only when the signal arrives."),
-    P("service", "handoff_need", 0.35, 0.0, 1.0, "share",
+    P("service", "handoff_need", 0.5, 0.0, 1.0, "share",
       "Share of problems that need another department than the one contacted.",
-      "A third of problems cross department lines."),
+      "Half of problems cross department lines (the cause sits elsewhere)."),
     P("service", "context_loss", 0.6, 0.0, 1.0, "share",
       "Context lost at a handoff at full silos without shared systems.",
       "Customers repeat themselves at most handoffs."),
