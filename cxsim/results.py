@@ -54,6 +54,11 @@ SUMMARY_DOC: dict[str, str] = {
     "revenue_per_day": "mean daily revenue in the final window (currency per day)",
     "intervention_cost": "total cost of interventions over the run (currency)",
     "hiring_cost": "total cost of replacing leavers over the intervention period",
+    "churned_after_<outcome>": "customers lost over the whole run whose latest problem ended "
+                               "in <outcome>: no_problem, resolved_first, resolved_repeat, "
+                               "unresolved",
+    "churn_share_after_<outcome>": "of the customers whose latest problem ended in <outcome>, "
+                                   "the share who churned",
 }
 
 
@@ -159,6 +164,8 @@ class Result:
                 out[f"baseline_{key}"] = value
         for name, counts in self.churn_by_outcome.items():
             out[f"churned_after_{name}"] = counts["churned"]
+            ever = counts["churned"] + counts["customers_now"]
+            out[f"churn_share_after_{name}"] = counts["churned"] / ever if ever else float("nan")
         return {k: (float(v) if isinstance(v, (float, np.floating)) else v)
                 for k, v in out.items()}
 
