@@ -133,8 +133,8 @@ def interaction_quality(skill: np.ndarray, engagement: np.ndarray, centricity: n
     normal draws, scaled by ``noise_sd`` and widened where authority is used
     without skill or guidelines (inconsistent experiences).
     """
-    mean = (0.28 + 0.25 * skill + 0.20 * engagement + 0.15 * centricity + 0.12 * authority
-            + 0.18 * tools - 0.5 * loss)
+    mean = (0.30 + 0.25 * skill + 0.20 * engagement + 0.15 * centricity + 0.12 * authority
+            + 0.12 * tools - 0.5 * loss)
     spread = noise_sd * (1.0 + inconsistency * authority * (1.0 - guidelines) * (1.0 - skill))
     return clip01(mean + spread * noise)
 
@@ -236,7 +236,7 @@ def contact_experience(quality: np.ndarray, problem: np.ndarray, resolved: np.nd
 
 def digital_capability(crm: float, staff_skill: float) -> float:
     """Quality inputs of the digital channel: its tools and the skill of the staff who run it."""
-    return 0.35 + 0.4 * crm + 0.25 * staff_skill
+    return 0.4 + 0.3 * crm + 0.25 * staff_skill
 
 
 def centricity_target(signal: np.ndarray, ownership: np.ndarray,
