@@ -56,7 +56,7 @@ def main() -> int:
         return 0
     names = ["quick"] if args.quick else ["mid", "large"]
     failed = False
-    print(f"cxsim engine benchmark: {args.days} days after a 90-day warm-up, one core, "
+    print(f"cxsim engine benchmark: {args.days} days after the default warm-up, one core, "
           f"Python {sys.version.split()[0]}")
     for name in names:
         size = SIZES[name]

@@ -98,9 +98,11 @@ P = Parameter
 #: Every scalar parameter, grouped by section. Order is the documentation order.
 PARAMETERS: tuple[Parameter, ...] = (
     # --- run -------------------------------------------------------------------
-    P("run", "burn_in_days", 90, 0, 3650, "days",
+    P("run", "burn_in_days", 180, 0, 3650, "days",
       "Warm-up before interventions start; the baseline is measured at its end.",
-      "Three months let engagement, skill and satisfaction settle from their initial draws."),
+      "Six months let engagement, strain and customers' memories and expectations settle "
+      "from their initial draws (slower drifts, such as skill decaying without refreshers, "
+      "go on: compare scenarios against a baseline run with the same seed)."),
     P("run", "days", 365, 1, 3650, "days",
       "Horizon after the warm-up (interventions' day 0 is the first day after it).",
       "One year of interventions, the brief's default horizon."),
