@@ -110,6 +110,17 @@ class Intervention:
             cost += self.cost_per_employee_year * self.targeted(model).sum() / 365.0
         return cost
 
+    def add_ties_with_adoption(self, model: CXModel, ties_per_employee: float,
+                               adoption: float) -> None:
+        """Add cross-department ties from targeted employees as adoption grows, up to
+        ``ties_per_employee x intensity`` per targeted employee at full adoption."""
+        targeted = self.targeted(model)
+        wanted = int(round(ties_per_employee * self.intensity * adoption * targeted.sum() / 2))
+        done = getattr(self, "_ties_added", 0)
+        if wanted > done:
+            model.add_cross_ties(wanted - done, targeted)
+            self._ties_added = wanted
+
     def raise_lever(self, levers: np.ndarray, amount: float) -> None:
         """Raise a (department x level) lever toward 1 by ``amount`` where targeted."""
         levers[self.target_mask] += amount * (1.0 - levers[self.target_mask])
@@ -235,12 +246,7 @@ class CrossFunctionalCollaboration(Intervention):
             model.levers.voc += 0.4 * adoption * self.intensity * (1 - model.levers.voc)
 
     def on_day(self, model: CXModel, day: int, adoption: float) -> None:
-        wanted = int(round(self.added_ties * self.intensity * adoption
-                           * self.targeted(model).sum() / 2))
-        done = getattr(self, "_ties_added", 0)
-        if wanted > done:
-            model.add_cross_ties(wanted - done, self.targeted(model))
-            self._ties_added = wanted
+        self.add_ties_with_adoption(model, self.added_ties, adoption)
 
 
 @dataclass
@@ -374,12 +380,7 @@ class AccountabilityPartnerships(Intervention):
         self.raise_lever(model.levers.ownership, 0.6 * adoption * self.intensity)
 
     def on_day(self, model: CXModel, day: int, adoption: float) -> None:
-        wanted = int(round(self.ties_per_employee * self.intensity * adoption
-                           * self.targeted(model).sum() / 2))
-        done = getattr(self, "_ties_added", 0)
-        if wanted > done:
-            model.add_cross_ties(wanted - done, self.targeted(model))
-            self._ties_added = wanted
+        self.add_ties_with_adoption(model, self.ties_per_employee, adoption)
 
 
 @dataclass

@@ -303,9 +303,9 @@ class CXModel(mesa.Model):
                     # resistance to change: a temporary dip while the change is adopted
                     dip = self.p.resistance_dip * 4.0 * adoption * (1.0 - adoption)
                     self.levers.change_fatigue[iv.target_mask] += dip
-            if adoption > 0 or day == iv.start:
+            if day >= iv.start:
                 iv.on_day(self, day, adoption)
-            cost += iv.daily_cost(self, day, adoption) if day >= iv.start else 0.0
+                cost += iv.daily_cost(self, day, adoption)
         self.today["intervention_cost"] = cost
 
     # ------------------------------------------------------------------ phase: customers
@@ -365,7 +365,7 @@ class CXModel(mesa.Model):
         server[digital] = -1
         human = server >= 0
         rows = np.maximum(server, 0)
-        serving_dept = np.where(human, self.department[rows], serving_dept)
+        serving_dept = np.where(human, self.department[rows], self.digital_department)
         digital_capability = dyn.digital_capability(lv.crm, self._digital_skill)
         skill = np.where(human, self.skill[rows], digital_capability)
         engagement = np.where(human, self.engagement[rows], digital_capability)
@@ -657,6 +657,7 @@ class CXModel(mesa.Model):
         rows = self.rng.choice(candidates, size=k, replace=False)
         self.eliminated[rows] = True
         self._vacate(rows)
+        self._refresh_rosters()
         return k
 
     def _vacate(self, rows: np.ndarray) -> None:
