@@ -34,7 +34,8 @@ def neighbour_mean(values: np.ndarray, source: np.ndarray, target: np.ndarray,
     n = values.shape[0]
     total = np.bincount(target, weights=weight, minlength=n)
     summed = np.bincount(target, weights=weight * values[source], minlength=n)
-    mean = np.where(total > 0, summed / np.maximum(total, 1e-12), values)
+    mean = np.array(values, dtype=float)
+    np.divide(summed, total, out=mean, where=total > 0)
     return mean, total
 
 

@@ -25,6 +25,7 @@ from cxsim.parameters import ParameterError
 
 if TYPE_CHECKING:
     from cxsim.model import CXModel
+    from cxsim.structure import Structure
 
 LEVELS = ("executive", "manager", "frontline")
 
@@ -59,17 +60,21 @@ class Intervention:
         self.departments = tuple(self.departments)
         self.levels = tuple(self.levels)
         label = self.kind or type(self).__name__
-        _require(isinstance(self.start, int) and self.start >= 0, label, "start", self.start,
+        _require(_is_int(self.start) and self.start >= 0, label, "start", self.start,
                  "an integer day >= 0")
-        _require(isinstance(self.ramp_days, int) and self.ramp_days >= 0, label, "ramp_days",
+        _require(_is_int(self.ramp_days) and self.ramp_days >= 0, label, "ramp_days",
                  self.ramp_days, "an integer >= 0")
-        _require(self.duration is None or (isinstance(self.duration, int) and self.duration > 0),
+        _require(self.duration is None or (_is_int(self.duration) and self.duration > 0),
                  label, "duration", self.duration, "an integer > 0 or none")
         _require(_is_number(self.intensity) and 0 <= self.intensity <= 1, label, "intensity",
                  self.intensity, "a number from 0 to 1")
-        for name in ("fixed_cost", "cost_per_employee_year"):
-            _require(_is_number(getattr(self, name)), label, name, getattr(self, name),
-                     "a number (currency)")
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.type == "bool":
+                _require(isinstance(value, bool), label, f.name, value, "true or false")
+            elif f.type == "float":
+                _require(_is_number(value) and value >= 0, label, f.name, value,
+                         "a number >= 0")
         for level in self.levels:
             _require(level in LEVELS, label, "levels", level, "executive, manager or frontline")
 
@@ -85,11 +90,16 @@ class Intervention:
         x = min(elapsed / self.ramp_days, 1.0)
         return x * x * (3.0 - 2.0 * x)  # smoothstep: slow start, fast middle, slow finish
 
-    def initialise(self, model: CXModel) -> None:
-        """Resolve targets against the model's structure (validates department names)."""
-        names = model.structure.department_names
+    def check_targets(self, structure: Structure) -> None:
+        """Raise ParameterError if a target department is not in ``structure``."""
+        names = structure.department_names
         for name in self.departments:
             _require(name in names, self.kind, "departments", name, "one of " + ", ".join(names))
+
+    def initialise(self, model: CXModel) -> None:
+        """Resolve targets against the model's structure (validates department names)."""
+        self.check_targets(model.structure)
+        names = model.structure.department_names
         dept = np.array([not self.departments or n in self.departments for n in names])
         level = np.array([not self.levels or lv in self.levels for lv in LEVELS])
         self.target_mask = dept[:, None] & level[None, :]
@@ -166,7 +176,7 @@ class CXTraining(Intervention):
                  self.coverage, "a share from 0 to 1")
         _require(_is_number(self.hours) and 0 < self.hours <= 200, self.kind, "hours",
                  self.hours, "hours from 0 (exclusive) to 200")
-        _require(isinstance(self.refresh_days, int) and self.refresh_days >= 1, self.kind,
+        _require(_is_int(self.refresh_days) and self.refresh_days >= 1, self.kind,
                  "refresh_days", self.refresh_days, "an integer >= 1")
 
     def sessions_today(self, model: CXModel, day: int, adoption: float) -> np.ndarray:
@@ -190,8 +200,9 @@ class CXTraining(Intervention):
 
 @dataclass
 class Empowerment(Intervention):
-    """Grant decision authority (``intensity`` is the authority level reached).
-    With ``guidelines=True`` clear guidelines for using it come along."""
+    """Grant decision authority: the authority granted to targeted employees closes
+    ``intensity`` of its gap to full authority. With ``guidelines=True`` clear
+    guidelines for using it come along (closing the same share of their gap)."""
 
     kind: ClassVar[str] = "empowerment"
     guidelines: bool = False
@@ -301,7 +312,7 @@ class Recognition(Intervention):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _require(isinstance(self.interval_days, int) and self.interval_days >= 1, self.kind,
+        _require(_is_int(self.interval_days) and self.interval_days >= 1, self.kind,
                  "interval_days", self.interval_days, "an integer >= 1")
         _require(_is_number(self.coverage) and 0 <= self.coverage <= 1, self.kind, "coverage",
                  self.coverage, "a share from 0 to 1")
@@ -390,6 +401,7 @@ class BudgetCut(Intervention):
 
     kind: ClassVar[str] = "budget_cut"
     ramp_days: int = 0
+    intensity: float = 0.3
     savings_per_employee_year: float = 3000.0
 
     def apply(self, model: CXModel, adoption: float) -> None:
@@ -429,11 +441,13 @@ class Layoffs(Intervention):
 
 @dataclass
 class Reorganisation(Intervention):
-    """Shock: a reorganisation that raises silos: ``intensity`` of cross-department
-    ties are cut on the start day, and change fatigue weighs on engagement."""
+    """Shock: a reorganisation that raises silos: ``intensity`` of the informal ties
+    that cross from targeted departments to other departments are cut on the start
+    day, and change fatigue weighs on engagement while it settles."""
 
     kind: ClassVar[str] = "reorganisation"
     ramp_days: int = 90
+    intensity: float = 0.5
     fixed_cost: float = 100_000.0
 
     def apply(self, model: CXModel, adoption: float) -> None:
@@ -441,7 +455,7 @@ class Reorganisation(Intervention):
 
     def on_day(self, model: CXModel, day: int, adoption: float) -> None:
         if day == self.start:
-            model.cut_cross_ties(self.intensity)
+            model.cut_cross_ties(self.intensity, self.target_mask[model.department, model.level])
 
 
 INTERVENTIONS: dict[str, type[Intervention]] = {
@@ -456,7 +470,7 @@ INTERVENTIONS: dict[str, type[Intervention]] = {
 def from_dict(spec: Mapping[str, Any]) -> Intervention:
     """Build an intervention from a scenario-file table with a ``type`` key."""
     kind = spec.get("type")
-    if kind not in INTERVENTIONS:
+    if not isinstance(kind, str) or kind not in INTERVENTIONS:
         raise ParameterError(
             f"interventions.type = {kind!r} is not allowed: expected one of "
             + ", ".join(INTERVENTIONS)
@@ -485,6 +499,10 @@ def from_dict(spec: Mapping[str, Any]) -> Intervention:
 
 def _int_fields(cls: type) -> set[str]:
     return {f.name for f in fields(cls) if f.type in ("int", "int | None")}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _is_number(value: Any) -> bool:

@@ -19,6 +19,11 @@ Definitions (also in ``docs/metrics.md``):
 * ``turnover_rate`` and ``churn_rate``: today's leavers (churned customers) over
   headcount (active customers), annualised (x 365).
 * ``training_completion``: share of filled positions trained in the last 90 days.
+
+Rows are labelled with the simulated day (``day`` 0 is the first day of the
+warm-up; ``intervention_day`` 0 is the first day of the intervention period, the
+day an intervention with ``start = 0`` first acts). The row with ``day`` -1 is
+the state before the first step.
 * ``revenue``: today's revenue from active customers (currency per day).
 """
 
@@ -150,14 +155,17 @@ class Recorder:
                                                minlength=self.n_departments).astype(float)
 
     def measure(self, model: CXModel) -> None:
-        """Turn today's tallies and the model's state into today's metrics."""
+        """Turn the day just simulated into its metrics (called after ``model.day`` has
+        advanced). Rows are labelled with the simulated day: 0 is the first day, and
+        the state before any step (collected when the model is built) is day -1."""
         p = model.p
-        day = model.day
+        row = model.day
+        day = row - 1
         active = model.active
         headcount = int(active.sum())
         engaged = (model.engagement >= p.engaged_threshold) & active
         burnt = (model.strain >= p.burnout_threshold) & active
-        trained = (model.day - model.last_trained <= 90) & active
+        trained = (day - model.last_trained < 90) & active
         (contacts, q_sum, q_sq, responses, top2, promoters, detractors, opened, first,
          first_resolved) = self.tp.sum(axis=1)
         resolved_first, resolved_repeat, unresolved, res_contacts, res_days, problem_contacts = (
@@ -228,17 +236,17 @@ class Recorder:
         workforce = [model.engagement, engaged, burnt, model.strain, model.skill,
                      model.empowerment, model.centricity, trained]
         cause = model.tp_owner
-        self.by_department[day] = np.column_stack(
+        self.by_department[row] = np.column_stack(
             _workforce_columns(model.department, active, workforce, self.n_departments)
             + [self.quits_by_department] + _service_columns(self.dept)
             + [np.bincount(cause, weights=self.pain[0], minlength=self.n_departments),
                np.bincount(cause, weights=self.pain[1], minlength=self.n_departments),
                _group_means(model.department, active, model.load, self.n_departments)])
-        self.by_touchpoint[day] = np.column_stack(_service_columns(self.tp) + [
+        self.by_touchpoint[row] = np.column_stack(_service_columns(self.tp) + [
             np.sqrt(np.maximum(_ratios(self.tp[QUALITY_SQ], self.tp[CONTACTS]) - tp_mean ** 2,
                                0.0)),
             self.tp[OPENED], model.defect_rate])
-        self.by_team[day] = np.column_stack(
+        self.by_team[row] = np.column_stack(
             _workforce_columns(model.team, active, workforce, self.n_teams)
             + _service_columns(self.team))
 

@@ -295,14 +295,16 @@ class CXModel(mesa.Model):
         self.levers = self._baseline_levers()
         day = self.intervention_day
         cost = 0.0
-        for iv in self.interventions:
-            adoption = iv.adoption(day)
+        adoptions = [iv.adoption(day) for iv in self.interventions]
+        # first every lever, so that events (training sessions...) see today's levers
+        for iv, adoption in zip(self.interventions, adoptions):
             if adoption > 0:
                 iv.apply(self, adoption)
                 if iv.ramp_days:
                     # resistance to change: a temporary dip while the change is adopted
                     dip = self.p.resistance_dip * 4.0 * adoption * (1.0 - adoption)
                     self.levers.change_fatigue[iv.target_mask] += dip
+        for iv, adoption in zip(self.interventions, adoptions):
             if day >= iv.start:
                 iv.on_day(self, day, adoption)
                 cost += iv.daily_cost(self, day, adoption)
@@ -515,12 +517,15 @@ class CXModel(mesa.Model):
         outcome = np.where(abandoned, UNRESOLVED,
                            np.where(contacts_so_far == 1, RESOLVED_FIRST, RESOLVED_REPEAT))
         rows = customers[closing]
-        old = self.c_last_outcome[rows]
-        new = outcome[closing].astype(np.int8)
-        self.outcome_customers -= np.bincount(old, minlength=4)
-        self.outcome_customers += np.bincount(new, minlength=4)
-        self.c_last_outcome[rows] = new
+        self._set_outcome(rows, outcome[closing])
         self.c_problem_open[rows] = False
+
+    def _set_outcome(self, customers: np.ndarray, outcome: np.ndarray | int) -> None:
+        """Record the outcome of each customer's latest problem (and keep the counts)."""
+        new = np.broadcast_to(np.asarray(outcome, dtype=np.int8), customers.shape)
+        self.outcome_customers -= np.bincount(self.c_last_outcome[customers], minlength=4)
+        self.outcome_customers += np.bincount(new, minlength=4)
+        self.c_last_outcome[customers] = new
 
     def _pain_received(self, serving_dept: np.ndarray, pain_tp: np.ndarray) -> np.ndarray:
         """Which pain points reach the department that causes them."""
@@ -535,6 +540,8 @@ class CXModel(mesa.Model):
         if customers.size == 0:
             return
         self._count_advocates(customers, -1)
+        # leaving with a problem still open is leaving with it unresolved
+        self._set_outcome(customers[self.c_problem_open[customers]], UNRESOLVED)
         outcome = self.c_last_outcome[customers]
         self.churn_by_outcome += np.bincount(outcome, minlength=4)
         self.outcome_customers -= np.bincount(outcome, minlength=4)
@@ -558,7 +565,7 @@ class CXModel(mesa.Model):
                               minlength=self.n_departments) / np.maximum(
             np.bincount(self.department[filled], minlength=self.n_departments), 1)
         per_thousand = received * 1000.0 / max(p.n_customers, 1)
-        floor = p.defect_floor * (self.tp_defect_multiplier > 0)
+        floor = p.defect_floor * self.tp_defect_multiplier
         self.defect_rate = dyn.root_cause_fix(self.defect_rate, floor, per_thousand,
                                               centric[owner], p.root_cause_fix_rate)
 
@@ -637,11 +644,12 @@ class CXModel(mesa.Model):
                                     kind="informal")
         self._refresh_network_arrays()
 
-    def cut_cross_ties(self, share: float) -> None:
-        """Remove a ``share`` of informal cross-department ties (a silo-raising reorganisation)."""
+    def cut_cross_ties(self, share: float, among: np.ndarray) -> None:
+        """Remove a ``share`` of the informal cross-department ties that touch a position
+        in the boolean mask ``among`` (a silo-raising reorganisation)."""
         dept = self.department
         cross = [(u, v) for u, v, kind in self.network.edges(data="kind")
-                 if kind == "informal" and dept[u] != dept[v]]
+                 if kind == "informal" and dept[u] != dept[v] and (among[u] or among[v])]
         if not cross:
             return
         chosen = self.rng.random(len(cross)) < share

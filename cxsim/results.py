@@ -90,7 +90,8 @@ class Result:
         departments: one row per (day, department).
         touchpoints: one row per (day, touchpoint).
         teams: one row per (day, team); a team is a manager (or executive) and
-            their direct reports.
+            the frontline employees reporting to them (managers lead their own
+            team, so an executive's team is the executive alone).
         config: the parameters of the run; ``seed``: its seed.
     """
 
@@ -102,7 +103,7 @@ class Result:
         self.daily = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
         for col in ("day", "intervention_day", "headcount", "active_customers"):
             self.daily[col] = self.daily[col].astype(int)
-        days = np.arange(model.horizon + 1)
+        days = np.arange(-1, model.horizon)
         structure = model.structure
         self.departments = _tidy(model.recorder.by_department, days, "department",
                                  structure.department_names, DEPARTMENT_FIELDS, self.burn_in)
@@ -128,11 +129,11 @@ class Result:
         """Daily rows of the final window (``final``) or the window ending the warm-up
         (``baseline``), each ``summary_window_days`` long."""
         w = self.config.summary_window_days
-        daily = self.daily[self.daily["day"] > 0]
+        daily = self.daily[self.daily["day"] >= 0]
         if period == "final":
             return daily.iloc[-w:]
         if period == "baseline":
-            return daily[daily["day"] <= self.burn_in].iloc[-w:]
+            return daily[daily["day"] < self.burn_in].iloc[-w:]
         raise ValueError(f"period = {period!r} is not allowed: expected 'final' or 'baseline'")
 
     def summary(self) -> dict[str, float]:
@@ -142,7 +143,7 @@ class Result:
         metrics over the last window of the warm-up, inside the same run.
         """
         out = _window_summary(self.window("final"))
-        run = self.daily[self.daily["intervention_day"] > 0]
+        run = self.daily[self.daily["intervention_day"] >= 0]
         last = self.daily.iloc[-1]
         years = max(len(run), 1) / 365.0
         mean_active = run["active_customers"].mean() if len(run) else float("nan")
@@ -180,7 +181,7 @@ class Result:
         rows = (len(metrics) + 1) // cols
         fig = Figure(figsize=(11, 2.6 * rows))
         axes = fig.subplots(rows, cols, sharex=True, squeeze=False)
-        daily = self.daily[self.daily["day"] > 0]
+        daily = self.daily[self.daily["day"] >= 0]
         x = daily["intervention_day"]
         for ax, name in zip(np.ravel(axes), metrics):
             ax.plot(x, daily[name], color="0.8", lw=0.6)

@@ -68,7 +68,7 @@ class Scenario:
             raise ParameterError(f"{source}: interventions = {ivs!r} is not allowed: expected "
                                  "a list of [[interventions]] tables")
         try:
-            return cls(
+            scenario = cls(
                 name=str(spec.get("name", "scenario")),
                 description=str(spec.get("description", "")),
                 config=Config.from_nested({k: v for k, v in spec.items() if k in SECTIONS}),
@@ -76,6 +76,9 @@ class Scenario:
                 structure=Structure.from_dict(spec.get("structure", {})),
                 seed=seed,
             )
+            for intervention in scenario.interventions:
+                intervention.check_targets(scenario.structure)
+            return scenario
         except ParameterError as error:
             raise ParameterError(f"{source}: {error}") from None
 

@@ -6,6 +6,7 @@ B2C service company; a scenario may replace any table (see ``docs/scenarios.md``
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -105,30 +106,34 @@ class Structure:
                "a department named 'executive' (it holds the executives)")
         _check("support" in dept_names, "departments", dept_names,
                "a department named 'support'")
+        for table, rows in (("touchpoints", self.touchpoints), ("segments", self.segments)):
+            row_names = [r.name for r in rows]
+            _check(len(set(row_names)) == len(row_names), table, row_names, "unique names")
         for d in self.departments:
-            _check(0 < d.share <= 1, f"departments.{d.name}.share", d.share, "a share in (0, 1]")
+            _check_number(d.share, f"departments.{d.name}.share", 0, 1, "a share in (0, 1]",
+                          low_open=True)
         for t in self.touchpoints:
-            _check(t.owner in dept_names, f"touchpoints.{t.name}.owner", t.owner,
+            label = f"touchpoints.{t.name}"
+            _check(t.owner in dept_names, f"{label}.owner", t.owner,
                    "one of " + ", ".join(dept_names))
-            _check(t.stage in STAGES, f"touchpoints.{t.name}.stage", t.stage,
-                   "one of " + ", ".join(STAGES))
-            _check(t.weight >= 0, f"touchpoints.{t.name}.weight", t.weight, "a weight >= 0")
-            _check(t.defect_multiplier >= 0, f"touchpoints.{t.name}.defect_multiplier",
-                   t.defect_multiplier, "a multiplier >= 0")
-            _check(t.effort >= 0, f"touchpoints.{t.name}.effort", t.effort, "an effort >= 0")
-            _check(t.digital in ("never", "optional", "always"), f"touchpoints.{t.name}.digital",
+            _check(t.stage in STAGES, f"{label}.stage", t.stage, "one of " + ", ".join(STAGES))
+            _check_number(t.weight, f"{label}.weight", 0, None, "a weight >= 0")
+            _check_number(t.defect_multiplier, f"{label}.defect_multiplier", 0, None,
+                          "a multiplier >= 0")
+            _check_number(t.effort, f"{label}.effort", 0, None, "an effort >= 0")
+            _check(t.digital in ("never", "optional", "always"), f"{label}.digital",
                    t.digital, "never, optional or always")
         stages = [t.stage for t in self.touchpoints]
         for stage in STAGES:
             _check(stage in stages, "touchpoints", stages, f"at least one '{stage}' touchpoint")
         _check(sum(t.weight for t in self.touchpoints if t.stage == "routine") > 0,
                "touchpoints", "routine weights", "routine weights summing to more than 0")
-        for s in self.segments:
-            _check(0 < s.share <= 1, f"segments.{s.name}.share", s.share, "a share in (0, 1]")
-            _check(s.value_multiplier >= 0, f"segments.{s.name}.value_multiplier",
-                   s.value_multiplier, "a multiplier >= 0")
-            _check(0 <= s.expectation <= 1, f"segments.{s.name}.expectation", s.expectation,
-                   "a level from 0 to 1")
+        for seg in self.segments:
+            label = f"segments.{seg.name}"
+            _check_number(seg.share, f"{label}.share", 0, 1, "a share in (0, 1]", low_open=True)
+            _check_number(seg.value_multiplier, f"{label}.value_multiplier", 0, None,
+                          "a multiplier >= 0")
+            _check_number(seg.expectation, f"{label}.expectation", 0, 1, "a level from 0 to 1")
         _check(len(self.segments) > 0, "segments", [], "at least one segment")
 
     @property
@@ -182,6 +187,14 @@ def _row(row_type: type, key: str, row: Mapping[str, Any]) -> Any:
         return row_type(**row)
     except TypeError as error:
         raise ParameterError(f"{label}: {error} (fields are {', '.join(fields)})") from None
+
+
+def _check_number(value: Any, field_name: str, low: float, high: float | None, allowed: str,
+                  low_open: bool = False) -> None:
+    """Check a finite number within [low, high] (or (low, high] when ``low_open``)."""
+    ok = (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+          and (value > low if low_open else value >= low) and (high is None or value <= high))
+    _check(ok, field_name, value, allowed)
 
 
 def _check(ok: bool, field_name: str, value: Any, allowed: str) -> None:

@@ -1,0 +1,488 @@
+"""Agents of the reference model: one object per employee and per customer.
+
+Each agent keeps its own state as plain attributes and updates it in its own
+methods, one agent at a time, reading like the model brief. The formulas are the
+shared pure functions of :mod:`cxsim.dynamics`, called with one agent's numbers;
+the bookkeeping (who is contacted, who serves, problems, memories, churn) is
+written here, independently of the array engine :class:`cxsim.model.CXModel`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
+
+import mesa
+import numpy as np
+
+from cxsim import dynamics as dyn
+from cxsim.model import NO_PROBLEM, RESOLVED_FIRST, RESOLVED_REPEAT, UNRESOLVED
+from cxsim.organisation import EXECUTIVE, FRONTLINE, MANAGER
+
+if TYPE_CHECKING:
+    from cxsim.reference.model import ReferenceModel
+
+#: Customer states.
+PROSPECT, ACTIVE, CHURNED = "prospect", "active", "churned"
+
+#: Starting state of the initial workforce: (mean, standard deviation) of normal draws,
+#: clipped to [0, 1]. Mirrors CXModel._build_organisation (kept there, not in dynamics).
+START_ENGAGEMENT = (0.5, 0.15)
+START_SKILL_SD = 0.1
+START_CENTRICITY_SUPPORT, START_CENTRICITY_OTHERS, START_CENTRICITY_SD = 0.5, 0.3, 0.1
+START_STRAIN = (0.1, 0.05)
+#: Tenure of the initial workforce: uniform whole days below this.
+START_TENURE_DAYS = 5 * 365
+#: Spread of a new hire's engagement and customer-centricity around the hiring profile.
+HIRE_SD = 0.1
+
+
+class EmployeeAgent(mesa.Agent):
+    """The holder of one employee position.
+
+    A position (row ``position`` of the model's position table) has a department,
+    a level and a manager; the person holding it has the state below. When an
+    employee quits or is laid off this agent is removed; a hire who fills the
+    position later is a new agent for the same ``position``.
+
+    Attributes (each in [0, 1] unless noted): ``engagement``, ``skill``,
+    ``empowerment``, ``centricity`` (customer-centricity), ``strain``,
+    ``recognition`` and ``habituation`` (to recognition), ``tenure`` (days),
+    ``training_hours``, ``last_trained`` (day, None if never), ``load`` (today's
+    workload in support-contact units), ``load_average`` (the load felt),
+    ``disposition`` (personal disposition to engage, logit scale).
+    """
+
+    model: ReferenceModel
+
+    def __init__(self, model: ReferenceModel, position: int, *, engagement: float,
+                 skill: float, empowerment: float, centricity: float, strain: float,
+                 tenure: int, first_day: int | None = None):
+        super().__init__(model)
+        self.position = position
+        self.department = int(model.department[position])
+        self.level = int(model.level[position])
+        self.boss = int(model.boss[position])
+        self.team = int(model.team[position])
+        self.engagement = engagement
+        self.skill = skill
+        self.empowerment = empowerment
+        self.centricity = centricity
+        self.strain = strain
+        self.tenure = tenure
+        #: First working day of a hire (None for the initial workforce).
+        self.first_day = first_day
+        self.disposition = float(model.rng.normal(0.0, model.p.disposition_sd))
+        self.recognition = 0.0
+        self.habituation = 0.0
+        self.training_hours = 0.0
+        self.last_trained: int | None = None
+        self.load = 0.0
+        self.load_average = 0.0
+        self.demand = 0.0
+        self.peer_engagement = engagement
+        self.peer_centricity = centricity
+
+    @classmethod
+    def initial(cls, model: ReferenceModel, position: int) -> EmployeeAgent:
+        """An employee of the organisation at the start of the run."""
+        p, rng = model.p, model.rng
+        department, level = int(model.department[position]), int(model.level[position])
+        centricity_mean = (START_CENTRICITY_SUPPORT if department == model.support_department
+                           else START_CENTRICITY_OTHERS)
+        return cls(
+            model, position,
+            engagement=float(dyn.clip01(rng.normal(*START_ENGAGEMENT))),
+            skill=float(dyn.clip01(rng.normal(p.baseline_skill, START_SKILL_SD))),
+            empowerment=float(model.baseline_authority[department, level]),
+            centricity=float(dyn.clip01(rng.normal(centricity_mean, START_CENTRICITY_SD))),
+            strain=float(dyn.clip01(rng.normal(*START_STRAIN))),
+            tenure=int(rng.integers(0, START_TENURE_DAYS)),
+        )
+
+    @classmethod
+    def new_hire(cls, model: ReferenceModel, position: int) -> EmployeeAgent:
+        """A hire drawn from today's hiring profile; starts work tomorrow, unskilled."""
+        levers, rng = model.levers, model.rng
+        department, level = int(model.department[position]), int(model.level[position])
+        return cls(
+            model, position,
+            engagement=float(dyn.clip01(rng.normal(levers.hire_engagement[department, level],
+                                                   HIRE_SD))),
+            skill=model.p.new_hire_skill,
+            empowerment=float(levers.authority[department, level]),
+            centricity=float(dyn.clip01(rng.normal(levers.hire_centricity[department, level],
+                                                   HIRE_SD))),
+            strain=0.0,
+            tenure=0,
+            first_day=model.day + 1,
+        )
+
+    # --- serving customers ---------------------------------------------------------
+
+    def take_contact(self, effort: float) -> None:
+        """Serve one customer contact of the given ``effort`` (adds to today's load)."""
+        self.load += effort
+
+    # --- the workforce phase: look around, then update ------------------------------
+
+    def look_around(self) -> None:
+        """Note what network neighbours feel today, before anyone updates (synchronous
+        influence): the weighted mean engagement and customer-centricity of the people
+        holding neighbouring positions, leaders weighted ``culture.leader_weight``."""
+        model = self.model
+        total = engagement = centricity = 0.0
+        for position in model.network.neighbors(self.position):
+            peer = model.employee_at(position)
+            if peer is None:
+                continue  # a vacant position influences no one
+            weight = model.p.leader_weight if peer.level < FRONTLINE else 1.0
+            total += weight
+            engagement += weight * peer.engagement
+            centricity += weight * peer.centricity
+        self.peer_engagement = engagement / total if total > 0 else self.engagement
+        self.peer_centricity = centricity / total if total > 0 else self.centricity
+
+    def leadership_signal(self) -> float:
+        """The leadership signal this employee receives: executives hold their
+        department's commitment, managers pass it on amplified if they coach and damped
+        if not, frontline employees receive what their manager passes on.
+
+        Computed by :func:`cxsim.dynamics.cascade_signal` on the two-person chain
+        (this employee, their manager).
+        """
+        model, p = self.model, self.model.p
+        chain = np.array([self.position, self.boss])
+        signal = dyn.cascade_signal(
+            model.levers.commitment[model.department[chain], EXECUTIVE], model.level[chain],
+            np.array([1, 1]), np.array([model.coaches(r) for r in chain]),
+            p.coaching_amplification, p.non_coaching_damping)
+        return float(signal[0])
+
+    def step(self) -> None:
+        """One working day: culture, authority, skill, strain, recognition, engagement.
+
+        Uses the neighbours' values noted in :meth:`look_around` and today's load.
+        """
+        model, p, lv = self.model, self.model.p, self.model.levers
+        d, level = self.department, self.level
+        signal = self.leadership_signal()
+        # customer-centricity follows leadership, ownership of CX, shared metrics and peers
+        target = dyn.centricity_target(signal, lv.ownership[d, level], lv.shared_metrics[d, level])
+        self.centricity = float(dyn.clip01(
+            self.centricity + p.leadership_rate * (target - self.centricity)
+            + p.social_influence_rate * (self.peer_centricity - self.centricity)))
+        # authority follows what is granted; skill decays and grows with practice
+        self.empowerment = float(dyn.drift(self.empowerment, lv.authority[d, level],
+                                           dyn.EMPOWERMENT_DRIFT))
+        self.skill = float(dyn.learning_curve(dyn.skill_decay(self.skill, p.skill_decay,
+                                                              p.skill_floor),
+                                              self.load, p.on_the_job_learning))
+        # job demands against job resources build or relieve strain
+        self.load_average = float(dyn.drift(self.load_average, self.load, dyn.LOAD_SMOOTHING))
+        self.demand = float(dyn.job_demand(self.load_average, p.contact_capacity * lv.capacity))
+        support = dyn.manager_support(level == FRONTLINE, model.coaches(self.boss),
+                                      model.coaches(self.position))
+        resources = float(dyn.job_resources(self.skill, self.empowerment, lv.crm, support,
+                                            1.0 - model.department_silo[d]))
+        self.strain = float(dyn.strain_update(self.strain, self.demand, resources,
+                                              p.strain_build_rate, p.strain_recovery_rate))
+        # recognition fades, and so does habituation to it
+        self.recognition = float(dyn.fade(self.recognition, p.recognition_fade_days))
+        self.habituation = float(dyn.fade(self.habituation, dyn.HABITUATION_HALF_LIFE))
+        # engagement follows working conditions and peers
+        target = dyn.engagement_target(resources, self.strain, signal, self.recognition,
+                                       self.centricity, lv.change_fatigue[d, level],
+                                       self.disposition)
+        self.engagement = float(dyn.clip01(
+            self.engagement + p.engagement_rate * (target - self.engagement)
+            + p.social_influence_rate * (self.peer_engagement - self.engagement)))
+        self.tenure += 1
+
+    # --- events ----------------------------------------------------------------------
+
+    def train(self, hours: float) -> None:
+        """Attend ``hours`` of CX training (a budget cut lowers its effect)."""
+        effective = hours * self.model.levers.training_effect
+        self.skill = float(dyn.learning_curve(self.skill, effective,
+                                              self.model.p.learning_per_hour))
+        self.training_hours += hours
+        self.last_trained = self.model.day
+
+    def recognise(self, boost: float) -> None:
+        """Be recognised: a lift that fades and shrinks with habituation."""
+        recognition, habituation = dyn.recognition_lift(self.recognition, self.habituation,
+                                                        boost)
+        self.recognition, self.habituation = float(recognition), float(habituation)
+
+    def decides_to_quit(self) -> bool:
+        """Today's quitting decision: strain and disengagement raise the odds."""
+        p = self.model.p
+        q = dyn.quit_probability(p.base_quit_rate, self.strain, self.engagement,
+                                 p.strain_quit_factor, p.disengaged_quit_factor)
+        return self.random.random() < q
+
+    def leave(self) -> None:
+        """Leave the organisation (quit or laid off): the position becomes vacant."""
+        self.model.vacate(self.position)
+        self.remove()
+
+    def __repr__(self) -> str:
+        return (f"EmployeeAgent(position={self.position}, department={self.department}, "
+                f"level={self.level}, engagement={self.engagement:.2f}, "
+                f"skill={self.skill:.2f}, strain={self.strain:.2f})")
+
+
+@dataclass
+class Problem:
+    """A customer's open problem."""
+
+    source: int  #: touchpoint where it appeared; that touchpoint's owner caused it
+    route: int  #: touchpoint the customer contacts about it
+    opened_on: int  #: day it appeared
+    needs_cause_department: bool  #: fixing it needs the causing department (a handoff)
+    contacts: int = 0  #: contacts about it so far
+
+
+class Contact(NamedTuple):
+    """What one contact leaves in today's tallies (see Recorder.tally_interactions)."""
+
+    touchpoint: int
+    department: int  #: serving department (the digital channel's owner if digital)
+    team: int  #: serving team, -1 for the digital channel
+    quality: float
+    answered: bool
+    csat: int  #: survey answers (meaningful when ``answered``)
+    nps: int
+    problem: bool
+    first_contact: bool
+    resolved: bool
+    revealed: bool
+    abandoned: bool
+    contacts_so_far: int
+    resolution_days: int
+    pain_touchpoint: int  #: where a problem contact's problem appeared (-1 if no problem)
+    pain_received: bool  #: that pain point reached the department that causes it
+
+
+class CustomerAgent(mesa.Agent):
+    """A customer (or prospect) of the organisation.
+
+    States: ``prospect`` (in the reachable market), ``active`` and ``churned``. An
+    active customer contacts the organisation on ``next_contact``: about an open
+    problem, for renewal at the end of the contract, for onboarding while new, or
+    for a routine touchpoint; judges each contact against expectations with a
+    peak-end memory; answers surveys; may renew, churn, or reveal a new problem.
+    """
+
+    model: ReferenceModel
+
+    def __init__(self, model: ReferenceModel, segment: int, value: float, expectation: float,
+                 loyalty: float):
+        super().__init__(model)
+        self.segment = segment
+        self.value = value  #: revenue per year at loyalty 0.5 (currency)
+        self.expectation = expectation
+        self.loyalty = loyalty
+        self.status = PROSPECT
+        self.satisfaction = float(dyn.logistic(model.p.satisfaction_offset))
+        self.mean_affect = self.peak_affect = self.end_affect = 0.0
+        self.start_day: int | None = None
+        self.renewal_day: int | None = None
+        self.next_contact: int | None = None
+        self.problem: Problem | None = None
+        #: How the latest problem ended (an index of cxsim.model.OUTCOME_NAMES).
+        self.last_outcome = NO_PROBLEM
+        self.spend_rate = 0.0  #: revenue per day
+
+    @property
+    def promoter(self) -> bool:
+        return self.satisfaction >= dyn.PROMOTER_SATISFACTION
+
+    @property
+    def detractor(self) -> bool:
+        return self.satisfaction < dyn.DETRACTOR_SATISFACTION
+
+    def start_as_existing_customer(self) -> None:
+        """Be an active customer at the start of the run, somewhere in a contract."""
+        p, rng = self.model.p, self.model.rng
+        self.status = ACTIVE
+        self.start_day = -int(rng.integers(0, p.contract_days))
+        self.renewal_day = self.start_day + p.contract_days
+        self.next_contact = int(rng.geometric(1.0 / p.contact_interval_days)) - 1
+        self.spend_rate = self._spend_rate()
+
+    def join(self) -> None:
+        """A prospect buys: becomes active and goes through the acquisition touchpoints."""
+        model = self.model
+        self.status = ACTIVE
+        self.start_day = model.day
+        self.renewal_day = model.day + model.p.contract_days
+        for touchpoint in model.acquisition_touchpoints:
+            self.contact(touchpoint, acquisition=True)
+
+    def step(self) -> None:
+        """Contact the organisation if today is the day."""
+        if self.status == ACTIVE and self.next_contact == self.model.day:
+            self.contact(self._next_touchpoint())
+
+    def _next_touchpoint(self) -> int:
+        model, day = self.model, self.model.day
+        if self.problem is not None:
+            return self.problem.route
+        if self.renewal_day <= day:
+            return model.renewal_touchpoint
+        if day - self.start_day < model.p.onboarding_days:
+            return model.choose_touchpoint("onboarding")
+        return model.choose_touchpoint("routine")
+
+    def contact(self, touchpoint: int, acquisition: bool = False) -> None:
+        """One contact at ``touchpoint``: served, judged, surveyed; it may resolve or
+        reveal a problem and end in renewal or churn. Acquisition contacts (buying)
+        are never about a problem and never end in churn."""
+        model, p, lv, day = self.model, self.model.p, self.model.levers, self.model.day
+        random = self.random
+        problem = None if acquisition else self.problem
+        owner = int(model.tp_owner[touchpoint])
+        channel = model.structure.touchpoints[touchpoint].digital
+        # --- who serves: the digital channel, or an employee of the owning department
+        digital = problem is None and (
+            channel == "always" or (channel == "optional" and random.random() < lv.digital_share))
+        contacts = problem.contacts + 1 if problem is not None else 0
+        escalated = problem is not None and contacts >= p.escalate_after
+        server = None if digital else model.pick_server(owner,
+                                                        MANAGER if escalated else FRONTLINE)
+        if server is None:  # the digital channel (also when nobody can serve)
+            department = model.digital_department
+            skill = engagement = dyn.digital_capability(lv.crm, model.digital_skill)
+            centricity, authority = model.digital_centricity, 0.0
+            guidelines = lv.guidelines[department, FRONTLINE]  # no authority: no effect
+        else:
+            department = server.department
+            skill, engagement = server.skill, server.engagement
+            centricity, authority = server.centricity, server.empowerment
+            guidelines = lv.guidelines[department, server.level]
+        # --- handoff: a problem caused elsewhere loses context crossing silos
+        cause = int(model.tp_owner[problem.source]) if problem is not None else owner
+        handoff = (problem is not None and problem.needs_cause_department
+                   and department != cause)
+        loss = (dyn.handoff_loss(1.0, lv.crm, lv.coordination, p.context_loss)
+                * model.department_silo[cause]) if handoff else 0.0
+        quality = float(dyn.interaction_quality(
+            skill, engagement, centricity, authority, lv.crm, guidelines, loss,
+            model.rng.standard_normal(), p.noise_sd, p.inconsistency_factor))
+        # --- the problem: resolved, repeated or abandoned; or a new problem revealed
+        resolved = problem is not None and random.random() < dyn.resolution_probability(
+            skill, authority, lv.crm, handoff, loss)
+        abandoned = problem is not None and not resolved and contacts >= p.max_contacts
+        revealed = problem is None and random.random() < model.defect_rate[touchpoint]
+        experience = float(dyn.contact_experience(quality, problem is not None, resolved,
+                                                  contacts, abandoned, revealed))
+        self._judge(experience)
+        # --- survey
+        answered = random.random() < p.response_rate
+        csat = int(dyn.csat_answer(self.satisfaction, model.rng.standard_normal())) \
+            if answered else 0
+        nps = int(dyn.nps_answer(self.satisfaction, model.rng.standard_normal())) \
+            if answered else 0
+        # --- problem bookkeeping
+        if problem is not None:
+            if resolved or abandoned:
+                self.last_outcome = (UNRESOLVED if abandoned else
+                                     RESOLVED_FIRST if contacts == 1 else RESOLVED_REPEAT)
+                self.problem = None
+            else:
+                problem.contacts += 1
+        if revealed:
+            self._open_problem(touchpoint)
+        # --- the pain point reaches its cause directly, or through ties, metrics, systems
+        pain_received = problem is not None and (
+            department == cause or random.random() < dyn.pain_flow(
+                model.department_silo[cause], lv.shared_metrics[cause, MANAGER], lv.crm,
+                lv.voc))
+        # --- renewal or churn, spend
+        at_renewal = model.structure.touchpoints[touchpoint].stage == "renewal"
+        if acquisition:
+            leaves = False
+        elif at_renewal:
+            leaves = random.random() >= dyn.renewal_probability(
+                self.loyalty, p.renewal_midpoint, p.renewal_gain)
+        else:
+            leaves = random.random() < dyn.contact_churn_probability(
+                self.satisfaction, p.contact_churn_hazard, p.churn_sensitivity)
+        if at_renewal and not leaves:
+            self.renewal_day += p.contract_days
+        self.spend_rate = 0.0 if leaves else self._spend_rate()
+        if leaves:
+            self._churn()
+        else:
+            self._schedule_next_contact()
+        # --- the employee's workload, and today's tallies
+        if server is not None:
+            server.take_contact(dyn.PROBLEM_EFFORT if problem is not None
+                                else model.structure.touchpoints[touchpoint].effort)
+        model.record_contact(Contact(
+            touchpoint=touchpoint, department=department,
+            team=server.team if server is not None else -1, quality=quality,
+            answered=answered, csat=csat, nps=nps, problem=problem is not None,
+            first_contact=problem is not None and contacts == 1, resolved=resolved,
+            revealed=revealed, abandoned=abandoned, contacts_so_far=contacts,
+            resolution_days=day - problem.opened_on if problem is not None else 0,
+            pain_touchpoint=problem.source if problem is not None else -1,
+            pain_received=pain_received))
+
+    def _judge(self, experience: float) -> None:
+        """Expectation-disconfirmation with a peak-end memory; loyalty and expectations
+        follow."""
+        p = self.model.p
+        affect = float(dyn.disconfirmation_affect(experience, self.expectation,
+                                                  p.loss_aversion))
+        mean_affect, peak_affect = dyn.remember(self.mean_affect, self.peak_affect, affect,
+                                                p.memory_rate, p.peak_decay)
+        self.mean_affect, self.peak_affect, self.end_affect = (
+            float(mean_affect), float(peak_affect), affect)
+        self.satisfaction = float(dyn.judged_satisfaction(
+            self.mean_affect, self.peak_affect, self.end_affect, p.peak_weight, p.end_weight,
+            p.satisfaction_gain, p.satisfaction_offset))
+        self.loyalty = float(dyn.drift(self.loyalty, self.satisfaction, p.loyalty_rate))
+        self.expectation = float(dyn.drift(self.expectation, experience,
+                                           p.expectation_adaptation))
+
+    def _open_problem(self, touchpoint: int) -> None:
+        """A defect at ``touchpoint``: the customer takes it to the touchpoint itself if
+        its department owns CX there (and it is not self-service), else to support."""
+        model = self.model
+        cause = int(model.tp_owner[touchpoint])
+        at_source = self.random.random() < model.levers.ownership[cause, FRONTLINE]
+        self_service = model.structure.touchpoints[touchpoint].digital == "always"
+        self.problem = Problem(
+            source=touchpoint,
+            route=touchpoint if at_source and not self_service else model.support_touchpoint,
+            opened_on=model.day,
+            needs_cause_department=self.random.random() < model.p.handoff_need)
+
+    def _spend_rate(self) -> float:
+        p = self.model.p
+        return float(self.value * dyn.spend_multiplier(self.loyalty, p.spend_loyalty_elasticity)
+                     / 365.0)
+
+    def _churn(self) -> None:
+        self.status = CHURNED
+        self.problem = None
+        self.next_contact = None
+        self.model.today["churned"] += 1
+
+    def _schedule_next_contact(self) -> None:
+        """A repeat contact in a few days while a problem is open; otherwise the next
+        routine contact, no later than the renewal day."""
+        model, p, day = self.model, self.model.p, self.model.day
+        if self.problem is not None:
+            self.next_contact = day + int(model.rng.geometric(1.0 / p.repeat_delay_days))
+            return
+        self.next_contact = day + int(model.rng.geometric(1.0 / p.contact_interval_days))
+        if self.renewal_day > day:
+            self.next_contact = min(self.next_contact, self.renewal_day)
+
+    def __repr__(self) -> str:
+        return (f"CustomerAgent({self.status}, segment={self.segment}, "
+                f"satisfaction={self.satisfaction:.2f}, loyalty={self.loyalty:.2f})")

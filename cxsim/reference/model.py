@@ -1,0 +1,556 @@
+"""ReferenceModel: the cxsim model written the idiomatic Mesa way, for docking.
+
+Every employee and every customer (prospects included) is a :class:`mesa.Agent`
+with its own state and ``step``, activated through the model's AgentSets. A day
+is the same list of phases as :meth:`cxsim.model.CXModel.step`, in the same order
+and with the same synchronous semantics; each phase loops over agents.
+
+What is shared with the engine, so that it is defined once: parameters and their
+validation (:class:`~cxsim.parameters.Config`, :class:`~cxsim.structure.Structure`,
+the intervention classes), the formulas and constants of :mod:`cxsim.dynamics`,
+the organisation builders of :mod:`cxsim.organisation`, the baseline levers, the
+metrics (:class:`~cxsim.metrics.Recorder`, the DataCollector reporters) and
+:class:`~cxsim.results.Result`. What is written independently here and in
+:mod:`cxsim.reference.agents`: all the bookkeeping of agents (who contacts whom,
+who serves, handoffs, problems, memories, renewals and churn, acquisition, network
+influence from each agent's neighbours, turnover and hiring, counts of customers).
+Random draws come from the model's generators (``self.rng`` and ``self.random``)
+in a different order than the engine's, so the two agree in distribution, not
+draw for draw: see ``docs/docking.md``.
+
+It is meant for small organisations (hundreds of employees, tens of thousands of
+customers); use :class:`cxsim.model.CXModel` for anything larger.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import mesa
+import numpy as np
+
+from cxsim import dynamics as dyn
+from cxsim import organisation as org
+from cxsim.interventions import Intervention, Levers
+from cxsim.interventions import from_dict as intervention_from_dict
+from cxsim.metrics import DAILY_METRICS, Recorder
+from cxsim.model import CXModel, _reporter, _signature
+from cxsim.parameters import Config
+from cxsim.reference.agents import (
+    ACTIVE,
+    CHURNED,
+    PROSPECT,
+    Contact,
+    CustomerAgent,
+    EmployeeAgent,
+)
+from cxsim.results import Result
+from cxsim.structure import Structure
+
+#: Initial customers: spread of expectations around their segment's, and loyalty
+#: (mean, standard deviation). Mirrors CXModel._build_customers.
+EXPECTATION_SD = 0.05
+START_LOYALTY = (0.6, 0.1)
+#: Per-position draws of the day in a cycle (training, recognition) are uniform below this.
+PHASE_RANGE = 10_000
+
+
+class ReferenceModel(mesa.Model):
+    """Per-agent reference implementation of :class:`cxsim.model.CXModel`.
+
+    Same keyword parameters, scenario inputs, validation and error messages, and
+    the same metrics (``Result(model, seed)`` works unchanged).
+
+    Interventions act on the model through the interface they use on the engine:
+    ``levers``, ``p``, ``structure``, ``n_employees``, the position table
+    (``department``, ``level``, ``coverage_draw``, ``employee_phase``: numpy arrays
+    indexed by position), ``active`` and ``hired_today`` (boolean arrays assembled
+    from the agents on each access), and the methods :meth:`train`,
+    :meth:`recognise`, :meth:`add_cross_ties`, :meth:`cut_cross_ties` and
+    :meth:`lay_off`, which loop over the agents concerned. The
+    :class:`~cxsim.metrics.Recorder` reads the employees' state through the same
+    kind of assembled arrays (``engagement``, ``skill``, ...).
+
+    Args:
+        config: base configuration; keyword parameters override it.
+        interventions: intervention objects or scenario-file tables.
+        structure: departments, touchpoints and segments (default structure if None).
+        rng: seed of the model's random generators.
+
+    Raises:
+        ParameterError: an unknown parameter or a value out of range (same
+            messages as the engine's).
+    """
+
+    def __init__(self, config: Config | Mapping[str, Any] | None = None, *,
+                 interventions: Iterable[Intervention | Mapping[str, Any]] = (),
+                 structure: Structure | Mapping[str, Any] | None = None,
+                 rng: int | None = None, **parameters: Any):
+        base = config if isinstance(config, Config) else Config.from_nested(config or {})
+        self.p = base.with_overrides(parameters)
+        if isinstance(structure, Mapping):
+            structure = Structure.from_dict(structure)
+        self.structure = structure or Structure()
+        ivs = [iv if isinstance(iv, Intervention) else intervention_from_dict(iv)
+               for iv in interventions]
+        super().__init__(rng=rng)
+        self.interventions: list[Intervention] = [copy.deepcopy(iv) for iv in ivs]
+        self.day = 0
+        self.burn_in = self.p.burn_in_days
+        self.horizon = self.p.burn_in_days + self.p.days
+        self.today: dict[str, float] = {}
+        self._read_structure()
+        self._build_organisation()
+        self._build_customers()
+        for iv in self.interventions:
+            iv.initialise(self)
+        self.levers = self._baseline_levers()
+        self.recorder = Recorder(self)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: _reporter(name) for name in DAILY_METRICS})
+        self._start_day()
+        self._count_customers()
+        self.recorder.measure(self)
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------ set-up
+
+    def _read_structure(self) -> None:
+        """Departments and touchpoints as the agents look them up."""
+        s = self.structure
+        names = s.department_names
+        self.n_departments = len(names)
+        self.support_department = names.index("support")
+        touchpoints = s.touchpoints
+        self.n_touchpoints = len(touchpoints)
+        self.tp_owner = np.array([names.index(t.owner) for t in touchpoints], dtype=np.int64)
+        self.tp_defect_multiplier = np.array([t.defect_multiplier for t in touchpoints])
+        #: Today's probability that a contact at each touchpoint reveals a problem.
+        self.defect_rate = self.p.defect_rate * self.tp_defect_multiplier
+        stages = [t.stage for t in touchpoints]
+        self.acquisition_touchpoints = [i for i, st in enumerate(stages) if st == "acquisition"]
+        self.renewal_touchpoint = stages.index("renewal")
+        self.support_touchpoint = stages.index("support")
+        self_service = [t.owner for t in touchpoints if t.digital == "always"]
+        #: The department that runs the digital channel (owner of the self-service touchpoint).
+        self.digital_department = (names.index(self_service[0]) if self_service
+                                   else self.support_department)
+        self._choices: dict[str, tuple[list[int], list[float]]] = {}
+        for stage in ("routine", "onboarding"):
+            options = [i for i, st in enumerate(stages) if st == stage]
+            weights = [max(touchpoints[i].weight, 0.0) for i in options]
+            self._choices[stage] = (options, weights if sum(weights) > 0 else [1.0] * len(options))
+
+    def _build_organisation(self) -> None:
+        """Positions, reporting tree and informal network (shared builders), then one
+        EmployeeAgent per position."""
+        p = self.p
+        n = self.n_employees = p.n_employees
+        positions = org.build_positions(n, p.span_of_control, self.structure)
+        self.department = positions.department
+        self.level = positions.level
+        self.boss = positions.boss
+        self.team = positions.team
+        self.team_leaders = positions.team_leaders
+        self.baseline_authority = org.authority_baseline(p.baseline_empowerment,
+                                                         self.n_departments)
+        #: Fixed per-position draws: who a programme covers and on which day of a cycle,
+        #: and whether the holder of a (manager) position coaches at a given coaching share.
+        self.coverage_draw = self.rng.random(n)
+        self.employee_phase = self.rng.integers(0, PHASE_RANGE, n)
+        self.coach_draw = self.rng.random(n)
+        self._holders: list[EmployeeAgent | None] = [None] * n
+        for position in range(n):
+            self._holders[position] = EmployeeAgent.initial(self, position)
+        #: Vacant positions waiting for a hire: position -> first day a hire can start.
+        self.vacancies: dict[int, int] = {}
+        #: Positions eliminated by layoffs (never filled again).
+        self.eliminated: set[int] = set()
+        self.network = org.build_network(positions, p.silo_strength, p.ties_per_employee,
+                                         self.rng)
+        self._measure_network()
+        self._measure_digital_channel()
+        self._on_duty: dict[tuple[int, int], list[EmployeeAgent]] = {}
+
+    def _build_customers(self) -> None:
+        """One CustomerAgent per customer: the initial base, then the prospect pool."""
+        p, rng = self.p, self.rng
+        n0 = p.n_customers
+        capacity = n0 + int(round(n0 * p.prospect_pool_share))
+        segments = self.structure.segments
+        shares = [s.share for s in segments]
+        mean_multiplier = sum(s.share * s.value_multiplier for s in segments) / sum(shares)
+        for row in range(capacity):
+            k = self.random.choices(range(len(segments)), weights=shares)[0]
+            segment = segments[k]
+            multiplier = (segment.value_multiplier / mean_multiplier if mean_multiplier > 0
+                          else segment.value_multiplier)
+            customer = CustomerAgent(
+                self, k, value=p.revenue_per_customer * multiplier,
+                expectation=float(dyn.clip01(segment.expectation
+                                             + rng.normal(0.0, EXPECTATION_SD))),
+                loyalty=float(dyn.clip01(rng.normal(*START_LOYALTY))))
+            if row < n0:
+                customer.start_as_existing_customer()
+        self.prospect_pool = max(capacity - n0, 1)
+
+    def _baseline_levers(self) -> Levers:
+        """Levers before interventions: built by the engine's own rule (parameters only)."""
+        return CXModel._baseline_levers(self)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ agents
+
+    @property
+    def employees(self) -> mesa.agent.AgentSet:
+        """The employees (holders of filled positions)."""
+        return self.agents_by_type[EmployeeAgent]
+
+    @property
+    def customers(self) -> mesa.agent.AgentSet:
+        """Every customer agent: prospects, active and churned customers."""
+        return self.agents_by_type[CustomerAgent]
+
+    def employee_at(self, position: int) -> EmployeeAgent | None:
+        """The employee holding ``position`` (None if vacant)."""
+        return self._holders[position]
+
+    def vacate(self, position: int) -> None:
+        """Mark ``position`` vacant (its holder is leaving)."""
+        self._holders[position] = None
+
+    def coaches(self, position: int) -> bool:
+        """Whether the holder of ``position`` coaches (a vacant position does not)."""
+        department = self.department[position]
+        return (self._holders[position] is not None
+                and self.coach_draw[position] < self.levers.coaching[department, org.MANAGER])
+
+    def choose_touchpoint(self, stage: str) -> int:
+        """A touchpoint of ``stage`` (routine or onboarding), drawn by its weight."""
+        options, weights = self._choices[stage]
+        return self.random.choices(options, weights=weights)[0]
+
+    def pick_server(self, department: int, level: int) -> EmployeeAgent | None:
+        """A random employee on duty in ``department`` at ``level``; if there is none,
+        the department's frontline, then its managers, then its executives, then
+        support's frontline and managers; None if nobody at all."""
+        support = self.support_department
+        for key in ((department, level), (department, org.FRONTLINE), (department, org.MANAGER),
+                    (department, org.EXECUTIVE), (support, org.FRONTLINE),
+                    (support, org.MANAGER)):
+            staff = self._on_duty.get(key)
+            if staff:
+                return self.random.choice(staff)
+        return None
+
+    def record_contact(self, contact: Contact) -> None:
+        """Keep one contact for today's tallies."""
+        self._contacts.append(contact)
+
+    # ------------------------------------------------------------------ arrays for
+    # interventions and the Recorder, assembled from the agents on each access
+
+    def _by_position(self, attribute: str, vacant: float = 0.0) -> np.ndarray:
+        return np.array([vacant if e is None else getattr(e, attribute)
+                         for e in self._holders], dtype=float)
+
+    @property
+    def active(self) -> np.ndarray:
+        """Filled positions (boolean, by position)."""
+        return np.array([e is not None for e in self._holders])
+
+    @property
+    def hired_today(self) -> np.ndarray:
+        """Positions whose holder starts today (hired at the end of yesterday)."""
+        return np.array([e is not None and e.first_day == self.day for e in self._holders])
+
+    @property
+    def engagement(self) -> np.ndarray:
+        return self._by_position("engagement")
+
+    @property
+    def skill(self) -> np.ndarray:
+        return self._by_position("skill")
+
+    @property
+    def empowerment(self) -> np.ndarray:
+        return self._by_position("empowerment")
+
+    @property
+    def centricity(self) -> np.ndarray:
+        return self._by_position("centricity")
+
+    @property
+    def strain(self) -> np.ndarray:
+        return self._by_position("strain")
+
+    @property
+    def load(self) -> np.ndarray:
+        return self._by_position("load")
+
+    @property
+    def last_trained(self) -> np.ndarray:
+        """Day of each holder's latest training (-inf if never or vacant)."""
+        return np.array([-np.inf if e is None or e.last_trained is None else e.last_trained
+                         for e in self._holders])
+
+    @property
+    def outcome_customers(self) -> np.ndarray:
+        """Active customers by how their latest problem ended (OUTCOME_NAMES order)."""
+        return self._outcomes(ACTIVE)
+
+    @property
+    def churn_by_outcome(self) -> np.ndarray:
+        """Churned customers by how their latest problem ended (OUTCOME_NAMES order)."""
+        return self._outcomes(CHURNED)
+
+    def _outcomes(self, status: str) -> np.ndarray:
+        counts = Counter(c.last_outcome for c in self.customers if c.status == status)
+        return np.array([counts[i] for i in range(4)], dtype=np.int64)
+
+    # ------------------------------------------------------------------ the day
+
+    @property
+    def intervention_day(self) -> int:
+        """Day counted from the end of the warm-up (negative during warm-up)."""
+        return self.day - self.burn_in
+
+    def step(self) -> None:
+        """One day: the same phases, in the same order, as CXModel.step."""
+        self._start_day()
+        self._apply_interventions()
+        self._serve_scheduled_customers()
+        self._acquire_customers()
+        self._tally_contacts()
+        self._voice_of_customer()
+        self._update_workforce()
+        self._turnover_and_hiring()
+        self.day += 1
+        self._count_customers()
+        self.recorder.measure(self)
+        self.datacollector.collect(self)
+        if self.day >= self.horizon:
+            self.running = False
+
+    def run(self, progress: bool = False) -> ReferenceModel:
+        """Run to the horizon (warm-up plus ``days``); returns self."""
+        days = range(self.day, self.horizon)
+        if progress:
+            from tqdm import tqdm
+
+            days = tqdm(days, desc="cxsim reference", unit="day", leave=False)
+        for _ in days:
+            self.step()
+        return self
+
+    def _start_day(self) -> None:
+        self.today = {"intervention_cost": 0.0, "acquisitions": 0, "churned": 0, "quits": 0,
+                      "hires": 0, "hiring_cost": 0.0, "demand_mean": 0.0}
+        self._contacts: list[Contact] = []
+        self.employees.do(lambda employee: setattr(employee, "load", 0.0))
+        self.recorder.start_day()
+
+    def _apply_interventions(self) -> None:
+        """Levers back to baseline; each started intervention applies itself by its
+        adoption (with a temporary dip in engagement while a ramped change is adopted),
+        then has its events and costs."""
+        self.levers = self._baseline_levers()
+        day = self.intervention_day
+        cost = 0.0
+        for iv in self.interventions:
+            adoption = iv.adoption(day)
+            if adoption > 0:
+                iv.apply(self, adoption)
+                if iv.ramp_days:
+                    dip = self.p.resistance_dip * 4.0 * adoption * (1.0 - adoption)
+                    self.levers.change_fatigue[iv.target_mask] += dip
+            if day >= iv.start:
+                iv.on_day(self, day, adoption)
+                cost += iv.daily_cost(self, day, adoption)
+        self.today["intervention_cost"] = cost
+
+    def _serve_scheduled_customers(self) -> None:
+        """Customers whose contact day is today contact the organisation."""
+        self._on_duty = {}
+        for employee in self.employees:
+            self._on_duty.setdefault((employee.department, employee.level), []).append(employee)
+        self.customers.do("step")
+
+    def _acquire_customers(self) -> None:
+        """Marketing and word of mouth win prospects, who then buy."""
+        p = self.p
+        prospects = [c for c in self.customers if c.status == PROSPECT]
+        self._count_customers()
+        expected = dyn.expected_acquisitions(
+            p.acquisition_rate, p.n_customers, self.promoters, self.detractors, p.referral_rate,
+            p.deterrence_rate, p.social_amplification, len(prospects), self.prospect_pool)
+        k = min(int(self.rng.poisson(expected)), len(prospects))
+        self.today["acquisitions"] = k
+        for prospect in self.random.sample(prospects, k):
+            prospect.join()
+
+    def _tally_contacts(self) -> None:
+        """Hand today's contacts to the shared Recorder."""
+        if not self._contacts:
+            return
+        c = self._contacts
+
+        def column(name: str, dtype: type) -> np.ndarray:
+            return np.array([getattr(x, name) for x in c], dtype=dtype)
+
+        answered = column("answered", bool)
+        problem = column("problem", bool)
+        resolved = column("resolved", bool)
+        self.recorder.tally_interactions(
+            touchpoint=column("touchpoint", np.int64), department=column("department", np.int64),
+            team=column("team", np.int64), quality=column("quality", float), answered=answered,
+            csat=column("csat", np.int8)[answered], nps=column("nps", np.int8)[answered],
+            problem=problem, first_contact=column("first_contact", bool), resolved=resolved,
+            revealed=column("revealed", bool), pain_tp=column("pain_touchpoint", np.int64)[problem],
+            pain_received=column("pain_received", bool)[problem],
+            contacts_so_far=column("contacts_so_far", np.int64),
+            resolution_days=column("resolution_days", np.int64),
+            abandoned=column("abandoned", bool))
+
+    def _voice_of_customer(self) -> None:
+        """Pain points that reached the department causing them lead to root-cause fixes
+        there, faster where that department is customer-centric."""
+        received = Counter(c.pain_touchpoint for c in self._contacts
+                           if c.problem and c.pain_received)
+        if not received:
+            return
+        p = self.p
+        staff: dict[int, list[float]] = {}
+        for employee in self.employees:
+            staff.setdefault(employee.department, []).append(employee.centricity)
+        for touchpoint, count in received.items():
+            owner = int(self.tp_owner[touchpoint])
+            centricity = float(np.mean(staff[owner])) if staff.get(owner) else 0.0
+            floor = p.defect_floor if self.tp_defect_multiplier[touchpoint] > 0 else 0.0
+            self.defect_rate[touchpoint] = dyn.root_cause_fix(
+                self.defect_rate[touchpoint], floor, count * 1000.0 / max(p.n_customers, 1),
+                centricity, p.root_cause_fix_rate)
+
+    def _update_workforce(self) -> None:
+        """Everyone notes their neighbours' state, then everyone updates (synchronous)."""
+        self.employees.do("look_around")
+        self.employees.do("step")
+        demands = [e.demand for e in self.employees]
+        self.today["demand_mean"] = float(np.mean(demands)) if demands else 0.0
+        self._measure_digital_channel()
+
+    def _measure_digital_channel(self) -> None:
+        """The digital channel is as good as its tools and the staff who run it."""
+        staff = [e for e in self.employees if e.department == self.digital_department]
+        self.digital_skill = float(np.mean([e.skill for e in staff])) if staff else 0.0
+        self.digital_centricity = (float(np.mean([e.centricity for e in staff])) if staff
+                                   else 0.0)
+
+    def _turnover_and_hiring(self) -> None:
+        """Some employees quit; positions vacant long enough get a new hire."""
+        p = self.p
+        leavers = [e for e in self.employees if e.decides_to_quit()]
+        self.today["quits"] = len(leavers)
+        self.recorder.tally_quits(np.array([e.department for e in leavers], dtype=np.int64))
+        for employee in leavers:
+            self.vacancies[employee.position] = self.day + p.hiring_delay_days
+            employee.leave()
+        starting = sorted(position for position, day in self.vacancies.items()
+                          if day <= self.day)
+        for position in starting:
+            del self.vacancies[position]
+            self._holders[position] = EmployeeAgent.new_hire(self, position)
+        self.today["hires"] = len(starting)
+        self.today["hiring_cost"] = len(starting) * p.hiring_cost
+
+    def _count_customers(self) -> None:
+        """Count active customers, promoters and detractors and today's revenue rate."""
+        active = promoters = detractors = 0
+        revenue = 0.0
+        for customer in self.customers:
+            if customer.status == ACTIVE:
+                active += 1
+                promoters += customer.promoter
+                detractors += customer.detractor
+                revenue += customer.spend_rate
+        self.active_customers = active
+        self.promoters = promoters
+        self.detractors = detractors
+        self.revenue_rate = revenue
+
+    # ------------------------------------------------------------------ network
+
+    def _measure_network(self) -> None:
+        """Ties and each department's effective silo strength (shared measure)."""
+        edges = list(self.network.edges())
+        first = [u for u, _ in edges]
+        second = [v for _, v in edges]
+        source = np.array(first + second, dtype=np.int64)
+        target = np.array(second + first, dtype=np.int64)
+        self.network_ties = len(edges)
+        self.department_silo, self.silo_effective = org.effective_silo(
+            source, target, self.department, self.n_departments)
+
+    # ------------------------------------------------------------------ intervention events
+
+    def train(self, who: np.ndarray, hours: float) -> None:
+        """Give ``hours`` of CX training to the holders of positions in the mask ``who``."""
+        for position in np.flatnonzero(who):
+            employee = self._holders[position]
+            if employee is not None:
+                employee.train(hours)
+
+    def recognise(self, who: np.ndarray, boost: float) -> None:
+        """Recognise the holders of positions in the mask ``who``."""
+        for position in np.flatnonzero(who):
+            employee = self._holders[position]
+            if employee is not None:
+                employee.recognise(boost)
+
+    def add_cross_ties(self, count: int, among: np.ndarray) -> None:
+        """Try ``count`` new informal ties from positions in ``among`` to random positions;
+        those that land in the same department are dropped."""
+        candidates = np.flatnonzero(among).tolist()
+        if count <= 0 or not candidates:
+            return
+        for _ in range(count):
+            source = self.random.choice(candidates)
+            target = self.random.randrange(self.n_employees)
+            if self.department[source] != self.department[target]:
+                self.network.add_edge(source, target, kind="informal")
+        self._measure_network()
+
+    def cut_cross_ties(self, share: float) -> None:
+        """Remove each informal cross-department tie with probability ``share``."""
+        cut = [(u, v) for u, v, kind in self.network.edges(data="kind")
+               if kind == "informal" and self.department[u] != self.department[v]
+               and self.random.random() < share]
+        self.network.remove_edges_from(cut)
+        self._measure_network()
+
+    def lay_off(self, among: np.ndarray, share: float) -> int:
+        """Eliminate a ``share`` of the filled positions in ``among``; returns how many.
+        Laid-off employees leave at once (they serve no one today)."""
+        candidates = [int(r) for r in np.flatnonzero(among) if self._holders[r] is not None]
+        k = int(round(share * len(candidates)))
+        for position in self.random.sample(candidates, k):
+            self.eliminated.add(position)
+            self._holders[position].leave()
+        return k
+
+
+ReferenceModel.__init__.__signature__ = _signature()
+
+
+def run_reference(config: Config | Mapping[str, Any] | None = None, *, seed: int = 0,
+                  interventions: Iterable[Intervention | Mapping[str, Any]] = (),
+                  structure: Structure | Mapping[str, Any] | None = None,
+                  progress: bool = False, **parameters: Any) -> Result:
+    """Run one scenario on the reference model and return its :class:`~cxsim.results.Result`
+    (the counterpart of :func:`cxsim.run`)."""
+    model = ReferenceModel(config, interventions=interventions, structure=structure, rng=seed,
+                           **parameters)
+    model.run(progress=progress)
+    return Result(model, seed)
