@@ -57,8 +57,10 @@ class Intervention:
     cost_per_employee_year: float = 0.0
 
     def __post_init__(self) -> None:
-        self.departments = tuple(self.departments)
-        self.levels = tuple(self.levels)
+        # a single name is a one-name list, as in scenario files
+        self.departments = ((self.departments,) if isinstance(self.departments, str)
+                            else tuple(self.departments))
+        self.levels = (self.levels,) if isinstance(self.levels, str) else tuple(self.levels)
         label = self.kind or type(self).__name__
         _require(_is_int(self.start) and self.start >= 0, label, "start", self.start,
                  "an integer day >= 0")

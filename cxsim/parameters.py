@@ -21,6 +21,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 
 class ParameterError(ValueError):
     """A parameter (or intervention field) has an unknown name or a bad value.
@@ -61,15 +63,16 @@ class Parameter:
         """Return ``value`` converted to this parameter's type, or raise ParameterError."""
         shown = value if isinstance(value, str) else repr(value)
         bad = ParameterError(f"{self.path} = {shown} is not allowed: expected {self.allowed()}")
+        is_bool = isinstance(value, (bool, np.bool_))
         if self.kind is bool:
-            if isinstance(value, bool):
-                return value
+            if is_bool:
+                return bool(value)
             if isinstance(value, str) and value.strip().lower() in {"true", "false", "1", "0"}:
                 return value.strip().lower() in {"true", "1"}
             if isinstance(value, int) and value in (0, 1):
                 return bool(value)
             raise bad
-        if isinstance(value, bool):
+        if is_bool:
             raise bad
         if isinstance(value, str):
             try:

@@ -149,12 +149,14 @@ class Result:
         mean_active = run["active_customers"].mean() if len(run) else float("nan")
         mean_headcount = run["headcount"].mean() if len(run) else float("nan")
         out.update({
-            "turnover_rate": float(run["quits"].sum() / mean_headcount / years),
+            "turnover_rate": float(run["quits"].sum() / mean_headcount / years)
+            if mean_headcount else float("nan"),
             "training_completion": float(last["training_completion"]),
             "active_customers": int(last["active_customers"]),
             "acquisitions": int(run["acquisitions"].sum()),
             "churned": int(run["churned"].sum()),
-            "churn_rate": float(run["churned"].sum() / mean_active / years),
+            "churn_rate": float(run["churned"].sum() / mean_active / years)
+            if mean_active else float("nan"),
             "promoter_share": float(last["promoter_share"]),
             "revenue": float(run["revenue"].sum()),
             "intervention_cost": float(self.daily["intervention_cost"].sum()),

@@ -1,0 +1,336 @@
+"""Results (cxsim.run, Result), scenario files and the command line."""
+
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import pooled
+
+import cxsim
+from cxsim.cli import main
+from cxsim.interventions import CXTraining, Recognition
+from cxsim.metrics import DAILY_METRICS, DEPARTMENT_FIELDS, TEAM_FIELDS, TOUCHPOINT_FIELDS
+from cxsim.parameters import PARAMETERS, ParameterError, parameters_markdown
+from cxsim.results import SUMMARY_DOC
+from cxsim.scenario import load_scenario
+
+PARAMS = dict(n_employees=80, n_customers=3000, burn_in_days=20, days=40)
+HEADLINE_KEYS = ("csat", "nps", "fcr", "engagement_share", "churn_rate", "revenue")
+FILES = ("summary.json", "daily.csv", "departments.csv", "touchpoints.csv", "teams.csv",
+         "config.json", "headline.png")
+TINY_ARGS = ["--employees", "80", "--customers", "3000", "--days", "30",
+             "--set", "run.burn_in_days=20", "--no-progress"]
+
+
+@pytest.fixture(scope="module")
+def result():
+    return cxsim.run(seed=3, interventions=[CXTraining(), Recognition(start=10)], **PARAMS)
+
+
+# --- Result ---------------------------------------------------------------------------------
+
+
+def test_run_returns_result_with_documented_frames(result):
+    model = result.model
+    n_days = PARAMS["burn_in_days"] + PARAMS["days"] + 1
+    assert isinstance(result, cxsim.Result)
+    assert list(result.daily.columns) == list(DAILY_METRICS)
+    assert len(result.daily) == n_days
+    assert result.daily["day"].tolist() == list(range(-1, n_days - 1))
+    assert (result.daily["intervention_day"] == result.daily["day"]
+            - PARAMS["burn_in_days"]).all()
+    assert list(result.departments.columns) == ["day", "intervention_day", "department",
+                                                *DEPARTMENT_FIELDS]
+    assert list(result.touchpoints.columns) == ["day", "intervention_day", "touchpoint",
+                                                "owner", *TOUCHPOINT_FIELDS]
+    assert list(result.teams.columns) == ["day", "intervention_day", "team", "department",
+                                          *TEAM_FIELDS]
+    structure = model.structure
+    assert len(result.departments) == n_days * len(structure.departments)
+    assert len(result.touchpoints) == n_days * len(structure.touchpoints)
+    assert len(result.teams) == n_days * len(model.team_leaders)
+    assert set(result.departments["department"]) == set(structure.department_names)
+    owners = {t.name: t.owner for t in structure.touchpoints}
+    assert all(owners[t] == o for t, o in zip(result.touchpoints["touchpoint"],
+                                              result.touchpoints["owner"]))
+    assert set(result.teams["department"]) <= set(structure.department_names)
+    for frame in (result.daily, result.departments, result.touchpoints, result.teams):
+        assert frame["day"].dtype.kind == "i"
+
+
+def test_summary_has_finite_headline_metrics(result):
+    summary = result.summary()
+    for key in HEADLINE_KEYS:
+        assert key in summary and math.isfinite(summary[key]), key
+    documented = [k for k in SUMMARY_DOC if "<" not in k]
+    assert set(documented) <= set(summary)
+    for key in ("csat", "nps", "fcr", "engagement_share"):
+        assert f"baseline_{key}" in summary
+    assert 0 <= summary["csat"] <= 1 and 0 <= summary["fcr"] <= 1
+    assert -100 <= summary["nps"] <= 100
+    assert summary["churn_rate"] >= 0 and summary["revenue"] > 0
+    assert all(isinstance(v, (int, float)) for v in summary.values())
+
+
+def test_summary_agrees_with_the_daily_frame(result):
+    summary, daily = result.summary(), result.daily
+    w = result.config.summary_window_days
+    last = daily.iloc[-w:]
+    assert summary["csat"] == pytest.approx(pooled(last, "csat_top2", "responses"))
+    assert summary["fcr"] == pytest.approx(pooled(last, "resolved_first", "first_contacts"))
+    assert summary["nps"] == pytest.approx(
+        100 * (last["nps_promoters"].sum() - last["nps_detractors"].sum())
+        / last["responses"].sum())
+    period = daily[daily["intervention_day"] >= 0]
+    assert len(period) == PARAMS["days"]
+    assert summary["revenue"] == pytest.approx(period["revenue"].sum())
+    assert summary["churned"] == period["churned"].sum()
+    assert summary["active_customers"] == daily["active_customers"].iloc[-1]
+    assert summary["intervention_cost"] == pytest.approx(daily["intervention_cost"].sum())
+    baseline = daily[(daily["day"] >= 0) & (daily["day"] < PARAMS["burn_in_days"])].iloc[-w:]
+    assert summary["baseline_csat"] == pytest.approx(
+        pooled(baseline, "csat_top2", "responses"))
+
+
+def test_no_warm_up_means_no_baseline():
+    summary = cxsim.run(seed=1, n_employees=60, n_customers=1500, burn_in_days=0,
+                        days=20).summary()
+    assert not any(k.startswith("baseline_") for k in summary)
+    assert math.isfinite(summary["csat"])
+
+
+def test_window_rejects_unknown_period(result):
+    with pytest.raises(ValueError):
+        result.window("middle")
+
+
+def test_save_writes_every_file(result, tmp_path):
+    out = result.save(tmp_path / "nested" / "out")
+    for name in FILES:
+        assert (out / name).is_file() and (out / name).stat().st_size > 0, name
+    assert (out / "headline.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    summary = json.loads((out / "summary.json").read_text())
+    for key, value in result.summary().items():
+        assert (math.isnan(value) and math.isnan(summary[key])) or summary[key] == pytest.approx(
+            value), key
+    daily = pd.read_csv(out / "daily.csv")
+    assert list(daily.columns) == list(DAILY_METRICS)
+    assert np.allclose(daily["revenue"], result.daily["revenue"])
+    config = json.loads((out / "config.json").read_text())
+    assert config["seed"] == 3
+    assert config["parameters"]["organisation"]["n_employees"] == 80
+    assert [iv["type"] for iv in config["interventions"]] == ["training", "recognition"]
+    assert set(config["structure"]) == {"departments", "touchpoints", "segments"}
+    for name, frame in (("departments", result.departments), ("touchpoints", result.touchpoints),
+                        ("teams", result.teams)):
+        assert len(pd.read_csv(out / f"{name}.csv")) == len(frame)
+
+
+def test_plot_returns_a_figure(result):
+    figure = result.plot()
+    assert len([ax for ax in figure.axes if ax.get_visible()]) >= 6
+
+
+# --- scenario files ---------------------------------------------------------------------------
+
+SCENARIO = """
+name = "Training test"
+description = "Small scenario for tests."
+seed = 7
+
+[run]
+burn_in_days = 20
+days = 30
+
+[organisation]
+n_employees = 80
+silo_strength = 0.5
+
+[customers]
+n_customers = 3000
+
+[[interventions]]
+type = "training"
+start = 5
+levels = ["frontline"]
+hours = 8
+
+[[interventions]]
+type = "recognition"
+departments = "support"
+"""
+
+
+def _write(tmp_path, text, name="scenario.toml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_scenario_file_loads(tmp_path):
+    scenario = load_scenario(_write(tmp_path, SCENARIO))
+    assert scenario.name == "Training test" and scenario.seed == 7
+    assert scenario.config.silo_strength == 0.5 and scenario.config.n_employees == 80
+    assert scenario.config.days == 30
+    kinds = [iv.kind for iv in scenario.interventions]
+    assert kinds == ["training", "recognition"]
+    assert scenario.interventions[0].start == 5
+    assert scenario.interventions[0].levels == ("frontline",)
+    assert scenario.interventions[1].departments == ("support",)
+
+
+def test_scenario_run_equals_python_run(tmp_path):
+    scenario = load_scenario(_write(tmp_path, SCENARIO))
+    from_file = cxsim.run(scenario.config, seed=scenario.seed,
+                          interventions=scenario.interventions)
+    by_hand = cxsim.run(seed=7, n_employees=80, n_customers=3000, burn_in_days=20, days=30,
+                        silo_strength=0.5,
+                        interventions=[CXTraining(start=5, levels=("frontline",)),
+                                       Recognition(departments=("support",))])
+    pd.testing.assert_frame_equal(from_file.daily, by_hand.daily)
+
+
+@pytest.mark.parametrize("text, needle", [
+    ('colour = "red"\n', "'colour'"),
+    ('[organisation]\nsilo_strenght = 0.3\n', "organisation.silo_strength"),
+    ('[organisation]\nsilo_strength = 1.3\n', "1.3"),
+    ('seed = -4\n', "-4"),
+    ('[[interventions]]\ntype = "training"\nhourz = 2\n', "hourz"),
+    ('[[interventions]]\ntype = "training"\nintensity = 2.0\n', "intensity"),
+    ('[[interventions]]\ntype = "nonsense"\n', "nonsense"),
+    ('interventions = 3\n', "interventions"),
+    ('[organisation\nsilo_strength = 0.3\n', "not valid TOML"),
+])
+def test_bad_scenario_files_raise_parameter_errors_naming_the_problem(tmp_path, text, needle):
+    path = _write(tmp_path, text)
+    with pytest.raises(ParameterError) as info:
+        load_scenario(path)
+    assert needle in str(info.value)
+    assert str(path) in str(info.value)
+
+
+def test_missing_scenario_file(tmp_path):
+    with pytest.raises(ParameterError) as info:
+        load_scenario(tmp_path / "nope.toml")
+    assert "nope.toml" in str(info.value)
+
+
+# --- command line ---------------------------------------------------------------------------
+
+
+def test_cli_run_writes_files(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", *TINY_ARGS, "--seed", "4", "--out", str(out)]) == 0
+    stdout = capsys.readouterr().out
+    assert "CSAT" in stdout and "seed 4" in stdout and "80 employees" in stdout
+    for name in FILES:
+        assert (out / name).is_file(), name
+    summary = json.loads((out / "summary.json").read_text())
+    assert all(key in summary for key in HEADLINE_KEYS)
+    config = json.loads((out / "config.json").read_text())
+    assert config["seed"] == 4 and config["parameters"]["run"]["days"] == 30
+    assert config["parameters"]["run"]["burn_in_days"] == 20
+
+
+def test_cli_run_matches_the_python_api(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", *TINY_ARGS, "--seed", "4", "--set", "organisation.silo_strength=0.3",
+                 "--out", str(out)]) == 0
+    capsys.readouterr()
+    summary = json.loads((out / "summary.json").read_text())
+    python = cxsim.run(seed=4, n_employees=80, n_customers=3000, days=30, burn_in_days=20,
+                       silo_strength=0.3).summary()
+    assert summary["revenue"] == pytest.approx(python["revenue"])
+    assert summary["csat"] == pytest.approx(python["csat"])
+
+
+def test_cli_runs_a_scenario_file_with_its_seed(tmp_path, capsys):
+    path = _write(tmp_path, SCENARIO)
+    assert main(["run", str(path), "--no-progress"]) == 0
+    stdout = capsys.readouterr().out
+    assert "Training test" in stdout and "seed 7" in stdout and "training" in stdout
+
+
+def test_cli_params(capsys):
+    assert main(["params"]) == 0
+    stdout = capsys.readouterr().out
+    assert all(p.name in stdout for p in PARAMETERS)
+    assert main(["params", "--markdown"]) == 0
+    assert capsys.readouterr().out == parameters_markdown()
+    assert main(["params", "customers"]) == 0
+    stdout = capsys.readouterr().out
+    assert "loss_aversion" in stdout and "silo_strength" not in stdout
+
+
+def _cli_error(capsys, argv) -> str:
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert err.startswith("cxsim: error:")
+    assert "\n" not in err, err
+    assert "Traceback" not in captured.err + captured.out
+    return err
+
+
+@pytest.mark.parametrize("extra, needles", [
+    (["--set", "organisation.silo_strength=3"], ["organisation.silo_strength", "3", "0 to 1"]),
+    (["--set", "nope=1"], ["nope"]),
+    (["--set", "culture.silo_strength=0.3"], ["culture.silo_strength",
+                                              "organisation.silo_strength"]),
+    (["--set", "organisation.silo_strength"], ["organisation.silo_strength"]),
+    (["--days", "-5"], ["--days", "run.days", "-5"]),
+    (["--employees", "abc"], ["--employees", "abc"]),
+    (["--customers", "12.5"], ["--customers", "12.5"]),
+    (["--seed", "-1"], ["--seed", "-1"]),
+])
+def test_cli_bad_input_exits_2_with_one_line(capsys, extra, needles):
+    # the bad option comes last so that it overrides the tiny sizes where it repeats them
+    err = _cli_error(capsys, ["run", *TINY_ARGS, *extra])
+    for needle in needles:
+        assert needle in err, (needle, err)
+
+
+def test_cli_missing_scenario_file(capsys, tmp_path):
+    err = _cli_error(capsys, ["run", str(tmp_path / "missing.toml"), *TINY_ARGS])
+    assert "missing.toml" in err
+
+
+@pytest.mark.parametrize("text, needles", [
+    ('colour = "red"\n', ["colour"]),
+    ('[[interventions]]\ntype = "training"\nhourz = 2\n', ["hourz"]),
+    ('[[interventions]]\ntype = "training"\ncoverage = 1.5\n', ["coverage", "1.5"]),
+    ('[[interventions]]\ntype = "training"\ndepartments = ["suport"]\n',
+     ["departments", "suport"]),
+    ('[organisation]\nspan_of_control = 1\n', ["organisation.span_of_control", "1"]),
+])
+def test_cli_bad_scenario_exits_2_with_one_line(capsys, tmp_path, text, needles):
+    path = _write(tmp_path, text)
+    err = _cli_error(capsys, ["run", str(path), *TINY_ARGS])
+    for needle in needles:
+        assert needle in err, (needle, err)
+
+
+@pytest.mark.parametrize("text, needles", [
+    ('[[interventions]]\ntype = ["training"]\n', ["interventions.type", "training"]),
+    ('[[interventions]]\ntype = "training"\nstart = true\n', ["start", "True"]),
+    ('[[structure.segments]]\nname = "all"\nshare = 1.0\nvalue_multiplier = 1.0\n'
+     'expectation = "high"\n', ["segments.all.expectation", "high"]),
+])
+def test_cli_wrongly_typed_scenario_values_exit_2(capsys, tmp_path, text, needles):
+    # regression: these used to end in a TypeError traceback (exit 1)
+    path = _write(tmp_path, text)
+    err = _cli_error(capsys, ["run", str(path), *TINY_ARGS])
+    for needle in needles:
+        assert needle in err, (needle, err)
+
+
+def test_cli_argparse_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--seed", "abc"])
+    assert info.value.code == 2
+    assert "Traceback" not in capsys.readouterr().err
