@@ -122,7 +122,7 @@ def _run(args: argparse.Namespace) -> int:
     summary = result.summary()
     print(format_summary(scenario, result.config, seed, summary))
     if args.out is not None:
-        out = result.save(args.out)
+        out = result.save(args.out, title=f"cxsim: {scenario.name}")
         print(f"\nWrote summary.json, config.json, daily.csv, departments.csv, touchpoints.csv, "
               f"teams.csv and headline.png to {out}/")
     return 0

@@ -174,8 +174,10 @@ class Result:
 
     # ------------------------------------------------------------------ output
 
-    def plot(self, path: str | Path | None = None, metrics: Iterable[str] = HEADLINE):
-        """Plot headline metrics over time (weekly means); save to ``path`` if given."""
+    def plot(self, path: str | Path | None = None, metrics: Iterable[str] = HEADLINE,
+             title: str | None = None):
+        """Plot metrics over time (daily and 7-day means) and return the matplotlib
+        Figure; save it to ``path`` if given."""
         from matplotlib.figure import Figure
 
         metrics = list(metrics)
@@ -195,15 +197,15 @@ class Result:
             ax.set_visible(False)
         for ax in np.ravel(axes)[-cols:]:
             ax.set_xlabel("day (0 = end of warm-up)")
-        fig.suptitle(f"cxsim run, seed {self.seed} (grey: daily, blue: 7-day mean)")
+        fig.suptitle(f"{title or 'cxsim run'}, seed {self.seed} (grey: daily, blue: 7-day mean)")
         fig.tight_layout()
         if path is not None:
             fig.savefig(path, dpi=110)
         return fig
 
-    def save(self, directory: str | Path) -> Path:
+    def save(self, directory: str | Path, title: str | None = None) -> Path:
         """Write summary.json, config.json, the daily, department, touchpoint and team
-        CSVs and headline.png into ``directory`` (created if needed)."""
+        CSVs and headline.png (titled ``title``) into ``directory`` (created if needed)."""
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         (out / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
@@ -217,7 +219,7 @@ class Result:
         self.departments.to_csv(out / "departments.csv", index=False)
         self.touchpoints.to_csv(out / "touchpoints.csv", index=False)
         self.teams.to_csv(out / "teams.csv", index=False)
-        self.plot(out / "headline.png")
+        self.plot(out / "headline.png", title=title)
         return out
 
 

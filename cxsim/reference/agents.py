@@ -467,6 +467,9 @@ class CustomerAgent(mesa.Agent):
                      / 365.0)
 
     def _churn(self) -> None:
+        """Leave; leaving with a problem still open is leaving with it unresolved."""
+        if self.problem is not None:
+            self.last_outcome = UNRESOLVED
         self.status = CHURNED
         self.problem = None
         self.next_contact = None

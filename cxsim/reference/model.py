@@ -217,6 +217,11 @@ class ReferenceModel(mesa.Model):
         """The employee holding ``position`` (None if vacant)."""
         return self._holders[position]
 
+    def hire(self, position: int) -> EmployeeAgent:
+        """Fill the vacant ``position`` with a new hire (who starts tomorrow)."""
+        self._holders[position] = EmployeeAgent.new_hire(self, position)
+        return self._holders[position]
+
     def vacate(self, position: int) -> None:
         """Mark ``position`` vacant (its holder is leaving)."""
         self._holders[position] = None
@@ -353,12 +358,12 @@ class ReferenceModel(mesa.Model):
         self.recorder.start_day()
 
     def _apply_interventions(self) -> None:
-        """Levers back to baseline; each started intervention applies itself by its
-        adoption (with a temporary dip in engagement while a ramped change is adopted),
-        then has its events and costs."""
+        """Levers back to baseline; every intervention being adopted moves them by its
+        adoption (with a temporary dip in engagement while a ramped change is adopted);
+        then, with all of today's levers in place, each started intervention has its
+        events (training sessions, new ties...) and costs."""
         self.levers = self._baseline_levers()
         day = self.intervention_day
-        cost = 0.0
         for iv in self.interventions:
             adoption = iv.adoption(day)
             if adoption > 0:
@@ -366,7 +371,10 @@ class ReferenceModel(mesa.Model):
                 if iv.ramp_days:
                     dip = self.p.resistance_dip * 4.0 * adoption * (1.0 - adoption)
                     self.levers.change_fatigue[iv.target_mask] += dip
+        cost = 0.0
+        for iv in self.interventions:
             if day >= iv.start:
+                adoption = iv.adoption(day)
                 iv.on_day(self, day, adoption)
                 cost += iv.daily_cost(self, day, adoption)
         self.today["intervention_cost"] = cost
@@ -428,7 +436,7 @@ class ReferenceModel(mesa.Model):
         for touchpoint, count in received.items():
             owner = int(self.tp_owner[touchpoint])
             centricity = float(np.mean(staff[owner])) if staff.get(owner) else 0.0
-            floor = p.defect_floor if self.tp_defect_multiplier[touchpoint] > 0 else 0.0
+            floor = p.defect_floor * self.tp_defect_multiplier[touchpoint]
             self.defect_rate[touchpoint] = dyn.root_cause_fix(
                 self.defect_rate[touchpoint], floor, count * 1000.0 / max(p.n_customers, 1),
                 centricity, p.root_cause_fix_rate)
@@ -461,7 +469,7 @@ class ReferenceModel(mesa.Model):
                           if day <= self.day)
         for position in starting:
             del self.vacancies[position]
-            self._holders[position] = EmployeeAgent.new_hire(self, position)
+            self.hire(position)
         self.today["hires"] = len(starting)
         self.today["hiring_cost"] = len(starting) * p.hiring_cost
 
@@ -522,11 +530,12 @@ class ReferenceModel(mesa.Model):
                 self.network.add_edge(source, target, kind="informal")
         self._measure_network()
 
-    def cut_cross_ties(self, share: float) -> None:
-        """Remove each informal cross-department tie with probability ``share``."""
+    def cut_cross_ties(self, share: float, among: np.ndarray) -> None:
+        """Remove, with probability ``share`` each, the informal cross-department ties
+        that touch a position in the boolean mask ``among``."""
         cut = [(u, v) for u, v, kind in self.network.edges(data="kind")
                if kind == "informal" and self.department[u] != self.department[v]
-               and self.random.random() < share]
+               and (among[u] or among[v]) and self.random.random() < share]
         self.network.remove_edges_from(cut)
         self._measure_network()
 
