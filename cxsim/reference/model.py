@@ -37,7 +37,7 @@ from cxsim import organisation as org
 from cxsim.interventions import Intervention, Levers
 from cxsim.interventions import from_dict as intervention_from_dict
 from cxsim.metrics import DAILY_METRICS, Recorder
-from cxsim.model import CXModel, _reporter, _signature
+from cxsim.model import OUTCOME_NAMES, CXModel, _reporter, _signature
 from cxsim.parameters import Config
 from cxsim.reference.agents import (
     ACTIVE,
@@ -56,6 +56,17 @@ EXPECTATION_SD = 0.05
 START_LOYALTY = (0.6, 0.1)
 #: Per-position draws of the day in a cycle (training, recognition) are uniform below this.
 PHASE_RANGE = 10_000
+
+
+def _assembled(attribute: str, doc: str) -> property:
+    """A read-only array by position of an employee attribute, assembled from the agents
+    (for the Recorder and interventions, which read the engine's arrays)."""
+
+    def get(model: ReferenceModel) -> np.ndarray:
+        return np.array([0.0 if e is None else getattr(e, attribute)
+                         for e in model._holders], dtype=float)
+
+    return property(get, doc=doc)
 
 
 class ReferenceModel(mesa.Model):
@@ -162,9 +173,8 @@ class ReferenceModel(mesa.Model):
         self.coverage_draw = self.rng.random(n)
         self.employee_phase = self.rng.integers(0, PHASE_RANGE, n)
         self.coach_draw = self.rng.random(n)
-        self._holders: list[EmployeeAgent | None] = [None] * n
-        for position in range(n):
-            self._holders[position] = EmployeeAgent.initial(self, position)
+        self._holders: list[EmployeeAgent | None] = [EmployeeAgent.initial(self, position)
+                                                     for position in range(n)]
         #: Vacant positions waiting for a hire: position -> first day a hire can start.
         self.vacancies: dict[int, int] = {}
         #: Positions eliminated by layoffs (never filled again).
@@ -173,6 +183,7 @@ class ReferenceModel(mesa.Model):
                                          self.rng)
         self._measure_network()
         self._measure_digital_channel()
+        #: Employees on duty today by (department, level), for picking who serves.
         self._on_duty: dict[tuple[int, int], list[EmployeeAgent]] = {}
 
     def _build_customers(self) -> None:
@@ -257,10 +268,6 @@ class ReferenceModel(mesa.Model):
     # ------------------------------------------------------------------ arrays for
     # interventions and the Recorder, assembled from the agents on each access
 
-    def _by_position(self, attribute: str, vacant: float = 0.0) -> np.ndarray:
-        return np.array([vacant if e is None else getattr(e, attribute)
-                         for e in self._holders], dtype=float)
-
     @property
     def active(self) -> np.ndarray:
         """Filled positions (boolean, by position)."""
@@ -271,29 +278,12 @@ class ReferenceModel(mesa.Model):
         """Positions whose holder starts today (hired at the end of yesterday)."""
         return np.array([e is not None and e.first_day == self.day for e in self._holders])
 
-    @property
-    def engagement(self) -> np.ndarray:
-        return self._by_position("engagement")
-
-    @property
-    def skill(self) -> np.ndarray:
-        return self._by_position("skill")
-
-    @property
-    def empowerment(self) -> np.ndarray:
-        return self._by_position("empowerment")
-
-    @property
-    def centricity(self) -> np.ndarray:
-        return self._by_position("centricity")
-
-    @property
-    def strain(self) -> np.ndarray:
-        return self._by_position("strain")
-
-    @property
-    def load(self) -> np.ndarray:
-        return self._by_position("load")
+    engagement = _assembled("engagement", "Engagement of each position's holder (0 if vacant).")
+    skill = _assembled("skill", "CX skill of each position's holder (0 if vacant).")
+    empowerment = _assembled("empowerment", "Empowerment of each position's holder.")
+    centricity = _assembled("centricity", "Customer-centricity of each position's holder.")
+    strain = _assembled("strain", "Strain of each position's holder (0 if vacant).")
+    load = _assembled("load", "Today's workload of each position's holder (0 if vacant).")
 
     @property
     def last_trained(self) -> np.ndarray:
@@ -313,7 +303,7 @@ class ReferenceModel(mesa.Model):
 
     def _outcomes(self, status: str) -> np.ndarray:
         counts = Counter(c.last_outcome for c in self.customers if c.status == status)
-        return np.array([counts[i] for i in range(4)], dtype=np.int64)
+        return np.array([counts[i] for i in range(len(OUTCOME_NAMES))], dtype=np.int64)
 
     # ------------------------------------------------------------------ the day
 
@@ -389,8 +379,7 @@ class ReferenceModel(mesa.Model):
     def _acquire_customers(self) -> None:
         """Marketing and word of mouth win prospects, who then buy."""
         p = self.p
-        prospects = [c for c in self.customers if c.status == PROSPECT]
-        self._count_customers()
+        prospects = self._count_customers()
         expected = dyn.expected_acquisitions(
             p.acquisition_rate, p.n_customers, self.promoters, self.detractors, p.referral_rate,
             p.deterrence_rate, p.social_amplification, len(prospects), self.prospect_pool)
@@ -473,20 +462,25 @@ class ReferenceModel(mesa.Model):
         self.today["hires"] = len(starting)
         self.today["hiring_cost"] = len(starting) * p.hiring_cost
 
-    def _count_customers(self) -> None:
-        """Count active customers, promoters and detractors and today's revenue rate."""
+    def _count_customers(self) -> list[CustomerAgent]:
+        """Count active customers, promoters and detractors and today's revenue rate;
+        returns the prospects."""
         active = promoters = detractors = 0
         revenue = 0.0
+        prospects = []
         for customer in self.customers:
             if customer.status == ACTIVE:
                 active += 1
                 promoters += customer.promoter
                 detractors += customer.detractor
                 revenue += customer.spend_rate
+            elif customer.status == PROSPECT:
+                prospects.append(customer)
         self.active_customers = active
         self.promoters = promoters
         self.detractors = detractors
         self.revenue_rate = revenue
+        return prospects
 
     # ------------------------------------------------------------------ network
 
