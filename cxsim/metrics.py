@@ -73,8 +73,14 @@ CONTACTS, QUALITY, QUALITY_SQ, RESPONSES, TOP2, PROMOTERS, DETRACTORS, OPENED, F
 
 
 def _group_sums(group: np.ndarray, columns: np.ndarray, n_groups: int) -> np.ndarray:
-    """Sum each row of ``columns`` by ``group`` (one bincount per row)."""
-    return np.stack([np.bincount(group, weights=row, minlength=n_groups) for row in columns])
+    """Sum each row of ``columns`` (rows x items) by ``group`` (items): rows x n_groups.
+
+    One bincount over all rows at once: row ``r``'s items go to bins
+    ``r * n_groups + group``."""
+    rows = columns.shape[0]
+    bins = (np.arange(rows)[:, None] * n_groups + group[None, :]).ravel()
+    return np.bincount(bins, weights=columns.ravel(), minlength=rows * n_groups).reshape(
+        rows, n_groups)
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -241,7 +247,7 @@ class Recorder:
             + [self.quits_by_department] + _service_columns(self.dept)
             + [np.bincount(cause, weights=self.pain[0], minlength=self.n_departments),
                np.bincount(cause, weights=self.pain[1], minlength=self.n_departments),
-               _group_means(model.department, active, model.load, self.n_departments)])
+               _group_means(model.department, active, [model.load], self.n_departments)[1][0]])
         self.by_touchpoint[row] = np.column_stack(_service_columns(self.tp) + [
             np.sqrt(np.maximum(_ratios(self.tp[QUALITY_SQ], self.tp[CONTACTS]) - tp_mean ** 2,
                                0.0)),
@@ -251,19 +257,21 @@ class Recorder:
             + _service_columns(self.team))
 
 
-def _group_means(group: np.ndarray, active: np.ndarray, values: np.ndarray,
-                 n_groups: int) -> np.ndarray:
-    """Mean of ``values`` over the filled positions of each group."""
+def _group_means(group: np.ndarray, active: np.ndarray, values: list[np.ndarray],
+                 n_groups: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Head-count of filled positions in each group, and the mean of each of ``values``
+    over them."""
     g = group[active]
-    return _ratios(np.bincount(g, weights=values[active].astype(float), minlength=n_groups),
-                   np.bincount(g, minlength=n_groups).astype(float))
+    headcount = np.bincount(g, minlength=n_groups).astype(float)
+    sums = _group_sums(g, np.stack([v[active] for v in values]).astype(float), n_groups)
+    return headcount, [_ratios(row, headcount) for row in sums]
 
 
 def _workforce_columns(group: np.ndarray, active: np.ndarray, values: list[np.ndarray],
                        n_groups: int) -> list[np.ndarray]:
     """Columns of WORKFORCE_FIELDS: head-count, then the mean of each of ``values``."""
-    headcount = np.bincount(group[active], minlength=n_groups).astype(float)
-    return [headcount] + [_group_means(group, active, v, n_groups) for v in values]
+    headcount, means = _group_means(group, active, values, n_groups)
+    return [headcount] + means
 
 
 def _service_columns(tallies: np.ndarray) -> list[np.ndarray]:
