@@ -200,7 +200,8 @@ class CXModel(mesa.Model):
         self.c_renewal_day = np.full(capacity, NEVER, dtype=np.int64)
         self.c_renewal_day[:n0] = self.c_start_day[:n0] + p.contract_days
         self.c_next_contact = np.full(capacity, NEVER, dtype=np.int64)
-        self.c_next_contact[:n0] = rng.geometric(1.0 / p.contact_interval_days, n0) - 1
+        self.c_next_contact[:n0] = np.minimum(
+            rng.geometric(1.0 / p.contact_interval_days, n0) - 1, self.c_renewal_day[:n0])
         self.c_problem_open = np.zeros(capacity, dtype=bool)
         self.c_problem_source = np.zeros(capacity, dtype=np.int64)
         self.c_problem_route = np.zeros(capacity, dtype=np.int64)
@@ -208,6 +209,8 @@ class CXModel(mesa.Model):
         self.c_problem_start = np.zeros(capacity, dtype=np.int64)
         self.c_needs_handoff = np.zeros(capacity, dtype=bool)
         self.c_last_outcome = np.zeros(capacity, dtype=np.int8)
+        #: Index of the next acquisition touchpoint of a new customer (-1: none left).
+        self.c_acquisition_step = np.full(capacity, -1, dtype=np.int64)
         self.c_spend_rate = np.zeros(capacity)
         self.c_spend_rate[:n0] = self.c_value[:n0] * dyn.spend_multiplier(
             self.c_loyalty[:n0], p.spend_loyalty_elasticity) / 365.0
@@ -267,8 +270,8 @@ class CXModel(mesa.Model):
         """One day: the phases below, in order."""
         self._reset_today()
         self._apply_interventions()
-        self._serve_scheduled_customers()
         self._acquire_customers()
+        self._serve_customers()
         self._voice_of_customer()
         self._update_workforce()
         self._turnover_and_hiring()
@@ -312,24 +315,33 @@ class CXModel(mesa.Model):
 
     # ------------------------------------------------------------------ phase: customers
 
-    def _serve_scheduled_customers(self) -> None:
+    def _serve_customers(self) -> None:
+        """Customers whose contact day is today contact the organisation: about an open
+        problem, else the next acquisition touchpoint (new customers, one a day), else
+        renewal when due, else onboarding while new, else a routine touchpoint."""
         customers = np.flatnonzero(self.c_next_contact == self.day)
         if customers.size == 0:
             return
         rng = self.rng
         problem = self.c_problem_open[customers]
-        renewal = ~problem & (self.c_renewal_day[customers] <= self.day)
-        onboarding = (~problem & ~renewal
+        step = self.c_acquisition_step[customers]
+        acquiring = ~problem & (step >= 0)
+        renewal = ~problem & ~acquiring & (self.c_renewal_day[customers] <= self.day)
+        onboarding = (~problem & ~acquiring & ~renewal
                       & (self.day - self.c_start_day[customers] < self.p.onboarding_days))
         touchpoint = self._routine_tps[np.searchsorted(self._routine_cum,
                                                        rng.random(customers.size))]
         touchpoint[onboarding] = self._onboarding_tps[
             np.searchsorted(self._onboarding_cum, rng.random(int(onboarding.sum())))]
         touchpoint[renewal] = self.renewal_tp
+        touchpoint[acquiring] = self._acquisition_tps[step[acquiring]]
         touchpoint[problem] = self.c_problem_route[customers[problem]]
-        self._interact(customers, touchpoint, problem)
+        self._interact(customers, touchpoint, problem, acquiring)
 
     def _acquire_customers(self) -> None:
+        """Marketing and word of mouth win prospects; they become active today and meet
+        the acquisition touchpoints (awareness, purchase...) on consecutive days,
+        starting today."""
         p = self.p
         expected = dyn.expected_acquisitions(
             p.acquisition_rate, p.n_customers, self.promoters, self.detractors, p.referral_rate,
@@ -346,13 +358,13 @@ class CXModel(mesa.Model):
         self.active_customers += k
         self.outcome_customers[NO_PROBLEM] += k
         self._count_advocates(rows, +1)
-        no_problem = np.zeros(k, dtype=bool)
-        for tp in self._acquisition_tps:
-            self._interact(rows, np.full(k, tp), no_problem, acquisition=True)
+        self.c_acquisition_step[rows] = 0
+        self.c_next_contact[rows] = self.day
 
     def _interact(self, customers: np.ndarray, touchpoint: np.ndarray, problem: np.ndarray,
-                  acquisition: bool = False) -> None:
-        """Serve one contact for each customer at ``touchpoint`` and let them judge it."""
+                  acquiring: np.ndarray) -> None:
+        """Serve one contact for each customer at ``touchpoint`` and let them judge it.
+        ``acquiring`` marks contacts of new customers buying (never ending in churn)."""
         p, rng, lv, day = self.p, self.rng, self.levers, self.day
         n = customers.size
         # --- who serves: the digital channel or an employee of the owning department
@@ -423,14 +435,14 @@ class CXModel(mesa.Model):
         received = self._pain_received(serving_dept[problem], pain_tp)
         # --- renewal and churn
         is_renewal = self.tp_is_renewal[touchpoint]
-        if acquisition:
-            leave = np.zeros(n, dtype=bool)
-        else:
-            leave = np.where(is_renewal,
-                             rng.random(n) >= dyn.renewal_probability(loyalty, p.renewal_midpoint,
-                                                                      p.renewal_gain),
-                             rng.random(n) < dyn.contact_churn_probability(
-                                 satisfaction, p.contact_churn_hazard, p.churn_sensitivity))
+        leave = ~acquiring & np.where(
+            is_renewal,
+            rng.random(n) >= dyn.renewal_probability(loyalty, p.renewal_midpoint, p.renewal_gain),
+            rng.random(n) < dyn.contact_churn_probability(satisfaction, p.contact_churn_hazard,
+                                                          p.churn_sensitivity))
+        next_step = self.c_acquisition_step[customers[acquiring]] + 1
+        self.c_acquisition_step[customers[acquiring]] = np.where(
+            next_step < self._acquisition_tps.size, next_step, -1)
         renewed = is_renewal & ~leave
         self.c_renewal_day[customers[renewed]] += p.contract_days
         new_rate = self.c_value[customers] * dyn.spend_multiplier(
@@ -443,7 +455,8 @@ class CXModel(mesa.Model):
         stay = customers[~leave]
         open_now = self.c_problem_open[stay]
         gap = np.where(open_now, rng.geometric(1.0 / p.repeat_delay_days, stay.size),
-                       rng.geometric(1.0 / p.contact_interval_days, stay.size))
+                       np.where(self.c_acquisition_step[stay] >= 0, 1,
+                                rng.geometric(1.0 / p.contact_interval_days, stay.size)))
         renewal_day = self.c_renewal_day[stay]
         nxt = day + gap
         nxt = np.where(~open_now & (renewal_day > day), np.minimum(nxt, renewal_day), nxt)
@@ -632,7 +645,8 @@ class CXModel(mesa.Model):
             self.recognition[who], self.habituation[who], boost)
 
     def add_cross_ties(self, count: int, among: np.ndarray) -> None:
-        """Add ``count`` informal ties from positions in ``among`` to other departments."""
+        """Try ``count`` new informal ties from positions in ``among`` to random positions;
+        those that land in the same department or on an existing tie are dropped."""
         candidates = np.flatnonzero(among)
         if count <= 0 or candidates.size == 0:
             return
@@ -640,8 +654,9 @@ class CXModel(mesa.Model):
         source = candidates[rng.integers(0, candidates.size, count)]
         target = rng.integers(0, n, count)
         keep = self.department[source] != self.department[target]
-        self.network.add_edges_from(zip(source[keep].tolist(), target[keep].tolist()),
-                                    kind="informal")
+        self.network.add_edges_from(
+            [(u, v) for u, v in zip(source[keep].tolist(), target[keep].tolist())
+             if not self.network.has_edge(u, v)], kind="informal")
         self._refresh_network_arrays()
 
     def cut_cross_ties(self, share: float, among: np.ndarray) -> None:

@@ -79,7 +79,7 @@ DEFAULT_TOUCHPOINTS: tuple[Touchpoint, ...] = (
     Touchpoint("delivery", "operations", "routine", 0.20, 1.0, "never", 0.4),
     Touchpoint("billing", "operations", "routine", 0.15, 0.7, "optional", 0.5),
     Touchpoint("self_service", "it", "routine", 0.15, 0.5, "always"),
-    Touchpoint("support", "support", "support", 0.20, 0.0),
+    Touchpoint("support", "support", "support", 0.0, 0.0),
     Touchpoint("renewal", "sales", "renewal"),
 )
 

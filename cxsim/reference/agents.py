@@ -291,6 +291,8 @@ class CustomerAgent(mesa.Agent):
         self.renewal_day: int | None = None
         self.next_contact: int | None = None
         self.problem: Problem | None = None
+        #: Which acquisition touchpoint a new customer meets next (None: all met).
+        self.acquisition_step: int | None = None
         #: How the latest problem ended (an index of cxsim.model.OUTCOME_NAMES).
         self.last_outcome = NO_PROBLEM
         self.spend_rate = 0.0  #: revenue per day
@@ -309,17 +311,19 @@ class CustomerAgent(mesa.Agent):
         self.status = ACTIVE
         self.start_day = -int(rng.integers(0, p.contract_days))
         self.renewal_day = self.start_day + p.contract_days
-        self.next_contact = int(rng.geometric(1.0 / p.contact_interval_days)) - 1
+        self.next_contact = min(int(rng.geometric(1.0 / p.contact_interval_days)) - 1,
+                                self.renewal_day)
         self.spend_rate = self._spend_rate()
 
     def join(self) -> None:
-        """A prospect buys: becomes active and goes through the acquisition touchpoints."""
+        """A prospect buys: becomes active and meets the acquisition touchpoints
+        (awareness, purchase...) on consecutive days, starting today."""
         model = self.model
         self.status = ACTIVE
         self.start_day = model.day
         self.renewal_day = model.day + model.p.contract_days
-        for touchpoint in model.acquisition_touchpoints:
-            self.contact(touchpoint, acquisition=True)
+        self.acquisition_step = 0
+        self.next_contact = model.day
 
     def step(self) -> None:
         """Contact the organisation if today is the day."""
@@ -330,19 +334,22 @@ class CustomerAgent(mesa.Agent):
         model, day = self.model, self.model.day
         if self.problem is not None:
             return self.problem.route
+        if self.acquisition_step is not None:
+            return model.acquisition_touchpoints[self.acquisition_step]
         if self.renewal_day <= day:
             return model.renewal_touchpoint
         if day - self.start_day < model.p.onboarding_days:
             return model.choose_touchpoint("onboarding")
         return model.choose_touchpoint("routine")
 
-    def contact(self, touchpoint: int, acquisition: bool = False) -> None:
+    def contact(self, touchpoint: int) -> None:
         """One contact at ``touchpoint``: served, judged, surveyed; it may resolve or
-        reveal a problem and end in renewal or churn. Acquisition contacts (buying)
-        are never about a problem and never end in churn."""
+        reveal a problem and end in renewal or churn. Acquisition contacts (a new
+        customer buying) never end in churn."""
         model, p, lv, day = self.model, self.model.p, self.model.levers, self.model.day
         random = self.random
-        problem = None if acquisition else self.problem
+        problem = self.problem
+        acquiring = problem is None and self.acquisition_step is not None
         owner = int(model.tp_owner[touchpoint])
         channel = model.structure.touchpoints[touchpoint].digital
         # --- who serves: the digital channel, or an employee of the owning department
@@ -402,7 +409,7 @@ class CustomerAgent(mesa.Agent):
                 lv.voc))
         # --- renewal or churn, spend
         at_renewal = model.structure.touchpoints[touchpoint].stage == "renewal"
-        if acquisition:
+        if acquiring:
             leaves = False
         elif at_renewal:
             leaves = random.random() >= dyn.renewal_probability(
@@ -412,6 +419,10 @@ class CustomerAgent(mesa.Agent):
                 self.satisfaction, p.contact_churn_hazard, p.churn_sensitivity)
         if at_renewal and not leaves:
             self.renewal_day += p.contract_days
+        if acquiring:
+            self.acquisition_step += 1
+            if self.acquisition_step == len(model.acquisition_touchpoints):
+                self.acquisition_step = None
         self.spend_rate = 0.0 if leaves else self._spend_rate()
         if leaves:
             self._churn()
@@ -476,11 +487,15 @@ class CustomerAgent(mesa.Agent):
         self.model.today["churned"] += 1
 
     def _schedule_next_contact(self) -> None:
-        """A repeat contact in a few days while a problem is open; otherwise the next
-        routine contact, no later than the renewal day."""
+        """A repeat contact in a few days while a problem is open; the next acquisition
+        touchpoint tomorrow; otherwise the next routine contact, no later than the
+        renewal day."""
         model, p, day = self.model, self.model.p, self.model.day
         if self.problem is not None:
             self.next_contact = day + int(model.rng.geometric(1.0 / p.repeat_delay_days))
+            return
+        if self.acquisition_step is not None:
+            self.next_contact = day + 1
             return
         self.next_contact = day + int(model.rng.geometric(1.0 / p.contact_interval_days))
         if self.renewal_day > day:

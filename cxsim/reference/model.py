@@ -316,8 +316,8 @@ class ReferenceModel(mesa.Model):
         """One day: the same phases, in the same order, as CXModel.step."""
         self._start_day()
         self._apply_interventions()
-        self._serve_scheduled_customers()
         self._acquire_customers()
+        self._serve_customers()
         self._tally_contacts()
         self._voice_of_customer()
         self._update_workforce()
@@ -369,7 +369,7 @@ class ReferenceModel(mesa.Model):
                 cost += iv.daily_cost(self, day, adoption)
         self.today["intervention_cost"] = cost
 
-    def _serve_scheduled_customers(self) -> None:
+    def _serve_customers(self) -> None:
         """Customers whose contact day is today contact the organisation."""
         self._on_duty = {}
         for employee in self.employees:
@@ -377,7 +377,7 @@ class ReferenceModel(mesa.Model):
         self.customers.do("step")
 
     def _acquire_customers(self) -> None:
-        """Marketing and word of mouth win prospects, who then buy."""
+        """Marketing and word of mouth win prospects, who become customers today."""
         p = self.p
         prospects = self._count_customers()
         expected = dyn.expected_acquisitions(
@@ -513,14 +513,15 @@ class ReferenceModel(mesa.Model):
 
     def add_cross_ties(self, count: int, among: np.ndarray) -> None:
         """Try ``count`` new informal ties from positions in ``among`` to random positions;
-        those that land in the same department are dropped."""
+        those that land in the same department or on an existing tie are dropped."""
         candidates = np.flatnonzero(among).tolist()
         if count <= 0 or not candidates:
             return
         for _ in range(count):
             source = self.random.choice(candidates)
             target = self.random.randrange(self.n_employees)
-            if self.department[source] != self.department[target]:
+            if (self.department[source] != self.department[target]
+                    and not self.network.has_edge(source, target)):
                 self.network.add_edge(source, target, kind="informal")
         self._measure_network()
 
