@@ -59,15 +59,10 @@ class CXModel(mesa.Model):
                  interventions: Iterable[Intervention | Mapping[str, Any]] = (),
                  structure: Structure | Mapping[str, Any] | None = None,
                  rng: int | None = None, **parameters: Any):
-        base = config if isinstance(config, Config) else Config.from_nested(config or {})
-        self.p = base.with_overrides(parameters)
-        if isinstance(structure, Mapping):
-            structure = Structure.from_dict(structure)
-        self.structure = structure or Structure()
-        ivs = [iv if isinstance(iv, Intervention) else intervention_from_dict(iv)
-               for iv in interventions]
+        self.p, self.structure, ivs = resolve_inputs(config, interventions, structure,
+                                                     parameters)
         super().__init__(rng=rng)
-        self.interventions: list[Intervention] = [copy.deepcopy(iv) for iv in ivs]
+        self.interventions: list[Intervention] = ivs
         self.day = 0
         self.burn_in = self.p.burn_in_days
         self.horizon = self.p.burn_in_days + self.p.days
@@ -283,14 +278,7 @@ class CXModel(mesa.Model):
 
     def run(self, progress: bool = False) -> CXModel:
         """Run to the horizon (warm-up plus ``days``); returns self."""
-        days = range(self.day, self.horizon)
-        if progress:
-            from tqdm import tqdm
-
-            days = tqdm(days, desc="cxsim", unit="day", leave=False)
-        for _ in days:
-            self.step()
-        return self
+        return run_to_horizon(self, progress, "cxsim")
 
     # ------------------------------------------------------------------ phase: interventions
 
@@ -741,6 +729,34 @@ class CXModel(mesa.Model):
         self.load = np.zeros(self.n_employees)
         if hasattr(self, "recorder"):
             self.recorder.start_day()
+
+
+def resolve_inputs(config: Config | Mapping[str, Any] | None,
+                   interventions: Iterable[Intervention | Mapping[str, Any]],
+                   structure: Structure | Mapping[str, Any] | None,
+                   parameters: Mapping[str, Any]) -> tuple[Config, Structure, list[Intervention]]:
+    """Validate a model's inputs: the Config with keyword overrides, the Structure, and
+    private copies of the interventions (built from tables where needed).
+
+    Raises ParameterError naming the field, the value and what is allowed."""
+    base = config if isinstance(config, Config) else Config.from_nested(config or {})
+    if isinstance(structure, Mapping):
+        structure = Structure.from_dict(structure)
+    ivs = [copy.deepcopy(iv) if isinstance(iv, Intervention) else intervention_from_dict(iv)
+           for iv in interventions]
+    return base.with_overrides(parameters), structure or Structure(), ivs
+
+
+def run_to_horizon(model: Any, progress: bool, label: str) -> Any:
+    """Step ``model`` from its current day to its horizon, with an optional progress bar."""
+    days = range(model.day, model.horizon)
+    if progress:
+        from tqdm import tqdm
+
+        days = tqdm(days, desc=label, unit="day", leave=False)
+    for _ in days:
+        model.step()
+    return model
 
 
 def _reporter(name: str):

@@ -24,7 +24,6 @@ customers); use :class:`cxsim.model.CXModel` for anything larger.
 
 from __future__ import annotations
 
-import copy
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -35,9 +34,15 @@ import numpy as np
 from cxsim import dynamics as dyn
 from cxsim import organisation as org
 from cxsim.interventions import Intervention, Levers
-from cxsim.interventions import from_dict as intervention_from_dict
 from cxsim.metrics import DAILY_METRICS, Recorder
-from cxsim.model import OUTCOME_NAMES, CXModel, _reporter, _signature
+from cxsim.model import (
+    OUTCOME_NAMES,
+    CXModel,
+    _reporter,
+    _signature,
+    resolve_inputs,
+    run_to_horizon,
+)
 from cxsim.parameters import Config
 from cxsim.reference.agents import (
     ACTIVE,
@@ -100,15 +105,10 @@ class ReferenceModel(mesa.Model):
                  interventions: Iterable[Intervention | Mapping[str, Any]] = (),
                  structure: Structure | Mapping[str, Any] | None = None,
                  rng: int | None = None, **parameters: Any):
-        base = config if isinstance(config, Config) else Config.from_nested(config or {})
-        self.p = base.with_overrides(parameters)
-        if isinstance(structure, Mapping):
-            structure = Structure.from_dict(structure)
-        self.structure = structure or Structure()
-        ivs = [iv if isinstance(iv, Intervention) else intervention_from_dict(iv)
-               for iv in interventions]
+        self.p, self.structure, ivs = resolve_inputs(config, interventions, structure,
+                                                     parameters)
         super().__init__(rng=rng)
-        self.interventions: list[Intervention] = [copy.deepcopy(iv) for iv in ivs]
+        self.interventions: list[Intervention] = ivs
         self.day = 0
         self.burn_in = self.p.burn_in_days
         self.horizon = self.p.burn_in_days + self.p.days
@@ -331,14 +331,7 @@ class ReferenceModel(mesa.Model):
 
     def run(self, progress: bool = False) -> ReferenceModel:
         """Run to the horizon (warm-up plus ``days``); returns self."""
-        days = range(self.day, self.horizon)
-        if progress:
-            from tqdm import tqdm
-
-            days = tqdm(days, desc="cxsim reference", unit="day", leave=False)
-        for _ in days:
-            self.step()
-        return self
+        return run_to_horizon(self, progress, "cxsim reference")
 
     def _start_day(self) -> None:
         self.today = {"intervention_cost": 0.0, "acquisitions": 0, "churned": 0, "quits": 0,
