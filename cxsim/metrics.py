@@ -264,7 +264,7 @@ def _group_means(group: np.ndarray, active: np.ndarray, values: list[np.ndarray]
     g = group[active]
     headcount = np.bincount(g, minlength=n_groups).astype(float)
     sums = _group_sums(g, np.stack([v[active] for v in values]).astype(float), n_groups)
-    return headcount, [_ratios(row, headcount) for row in sums]
+    return headcount, list(_ratios(sums, np.broadcast_to(headcount, sums.shape)))
 
 
 def _workforce_columns(group: np.ndarray, active: np.ndarray, values: list[np.ndarray],
@@ -276,15 +276,12 @@ def _workforce_columns(group: np.ndarray, active: np.ndarray, values: list[np.nd
 
 def _service_columns(tallies: np.ndarray) -> list[np.ndarray]:
     """Columns of SERVICE_FIELDS from a GROUP_TALLIES array."""
-    return [
-        tallies[CONTACTS],
-        _ratios(tallies[QUALITY], tallies[CONTACTS]),
-        tallies[RESPONSES],
-        _ratios(tallies[TOP2], tallies[RESPONSES]),
-        100.0 * _ratios(tallies[PROMOTERS] - tallies[DETRACTORS], tallies[RESPONSES]),
-        tallies[FIRST],
-        _ratios(tallies[FIRST_RESOLVED], tallies[FIRST]),
-    ]
+    quality, csat, nps, fcr = _ratios(
+        np.stack([tallies[QUALITY], tallies[TOP2], tallies[PROMOTERS] - tallies[DETRACTORS],
+                  tallies[FIRST_RESOLVED]]),
+        tallies[[CONTACTS, RESPONSES, RESPONSES, FIRST]])
+    return [tallies[CONTACTS], quality, tallies[RESPONSES], csat, 100.0 * nps, tallies[FIRST],
+            fcr]
 
 
 def _nanstd(values: np.ndarray) -> float:
