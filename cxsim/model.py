@@ -126,15 +126,17 @@ class CXModel(mesa.Model):
         self.vacant_until = np.zeros(n, dtype=np.int64)
         self.hired_today = np.zeros(n, dtype=bool)
         levers_auth = org.authority_baseline(self.p.baseline_empowerment, self.n_departments)
-        self.engagement = dyn.clip01(rng.normal(0.5, 0.15, n))
-        self.skill = dyn.clip01(rng.normal(p.baseline_skill, 0.1, n))
+        self.engagement = dyn.clip01(rng.normal(*org.START_ENGAGEMENT, n))
+        self.skill = dyn.clip01(rng.normal(p.baseline_skill, org.START_SKILL_SD, n))
         self.empowerment = levers_auth[self.department, self.level].copy()
         is_support = self.department == self.support_department
-        self.centricity = dyn.clip01(rng.normal(np.where(is_support, 0.5, 0.3), 0.1))
-        self.strain = dyn.clip01(rng.normal(0.1, 0.05, n))
+        self.centricity = dyn.clip01(rng.normal(
+            np.where(is_support, org.START_CENTRICITY_SUPPORT, org.START_CENTRICITY_OTHERS),
+            org.START_CENTRICITY_SD))
+        self.strain = dyn.clip01(rng.normal(*org.START_STRAIN, n))
         self.recognition = np.zeros(n)
         self.habituation = np.zeros(n)
-        self.tenure = rng.integers(0, 5 * 365, n)
+        self.tenure = rng.integers(0, org.START_TENURE_DAYS, n)
         self.training_hours = np.zeros(n)
         self.last_trained = np.full(n, -NEVER, dtype=np.int64)
         self.load = np.zeros(n)
@@ -142,7 +144,7 @@ class CXModel(mesa.Model):
         #: Fixed per-position draws that decide who is covered by a programme and
         #: on which day of a cycle (so coverage is stable and sessions spread out).
         self.coverage_draw = rng.random(n)
-        self.employee_phase = rng.integers(0, 10_000, n)
+        self.employee_phase = rng.integers(0, org.PHASE_RANGE, n)
         self.coach_draw = rng.random(n)
         #: Personal disposition to engage (logit scale), redrawn for each new hire.
         self.disposition = rng.normal(0.0, p.disposition_sd, n)
@@ -182,14 +184,14 @@ class CXModel(mesa.Model):
         self.c_value = p.revenue_per_customer * value_mult[self.c_segment]
         seg_expect = np.array([s.expectation for s in segments])
         self.c_expectation = dyn.clip01(seg_expect[self.c_segment]
-                                        + rng.normal(0, 0.05, capacity))
+                                        + rng.normal(0, org.EXPECTATION_SD, capacity))
         self.c_status = np.full(capacity, PROSPECT, dtype=np.int8)
         self.c_status[:n0] = ACTIVE
         self.c_mean_affect = np.zeros(capacity)
         self.c_peak_affect = np.zeros(capacity)
         self.c_end_affect = np.zeros(capacity)
         self.c_satisfaction = np.full(capacity, float(dyn.logistic(p.satisfaction_offset)))
-        self.c_loyalty = dyn.clip01(rng.normal(0.6, 0.1, capacity))
+        self.c_loyalty = dyn.clip01(rng.normal(*org.START_LOYALTY, capacity))
         self.c_start_day = np.zeros(capacity, dtype=np.int64)
         self.c_start_day[:n0] = -rng.integers(0, p.contract_days, n0)
         self.c_renewal_day = np.full(capacity, NEVER, dtype=np.int64)
@@ -696,8 +698,9 @@ class CXModel(mesa.Model):
         self.hired_today[:] = False
         if fill.size:
             d, lvl = self.department[fill], self.level[fill]
-            self.engagement[fill] = dyn.clip01(rng.normal(lv.hire_engagement[d, lvl], 0.1))
-            self.centricity[fill] = dyn.clip01(rng.normal(lv.hire_centricity[d, lvl], 0.1))
+            self.engagement[fill] = dyn.clip01(rng.normal(lv.hire_engagement[d, lvl], org.HIRE_SD))
+            self.centricity[fill] = dyn.clip01(rng.normal(lv.hire_centricity[d, lvl],
+                                                          org.HIRE_SD))
             self.skill[fill] = p.new_hire_skill
             self.empowerment[fill] = lv.authority[d, lvl]
             self.strain[fill] = 0.0

@@ -16,6 +16,23 @@ from cxsim.structure import Structure
 
 EXECUTIVE, MANAGER, FRONTLINE = 0, 1, 2
 
+#: Starting state of the initial workforce: (mean, standard deviation) of normal draws,
+#: clipped to [0, 1] (skill's mean is ``training.baseline_skill``).
+START_ENGAGEMENT = (0.5, 0.15)
+START_SKILL_SD = 0.1
+START_CENTRICITY_SUPPORT, START_CENTRICITY_OTHERS, START_CENTRICITY_SD = 0.5, 0.3, 0.1
+START_STRAIN = (0.1, 0.05)
+#: Tenure of the initial workforce: uniform whole days below this.
+START_TENURE_DAYS = 5 * 365
+#: Spread of a new hire's engagement and customer-centricity around the hiring profile.
+HIRE_SD = 0.1
+#: Per-position day-in-cycle draws (training sessions, recognition) are uniform below this.
+PHASE_RANGE = 10_000
+#: Initial customers: spread of expectations around their segment's, and loyalty
+#: (mean, standard deviation).
+EXPECTATION_SD = 0.05
+START_LOYALTY = (0.6, 0.1)
+
 
 @dataclass(frozen=True)
 class Positions:

@@ -16,6 +16,7 @@ import mesa
 import numpy as np
 
 from cxsim import dynamics as dyn
+from cxsim import organisation as org
 from cxsim.model import NO_PROBLEM, RESOLVED_FIRST, RESOLVED_REPEAT, UNRESOLVED
 from cxsim.organisation import EXECUTIVE, FRONTLINE, MANAGER
 
@@ -25,16 +26,6 @@ if TYPE_CHECKING:
 #: Customer states.
 PROSPECT, ACTIVE, CHURNED = "prospect", "active", "churned"
 
-#: Starting state of the initial workforce: (mean, standard deviation) of normal draws,
-#: clipped to [0, 1]. Mirrors CXModel._build_organisation (kept there, not in dynamics).
-START_ENGAGEMENT = (0.5, 0.15)
-START_SKILL_SD = 0.1
-START_CENTRICITY_SUPPORT, START_CENTRICITY_OTHERS, START_CENTRICITY_SD = 0.5, 0.3, 0.1
-START_STRAIN = (0.1, 0.05)
-#: Tenure of the initial workforce: uniform whole days below this.
-START_TENURE_DAYS = 5 * 365
-#: Spread of a new hire's engagement and customer-centricity around the hiring profile.
-HIRE_SD = 0.1
 
 
 class EmployeeAgent(mesa.Agent):
@@ -88,16 +79,16 @@ class EmployeeAgent(mesa.Agent):
         """An employee of the organisation at the start of the run."""
         p, rng = model.p, model.rng
         department, level = int(model.department[position]), int(model.level[position])
-        centricity_mean = (START_CENTRICITY_SUPPORT if department == model.support_department
-                           else START_CENTRICITY_OTHERS)
+        centricity_mean = (org.START_CENTRICITY_SUPPORT if department == model.support_department
+                           else org.START_CENTRICITY_OTHERS)
         return cls(
             model, position,
-            engagement=float(dyn.clip01(rng.normal(*START_ENGAGEMENT))),
-            skill=float(dyn.clip01(rng.normal(p.baseline_skill, START_SKILL_SD))),
+            engagement=float(dyn.clip01(rng.normal(*org.START_ENGAGEMENT))),
+            skill=float(dyn.clip01(rng.normal(p.baseline_skill, org.START_SKILL_SD))),
             empowerment=float(model.baseline_authority[department, level]),
-            centricity=float(dyn.clip01(rng.normal(centricity_mean, START_CENTRICITY_SD))),
-            strain=float(dyn.clip01(rng.normal(*START_STRAIN))),
-            tenure=int(rng.integers(0, START_TENURE_DAYS)),
+            centricity=float(dyn.clip01(rng.normal(centricity_mean, org.START_CENTRICITY_SD))),
+            strain=float(dyn.clip01(rng.normal(*org.START_STRAIN))),
+            tenure=int(rng.integers(0, org.START_TENURE_DAYS)),
         )
 
     @classmethod
@@ -108,11 +99,11 @@ class EmployeeAgent(mesa.Agent):
         return cls(
             model, position,
             engagement=float(dyn.clip01(rng.normal(levers.hire_engagement[department, level],
-                                                   HIRE_SD))),
+                                                   org.HIRE_SD))),
             skill=model.p.new_hire_skill,
             empowerment=float(levers.authority[department, level]),
             centricity=float(dyn.clip01(rng.normal(levers.hire_centricity[department, level],
-                                                   HIRE_SD))),
+                                                   org.HIRE_SD))),
             strain=0.0,
             tenure=0,
             first_day=model.day + 1,

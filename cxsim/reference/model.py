@@ -55,13 +55,6 @@ from cxsim.reference.agents import (
 from cxsim.results import Result
 from cxsim.structure import Structure
 
-#: Initial customers: spread of expectations around their segment's, and loyalty
-#: (mean, standard deviation). Mirrors CXModel._build_customers.
-EXPECTATION_SD = 0.05
-START_LOYALTY = (0.6, 0.1)
-#: Per-position draws of the day in a cycle (training, recognition) are uniform below this.
-PHASE_RANGE = 10_000
-
 
 def _assembled(attribute: str, doc: str) -> property:
     """A read-only array by position of an employee attribute, assembled from the agents
@@ -171,7 +164,7 @@ class ReferenceModel(mesa.Model):
         #: Fixed per-position draws: who a programme covers and on which day of a cycle,
         #: and whether the holder of a (manager) position coaches at a given coaching share.
         self.coverage_draw = self.rng.random(n)
-        self.employee_phase = self.rng.integers(0, PHASE_RANGE, n)
+        self.employee_phase = self.rng.integers(0, org.PHASE_RANGE, n)
         self.coach_draw = self.rng.random(n)
         self._holders: list[EmployeeAgent | None] = [EmployeeAgent.initial(self, position)
                                                      for position in range(n)]
@@ -202,8 +195,8 @@ class ReferenceModel(mesa.Model):
             customer = CustomerAgent(
                 self, k, value=p.revenue_per_customer * multiplier,
                 expectation=float(dyn.clip01(segment.expectation
-                                             + rng.normal(0.0, EXPECTATION_SD))),
-                loyalty=float(dyn.clip01(rng.normal(*START_LOYALTY))))
+                                             + rng.normal(0.0, org.EXPECTATION_SD))),
+                loyalty=float(dyn.clip01(rng.normal(*org.START_LOYALTY))))
             if row < n0:
                 customer.start_as_existing_customer()
         self.prospect_pool = max(capacity - n0, 1)
