@@ -85,31 +85,23 @@ class CXModel(mesa.Model):
 
     def _build_structure_tables(self) -> None:
         s = self.structure
-        names = s.department_names
-        self.n_departments = len(names)
-        self.support_department = names.index("support")
         tps = s.touchpoints
+        self.n_departments = len(s.departments)
+        self.support_department = s.department_index("support")
+        self.digital_department = s.digital_department
         self.n_touchpoints = len(tps)
-        self.tp_owner = np.array([names.index(t.owner) for t in tps], dtype=np.int64)
+        self.tp_owner = np.array(s.touchpoint_owners, dtype=np.int64)
         self.tp_digital = np.array([("never", "optional", "always").index(t.digital) for t in tps])
         self.tp_defect_multiplier = np.array([t.defect_multiplier for t in tps])
         self.tp_effort = np.array([t.effort for t in tps])
-        stage = [t.stage for t in tps]
-
-        def pick(kind: str) -> tuple[np.ndarray, np.ndarray]:
-            idx = np.array([i for i, st in enumerate(stage) if st == kind])
-            w = np.array([max(tps[i].weight, 0.0) for i in idx])
-            w = w / w.sum() if w.sum() > 0 else np.full(len(idx), 1.0 / len(idx))
-            return idx, np.cumsum(w)
-
-        self._routine_tps, self._routine_cum = pick("routine")
-        self._onboarding_tps, self._onboarding_cum = pick("onboarding")
-        self._acquisition_tps = np.array([i for i, st in enumerate(stage) if st == "acquisition"])
-        self.renewal_tp = stage.index("renewal")
-        self.support_tp = stage.index("support")
-        self.tp_is_renewal = np.array([st == "renewal" for st in stage])
-        always = [t.owner for t in tps if t.digital == "always"]
-        self.digital_department = names.index(always[0]) if always else self.support_department
+        self.tp_is_renewal = np.array([t.stage == "renewal" for t in tps])
+        self._routine_tps = np.array(s.stage_touchpoints("routine"))
+        self._routine_cum = np.cumsum(s.stage_weights("routine"))
+        self._onboarding_tps = np.array(s.stage_touchpoints("onboarding"))
+        self._onboarding_cum = np.cumsum(s.stage_weights("onboarding"))
+        self._acquisition_tps = np.array(s.stage_touchpoints("acquisition"))
+        self.renewal_tp = s.stage_touchpoints("renewal")[0]
+        self.support_tp = s.stage_touchpoints("support")[0]
         self.defect_rate = self.p.defect_rate * self.tp_defect_multiplier
 
     def _build_organisation(self) -> None:

@@ -147,6 +147,31 @@ class Structure:
     def department_index(self, name: str) -> int:
         return self.department_names.index(name)
 
+    # --- lookups both implementations of the model use --------------------------
+
+    @property
+    def touchpoint_owners(self) -> list[int]:
+        """Index of the owning department of each touchpoint."""
+        return [self.department_index(t.owner) for t in self.touchpoints]
+
+    @property
+    def digital_department(self) -> int:
+        """The department that runs the digital channel: the owner of the first
+        self-service (``digital = "always"``) touchpoint, else support."""
+        owners = [t.owner for t in self.touchpoints if t.digital == "always"]
+        return self.department_index(owners[0] if owners else "support")
+
+    def stage_touchpoints(self, stage: str) -> list[int]:
+        """Indices of the touchpoints of a journey stage, in journey order."""
+        return [i for i, t in enumerate(self.touchpoints) if t.stage == stage]
+
+    def stage_weights(self, stage: str) -> list[float]:
+        """Probabilities of drawing each touchpoint of ``stage`` (weights normalised;
+        equal if all weights are 0)."""
+        weights = [max(self.touchpoints[i].weight, 0.0) for i in self.stage_touchpoints(stage)]
+        total = sum(weights)
+        return [w / total for w in weights] if total > 0 else [1.0 / len(weights)] * len(weights)
+
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any]) -> Structure:
         """Build from scenario-file tables; missing tables keep their defaults."""

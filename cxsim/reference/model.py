@@ -125,28 +125,21 @@ class ReferenceModel(mesa.Model):
     def _read_structure(self) -> None:
         """Departments and touchpoints as the agents look them up."""
         s = self.structure
-        names = s.department_names
-        self.n_departments = len(names)
-        self.support_department = names.index("support")
-        touchpoints = s.touchpoints
-        self.n_touchpoints = len(touchpoints)
-        self.tp_owner = np.array([names.index(t.owner) for t in touchpoints], dtype=np.int64)
-        self.tp_defect_multiplier = np.array([t.defect_multiplier for t in touchpoints])
+        self.n_departments = len(s.departments)
+        self.support_department = s.department_index("support")
+        #: The department that runs the digital channel (owner of the self-service touchpoint).
+        self.digital_department = s.digital_department
+        self.n_touchpoints = len(s.touchpoints)
+        self.tp_owner = np.array(s.touchpoint_owners, dtype=np.int64)
+        self.tp_defect_multiplier = np.array([t.defect_multiplier for t in s.touchpoints])
         #: Today's probability that a contact at each touchpoint reveals a problem.
         self.defect_rate = self.p.defect_rate * self.tp_defect_multiplier
-        stages = [t.stage for t in touchpoints]
-        self.acquisition_touchpoints = [i for i, st in enumerate(stages) if st == "acquisition"]
-        self.renewal_touchpoint = stages.index("renewal")
-        self.support_touchpoint = stages.index("support")
-        self_service = [t.owner for t in touchpoints if t.digital == "always"]
-        #: The department that runs the digital channel (owner of the self-service touchpoint).
-        self.digital_department = (names.index(self_service[0]) if self_service
-                                   else self.support_department)
-        self._choices: dict[str, tuple[list[int], list[float]]] = {}
-        for stage in ("routine", "onboarding"):
-            options = [i for i, st in enumerate(stages) if st == stage]
-            weights = [max(touchpoints[i].weight, 0.0) for i in options]
-            self._choices[stage] = (options, weights if sum(weights) > 0 else [1.0] * len(options))
+        self.acquisition_touchpoints = s.stage_touchpoints("acquisition")
+        self.renewal_touchpoint = s.stage_touchpoints("renewal")[0]
+        self.support_touchpoint = s.stage_touchpoints("support")[0]
+        self._choices: dict[str, tuple[list[int], list[float]]] = {
+            stage: (s.stage_touchpoints(stage), s.stage_weights(stage))
+            for stage in ("routine", "onboarding")}
 
     def _build_organisation(self) -> None:
         """Positions, reporting tree and informal network (shared builders), then one
