@@ -290,3 +290,9 @@ def recognition_lift(recognition: np.ndarray, habituation: np.ndarray,
     """A recognition lifts the recognition level; habituation shrinks the lift."""
     lift = boost / (1.0 + habituation)
     return recognition + lift * (1.0 - recognition), habituation + HABITUATION_STEP
+
+
+def change_dip(resistance_dip: float, adoption: float) -> float:
+    """Resistance to change: the engagement-target dip while a change is being adopted,
+    largest (``resistance_dip``) half-way through adoption and gone at 0 and 1."""
+    return resistance_dip * 4.0 * adoption * (1.0 - adoption)

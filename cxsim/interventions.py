@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from cxsim import dynamics as dyn
 from cxsim.parameters import ParameterError
 
 if TYPE_CHECKING:
@@ -458,6 +459,31 @@ class Reorganisation(Intervention):
     def on_day(self, model: CXModel, day: int, adoption: float) -> None:
         if day == self.start:
             model.cut_cross_ties(self.intensity, self.target_mask[model.department, model.level])
+
+
+def apply_interventions(model: CXModel) -> float:
+    """The daily intervention phase, shared by the engine and the reference model.
+
+    Levers go back to the baseline; every intervention being adopted moves them by its
+    adoption, with a temporary dip in engagement while a ramped change is adopted; then,
+    with all of today's levers in place (so events see every lever, whatever the list
+    order), each started intervention has its events and costs. Returns today's cost.
+    """
+    model.levers = model._baseline_levers()
+    day = model.intervention_day
+    adoptions = [iv.adoption(day) for iv in model.interventions]
+    for iv, adoption in zip(model.interventions, adoptions):
+        if adoption > 0:
+            iv.apply(model, adoption)
+            if iv.ramp_days:
+                model.levers.change_fatigue[iv.target_mask] += dyn.change_dip(
+                    model.p.resistance_dip, adoption)
+    cost = 0.0
+    for iv, adoption in zip(model.interventions, adoptions):
+        if day >= iv.start:
+            iv.on_day(model, day, adoption)
+            cost += iv.daily_cost(model, day, adoption)
+    return cost
 
 
 INTERVENTIONS: dict[str, type[Intervention]] = {

@@ -65,6 +65,12 @@ TOUCHPOINT_FIELDS = SERVICE_FIELDS + ("quality_std", "problems_opened", "defect_
 TEAM_FIELDS = WORKFORCE_FIELDS + SERVICE_FIELDS
 
 
+def new_day_counters() -> dict[str, float]:
+    """The counters each day's phases fill in (``model.today``), at zero."""
+    return {"intervention_cost": 0.0, "acquisitions": 0, "churned": 0, "quits": 0,
+            "hires": 0, "hiring_cost": 0.0, "demand_mean": 0.0}
+
+
 #: Rows of the per-group daily tallies (touchpoint, department, team).
 GROUP_TALLIES = ("contacts", "quality", "quality_sq", "responses", "top2", "promoters",
                  "detractors", "problems_opened", "first_contacts", "first_resolved")

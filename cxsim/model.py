@@ -20,9 +20,9 @@ import numpy as np
 from cxsim import dynamics as dyn
 from cxsim import organisation as org
 from cxsim.agents import Customer, Employee
-from cxsim.interventions import Intervention, Levers
+from cxsim.interventions import Intervention, Levers, apply_interventions
 from cxsim.interventions import from_dict as intervention_from_dict
-from cxsim.metrics import DAILY_METRICS, Recorder
+from cxsim.metrics import DAILY_METRICS, Recorder, new_day_counters
 from cxsim.parameters import PARAMETERS, Config, ParameterError
 from cxsim.structure import Structure
 
@@ -277,23 +277,7 @@ class CXModel(mesa.Model):
     # ------------------------------------------------------------------ phase: interventions
 
     def _apply_interventions(self) -> None:
-        self.levers = self._baseline_levers()
-        day = self.intervention_day
-        cost = 0.0
-        adoptions = [iv.adoption(day) for iv in self.interventions]
-        # first every lever, so that events (training sessions...) see today's levers
-        for iv, adoption in zip(self.interventions, adoptions):
-            if adoption > 0:
-                iv.apply(self, adoption)
-                if iv.ramp_days:
-                    # resistance to change: a temporary dip while the change is adopted
-                    dip = self.p.resistance_dip * 4.0 * adoption * (1.0 - adoption)
-                    self.levers.change_fatigue[iv.target_mask] += dip
-        for iv, adoption in zip(self.interventions, adoptions):
-            if day >= iv.start:
-                iv.on_day(self, day, adoption)
-                cost += iv.daily_cost(self, day, adoption)
-        self.today["intervention_cost"] = cost
+        self.today["intervention_cost"] = apply_interventions(self)
 
     # ------------------------------------------------------------------ phase: customers
 
@@ -717,13 +701,9 @@ class CXModel(mesa.Model):
     # ------------------------------------------------------------------ bookkeeping
 
     def _reset_today(self) -> None:
-        self.today: dict[str, float] = {
-            "intervention_cost": 0.0, "acquisitions": 0, "churned": 0, "quits": 0, "hires": 0,
-            "hiring_cost": 0.0, "demand_mean": 0.0,
-        }
+        self.today = new_day_counters()
         self.load = np.zeros(self.n_employees)
-        if hasattr(self, "recorder"):
-            self.recorder.start_day()
+        self.recorder.start_day()
 
 
 def resolve_inputs(config: Config | Mapping[str, Any] | None,

@@ -33,8 +33,8 @@ import numpy as np
 
 from cxsim import dynamics as dyn
 from cxsim import organisation as org
-from cxsim.interventions import Intervention, Levers
-from cxsim.metrics import DAILY_METRICS, Recorder
+from cxsim.interventions import Intervention, Levers, apply_interventions
+from cxsim.metrics import DAILY_METRICS, Recorder, new_day_counters
 from cxsim.model import (
     OUTCOME_NAMES,
     CXModel,
@@ -320,33 +320,14 @@ class ReferenceModel(mesa.Model):
         return run_to_horizon(self, progress, "cxsim reference")
 
     def _start_day(self) -> None:
-        self.today = {"intervention_cost": 0.0, "acquisitions": 0, "churned": 0, "quits": 0,
-                      "hires": 0, "hiring_cost": 0.0, "demand_mean": 0.0}
+        self.today = new_day_counters()
         self._contacts: list[Contact] = []
         self.employees.do(lambda employee: setattr(employee, "load", 0.0))
         self.recorder.start_day()
 
     def _apply_interventions(self) -> None:
-        """Levers back to baseline; every intervention being adopted moves them by its
-        adoption (with a temporary dip in engagement while a ramped change is adopted);
-        then, with all of today's levers in place, each started intervention has its
-        events (training sessions, new ties...) and costs."""
-        self.levers = self._baseline_levers()
-        day = self.intervention_day
-        for iv in self.interventions:
-            adoption = iv.adoption(day)
-            if adoption > 0:
-                iv.apply(self, adoption)
-                if iv.ramp_days:
-                    dip = self.p.resistance_dip * 4.0 * adoption * (1.0 - adoption)
-                    self.levers.change_fatigue[iv.target_mask] += dip
-        cost = 0.0
-        for iv in self.interventions:
-            if day >= iv.start:
-                adoption = iv.adoption(day)
-                iv.on_day(self, day, adoption)
-                cost += iv.daily_cost(self, day, adoption)
-        self.today["intervention_cost"] = cost
+        """The shared intervention phase (levers, then events and costs)."""
+        self.today["intervention_cost"] = apply_interventions(self)
 
     def _serve_customers(self) -> None:
         """Customers whose contact day is today contact the organisation."""
