@@ -9,13 +9,13 @@ Quick start::
     cxsim.run(seed=1, interventions=[cxsim.interventions.CXTraining()])
 """
 
-from cxsim import interventions
-from cxsim.interventions import INTERVENTIONS, Intervention
-from cxsim.model import CXModel
-from cxsim.parameters import PARAMETERS, Config, ParameterError
+from cxsim.engine import interventions
+from cxsim.engine.interventions import INTERVENTIONS, Intervention
+from cxsim.engine.model import CXModel
+from cxsim.core.parameters import PARAMETERS, Config, ParameterError
 from cxsim.results import Result, run
-from cxsim.scenario import Scenario, load_scenario
-from cxsim.structure import Structure
+from cxsim.experiments.scenarios import Scenario, load_scenario
+from cxsim.core.structure import Structure
 
 __all__ = ["CXModel", "Config", "INTERVENTIONS", "Intervention", "PARAMETERS",
            "ParameterError", "Result", "Scenario", "Structure", "interventions",

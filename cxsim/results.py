@@ -5,7 +5,7 @@
 >>> result.summary()["csat"]  # doctest: +SKIP
 0.68
 
-``run`` builds a :class:`~cxsim.model.CXModel`, runs it to the horizon and
+``run`` builds a :class:`~cxsim.engine.model.CXModel`, runs it to the horizon and
 returns a :class:`Result` with tidy pandas DataFrames and a flat summary.
 """
 
@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxsim.interventions import Intervention
-from cxsim.metrics import DEPARTMENT_FIELDS, TEAM_FIELDS, TOUCHPOINT_FIELDS
-from cxsim.model import OUTCOME_NAMES, CXModel
-from cxsim.parameters import Config
-from cxsim.structure import Structure
+from cxsim.engine.interventions import Intervention
+from cxsim.engine.metrics import DEPARTMENT_FIELDS, TEAM_FIELDS, TOUCHPOINT_FIELDS
+from cxsim.engine.model import OUTCOME_NAMES, CXModel
+from cxsim.core.parameters import Config
+from cxsim.core.structure import Structure
 
 #: Headline metrics plotted by :meth:`Result.plot` and printed by the CLI.
 HEADLINE = ("csat", "nps", "fcr", "engagement_share", "burnout_share", "churn_rate",
@@ -69,7 +69,7 @@ def run(config: Config | Mapping[str, Any] | None = None, *, seed: int = 0,
     """Run one scenario with one seed and return its :class:`Result`.
 
     Args:
-        config: a :class:`~cxsim.parameters.Config` or nested mapping of parameters.
+        config: a :class:`~cxsim.core.parameters.Config` or nested mapping of parameters.
         seed: seed of the model's random generator (same seed, same results).
         interventions: interventions or their scenario-file tables.
         structure: departments, touchpoints and segments (defaults if omitted).

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, settings
 
-from cxsim.model import CXModel
+from cxsim.engine.model import CXModel
 from cxsim.results import Result
 
 # CI: few examples, the same ones every run (no flaky property tests). For a deeper
@@ -79,8 +79,8 @@ SHARE_COLUMNS = ("csat", "fcr", "quality_mean", "consistency", "engagement_mean"
 
 def assert_model_invariants(model) -> None:
     """Book-keeping of a CXModel agrees with a recount from its arrays."""
-    from cxsim import dynamics as dyn
-    from cxsim.model import ACTIVE, CHURNED, NEVER, PROSPECT, Employee
+    from cxsim.core import dynamics as dyn
+    from cxsim.engine.model import ACTIVE, CHURNED, NEVER, PROSPECT, Employee
 
     status = model.c_status
     active = status == ACTIVE

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from conftest import pooled, run_model, simulated_days
 
-from cxsim.interventions import CXTraining
+from cxsim.engine.interventions import CXTraining
 
 SEEDS = tuple(range(6))
 

@@ -27,8 +27,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from cxsim import dynamics as dyn
-from cxsim.model import CXModel
+from cxsim.core import dynamics as dyn
+from cxsim.engine.model import CXModel
 from cxsim.reference import ReferenceModel
 from cxsim.results import Result
 

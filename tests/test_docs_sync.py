@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from cxsim.parameters import parameters_markdown
+from cxsim.core.parameters import parameters_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""cxsim.dynamics: each pure function on its own, on hand-built inputs.
+"""cxsim.core.dynamics: each pure function on its own, on hand-built inputs.
 
 Only the shapes of the rules are checked (direction, bounds, fixed points), never
 calibrated numbers, so these tests survive recalibration of the constants.
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from cxsim import dynamics as dyn
+from cxsim.core import dynamics as dyn
 
 GRID = np.linspace(0.0, 1.0, 11)
 

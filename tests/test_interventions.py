@@ -15,7 +15,7 @@ from conftest import intervention_period, run_model
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cxsim.interventions import (
+from cxsim.engine.interventions import (
     INTERVENTIONS,
     LEVELS,
     AccountabilityPartnerships,
@@ -36,8 +36,8 @@ from cxsim.interventions import (
     VoiceOfCustomerLoop,
     from_dict,
 )
-from cxsim.model import CXModel
-from cxsim.parameters import ParameterError
+from cxsim.engine.model import CXModel
+from cxsim.core.parameters import ParameterError
 
 # --- construction and validation --------------------------------------------------------
 
@@ -527,7 +527,7 @@ def test_event_day_matches_the_daily_intervention_day_label():
 
 
 def test_a_single_department_or_level_name_is_a_one_name_list():
-    from cxsim.interventions import CXTraining
+    from cxsim.engine.interventions import CXTraining
 
     training = CXTraining(departments="support", levels="frontline")
     assert training.departments == ("support",) and training.levels == ("frontline",)

@@ -14,9 +14,9 @@ from conftest import (
     simulated_days,
 )
 
-from cxsim import dynamics as dyn
-from cxsim.agents import CUSTOMER_STATES, LEVEL_NAMES, Customer, Employee
-from cxsim.interventions import (
+from cxsim.core import dynamics as dyn
+from cxsim.engine.agents import CUSTOMER_STATES, LEVEL_NAMES, Customer, Employee
+from cxsim.engine.interventions import (
     CrossFunctionalCollaboration,
     CXTraining,
     Empowerment,
@@ -24,11 +24,11 @@ from cxsim.interventions import (
     Recognition,
     Reorganisation,
 )
-from cxsim.metrics import DAILY_METRICS
-from cxsim.model import ACTIVE, CHURNED, FRONTLINE, PROSPECT, CXModel
-from cxsim.parameters import ParameterError
+from cxsim.engine.metrics import DAILY_METRICS
+from cxsim.engine.model import ACTIVE, CHURNED, FRONTLINE, PROSPECT, CXModel
+from cxsim.core.parameters import ParameterError
 from cxsim.results import Result
-from cxsim.structure import Structure
+from cxsim.core.structure import Structure
 
 PARAMS = dict(n_employees=120, n_customers=4000, burn_in_days=20, days=60,
               base_quit_rate=0.6, hiring_delay_days=5, prospect_pool_share=0.3,

@@ -1,4 +1,4 @@
-"""cxsim.parameters: one declaration, three spellings, clear errors."""
+"""cxsim.core.parameters: one declaration, three spellings, clear errors."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from cxsim import CXModel
-from cxsim.parameters import (
+from cxsim.core.parameters import (
     PARAMETERS,
     PARAMETERS_BY_NAME,
     SECTIONS,

@@ -11,13 +11,13 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from cxsim import dynamics as dyn
-from cxsim import organisation as org
-from cxsim.interventions import INTERVENTIONS
-from cxsim.model import CXModel
-from cxsim.parameters import PARAMETERS, Config, ParameterError
+from cxsim.core import dynamics as dyn
+from cxsim.core import organisation as org
+from cxsim.engine.interventions import INTERVENTIONS
+from cxsim.engine.model import CXModel
+from cxsim.core.parameters import PARAMETERS, Config, ParameterError
 from cxsim.results import Result
-from cxsim.structure import Structure
+from cxsim.core.structure import Structure
 
 N = 8
 unit = st.floats(0.0, 1.0)

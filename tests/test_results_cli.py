@@ -12,12 +12,12 @@ import pytest
 from conftest import pooled
 
 import cxsim
-from cxsim.cli import main
-from cxsim.interventions import CXTraining, Recognition
-from cxsim.metrics import DAILY_METRICS, DEPARTMENT_FIELDS, TEAM_FIELDS, TOUCHPOINT_FIELDS
-from cxsim.parameters import PARAMETERS, ParameterError, parameters_markdown
+from cxsim.interfaces.cli import main
+from cxsim.engine.interventions import CXTraining, Recognition
+from cxsim.engine.metrics import DAILY_METRICS, DEPARTMENT_FIELDS, TEAM_FIELDS, TOUCHPOINT_FIELDS
+from cxsim.core.parameters import PARAMETERS, ParameterError, parameters_markdown
 from cxsim.results import SUMMARY_DOC
-from cxsim.scenario import load_scenario
+from cxsim.experiments.scenarios import load_scenario
 
 PARAMS = dict(n_employees=80, n_customers=3000, burn_in_days=20, days=40)
 HEADLINE_KEYS = ("csat", "nps", "fcr", "engagement_share", "churn_rate", "revenue")

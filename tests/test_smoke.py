@@ -18,6 +18,6 @@ def test_default_scenario_runs_small_and_reports_headline_metrics():
 
 def test_employees_are_mesa_agents_in_the_model_agentset():
     model = cxsim.CXModel(n_employees=60, n_customers=1000, burn_in_days=0, days=5, rng=1)
-    employees = model.agents_by_type[cxsim.model.Employee]
+    employees = model.agents_by_type[cxsim.engine.model.Employee]
     assert len(employees) == model.active.sum() == 60
     assert isinstance(model.customer(0), mesa.Agent)

@@ -1,6 +1,6 @@
 """A readable per-agent reference implementation of the cxsim model, for docking.
 
-:class:`ReferenceModel` is the same model as :class:`cxsim.model.CXModel` written the
+:class:`ReferenceModel` is the same model as :class:`cxsim.engine.model.CXModel` written the
 idiomatic Mesa way: every employee and customer is a :class:`mesa.Agent` with its own
 ``step``. It takes the same parameters and scenario inputs and reports the same
 metrics; ``tests/test_docking.py`` shows the two agree in distribution and

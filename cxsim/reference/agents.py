@@ -2,9 +2,9 @@
 
 Each agent keeps its own state as plain attributes and updates it in its own
 methods, one agent at a time, reading like the model brief. The formulas are the
-shared pure functions of :mod:`cxsim.dynamics`, called with one agent's numbers;
+shared pure functions of :mod:`cxsim.core.dynamics`, called with one agent's numbers;
 the bookkeeping (who is contacted, who serves, problems, memories, churn) is
-written here, independently of the array engine :class:`cxsim.model.CXModel`.
+written here, independently of the array engine :class:`cxsim.engine.model.CXModel`.
 """
 
 from __future__ import annotations
@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING, NamedTuple
 import mesa
 import numpy as np
 
-from cxsim import dynamics as dyn
-from cxsim import organisation as org
-from cxsim.model import NO_PROBLEM, RESOLVED_FIRST, RESOLVED_REPEAT, UNRESOLVED
-from cxsim.organisation import EXECUTIVE, FRONTLINE, MANAGER
+from cxsim.core import dynamics as dyn
+from cxsim.core import organisation as org
+from cxsim.core.enums import ContactOutcome, CustomerStatus, Level
 
 if TYPE_CHECKING:
     from cxsim.reference.model import ReferenceModel
 
-#: Customer states.
-PROSPECT, ACTIVE, CHURNED = "prospect", "active", "churned"
+PROSPECT, ACTIVE, CHURNED = CustomerStatus
+EXECUTIVE, MANAGER, FRONTLINE = Level
+NO_PROBLEM, RESOLVED_FIRST, RESOLVED_REPEAT, UNRESOLVED = ContactOutcome
 
 
 
@@ -139,7 +139,7 @@ class EmployeeAgent(mesa.Agent):
         department's commitment, managers pass it on amplified if they coach and damped
         if not, frontline employees receive what their manager passes on.
 
-        Computed by :func:`cxsim.dynamics.cascade_signal` on the two-person chain
+        Computed by :func:`cxsim.core.dynamics.cascade_signal` on the two-person chain
         (this employee, their manager).
         """
         model, p = self.model, self.model.p
@@ -284,7 +284,7 @@ class CustomerAgent(mesa.Agent):
         self.problem: Problem | None = None
         #: Which acquisition touchpoint a new customer meets next (None: all met).
         self.acquisition_step: int | None = None
-        #: How the latest problem ended (an index of cxsim.model.OUTCOME_NAMES).
+        #: How the latest problem ended (an index of cxsim.engine.model.OUTCOME_NAMES).
         self.last_outcome = NO_PROBLEM
         self.spend_rate = 0.0  #: revenue per day
 

@@ -2,14 +2,14 @@
 
 Every employee and every customer (prospects included) is a :class:`mesa.Agent`
 with its own state and ``step``, activated through the model's AgentSets. A day
-is the same list of phases as :meth:`cxsim.model.CXModel.step`, in the same order
+is the same list of phases as :meth:`cxsim.engine.model.CXModel.step`, in the same order
 and with the same synchronous semantics; each phase loops over agents.
 
 What is shared with the engine, so that it is defined once: parameters and their
-validation (:class:`~cxsim.parameters.Config`, :class:`~cxsim.structure.Structure`,
-the intervention classes), the formulas and constants of :mod:`cxsim.dynamics`,
-the organisation builders of :mod:`cxsim.organisation`, the baseline levers, the
-metrics (:class:`~cxsim.metrics.Recorder`, the DataCollector reporters) and
+validation (:class:`~cxsim.core.parameters.Config`, :class:`~cxsim.core.structure.Structure`,
+the intervention classes), the formulas and constants of :mod:`cxsim.core.dynamics`,
+the organisation builders of :mod:`cxsim.core.organisation`, the baseline levers, the
+metrics (:class:`~cxsim.engine.metrics.Recorder`, the DataCollector reporters) and
 :class:`~cxsim.results.Result`. What is written independently here and in
 :mod:`cxsim.reference.agents`: all the bookkeeping of agents (who contacts whom,
 who serves, handoffs, problems, memories, renewals and churn, acquisition, network
@@ -19,7 +19,7 @@ in a different order than the engine's, so the two agree in distribution, not
 draw for draw: see ``docs/docking.md``.
 
 It is meant for small organisations (hundreds of employees, tens of thousands of
-customers); use :class:`cxsim.model.CXModel` for anything larger.
+customers); use :class:`cxsim.engine.model.CXModel` for anything larger.
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ from typing import Any
 import mesa
 import numpy as np
 
-from cxsim import dynamics as dyn
-from cxsim import organisation as org
-from cxsim.interventions import Intervention, Levers, apply_interventions
-from cxsim.metrics import DAILY_METRICS, Recorder, new_day_counters
-from cxsim.model import (
+from cxsim.core import dynamics as dyn
+from cxsim.core import organisation as org
+from cxsim.engine.interventions import Intervention, Levers, apply_interventions
+from cxsim.engine.metrics import DAILY_METRICS, Recorder, new_day_counters
+from cxsim.engine.model import (
     OUTCOME_NAMES,
     CXModel,
     _reporter,
@@ -43,7 +43,7 @@ from cxsim.model import (
     resolve_inputs,
     run_to_horizon,
 )
-from cxsim.parameters import Config
+from cxsim.core.parameters import Config
 from cxsim.reference.agents import (
     ACTIVE,
     CHURNED,
@@ -53,7 +53,7 @@ from cxsim.reference.agents import (
     EmployeeAgent,
 )
 from cxsim.results import Result
-from cxsim.structure import Structure
+from cxsim.core.structure import Structure
 
 
 def _assembled(attribute: str, doc: str) -> property:
@@ -68,7 +68,7 @@ def _assembled(attribute: str, doc: str) -> property:
 
 
 class ReferenceModel(mesa.Model):
-    """Per-agent reference implementation of :class:`cxsim.model.CXModel`.
+    """Per-agent reference implementation of :class:`cxsim.engine.model.CXModel`.
 
     Same keyword parameters, scenario inputs, validation and error messages, and
     the same metrics (``Result(model, seed)`` works unchanged).
@@ -80,7 +80,7 @@ class ReferenceModel(mesa.Model):
     from the agents on each access), and the methods :meth:`train`,
     :meth:`recognise`, :meth:`add_cross_ties`, :meth:`cut_cross_ties` and
     :meth:`lay_off`, which loop over the agents concerned. The
-    :class:`~cxsim.metrics.Recorder` reads the employees' state through the same
+    :class:`~cxsim.engine.metrics.Recorder` reads the employees' state through the same
     kind of assembled arrays (``engagement``, ``skill``, ...).
 
     Args:

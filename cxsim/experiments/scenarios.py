@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cxsim.interventions import Intervention
-from cxsim.interventions import from_dict as intervention_from_dict
-from cxsim.parameters import SECTIONS, Config, ParameterError
-from cxsim.structure import Structure
+from cxsim.engine.interventions import Intervention
+from cxsim.engine.interventions import from_dict as intervention_from_dict
+from cxsim.core.parameters import SECTIONS, Config, ParameterError
+from cxsim.core.structure import Structure
 
 TOP_LEVEL = {"name", "description", "seed", "interventions", "structure"}
 

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from cxsim.model import CXModel
+    from cxsim.engine.model import CXModel
 
 DAILY_METRICS: tuple[str, ...] = (
     "day", "intervention_day",

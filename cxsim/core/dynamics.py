@@ -2,7 +2,7 @@
 
 Each function takes arrays (one row per employee, customer or interaction) and
 returns new arrays; none draws random numbers unless it is given the draws or a
-generator. They are the building blocks of :class:`cxsim.model.CXModel`'s daily
+generator. They are the building blocks of :class:`cxsim.engine.model.CXModel`'s daily
 phases and are unit-tested one by one.
 """
 

@@ -12,14 +12,14 @@ import math
 import sys
 from pathlib import Path
 
-from cxsim.parameters import (
+from cxsim.core.parameters import (
     PARAMETERS,
     SECTIONS,
     ParameterError,
     parameters_markdown,
     parse_assignment,
 )
-from cxsim.scenario import Scenario, load_scenario
+from cxsim.experiments.scenarios import Scenario, load_scenario
 
 #: Rows of the printed summary: (label, summary key, format).
 SUMMARY_ROWS = (

@@ -21,14 +21,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from cxsim import dynamics as dyn
-from cxsim.parameters import ParameterError
+from cxsim.core import dynamics as dyn
+from cxsim.core.enums import LEVEL_NAMES
+from cxsim.core.parameters import ParameterError
 
 if TYPE_CHECKING:
-    from cxsim.model import CXModel
-    from cxsim.structure import Structure
+    from cxsim.engine.model import CXModel
+    from cxsim.core.structure import Structure
 
-LEVELS = ("executive", "manager", "frontline")
+LEVELS = LEVEL_NAMES
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Building the organisation: positions, reporting tree, informal network.
 
 Pure functions of the configuration, the structure and a random generator, shared
-by the array engine (:mod:`cxsim.model`) and the per-agent reference model, so
+by the array engine (:mod:`cxsim.engine.model`) and the per-agent reference model, so
 both start from the same kind of organisation.
 """
 
@@ -12,9 +12,10 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from cxsim.structure import Structure
+from cxsim.core.enums import Level
+from cxsim.core.structure import Structure
 
-EXECUTIVE, MANAGER, FRONTLINE = 0, 1, 2
+EXECUTIVE, MANAGER, FRONTLINE = Level.EXECUTIVE, Level.MANAGER, Level.FRONTLINE
 
 #: Starting state of the initial workforce: (mean, standard deviation) of normal draws,
 #: clipped to [0, 1] (skill's mean is ``training.baseline_skill``).

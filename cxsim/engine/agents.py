@@ -1,6 +1,6 @@
 """Mesa agents: employees and customers.
 
-Their state lives in numpy arrays owned by :class:`cxsim.model.CXModel` (one row
+Their state lives in numpy arrays owned by :class:`cxsim.engine.model.CXModel` (one row
 per position or customer); an agent object knows its row and reads and writes it
 through the properties below. The model's daily phases update whole arrays at
 once, so nothing here is called in the hot path. See ``docs/architecture.md``.
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import mesa
 
 if TYPE_CHECKING:
-    from cxsim.model import CXModel
+    from cxsim.engine.model import CXModel
 
 LEVEL_NAMES = ("executive", "manager", "frontline")
 CUSTOMER_STATES = ("prospect", "active", "churned")
@@ -84,7 +84,7 @@ class Customer(mesa.Agent):
     """A view of one customer (row ``row`` of the model's customer arrays).
 
     Customers are many, so the model does not create an agent per customer;
-    :meth:`cxsim.model.CXModel.customer` creates one on demand for inspection.
+    :meth:`cxsim.engine.model.CXModel.customer` creates one on demand for inspection.
     """
 
     model: CXModel

@@ -17,35 +17,34 @@ from typing import Any
 import mesa
 import numpy as np
 
-from cxsim import dynamics as dyn
-from cxsim import organisation as org
-from cxsim.agents import Customer, Employee
-from cxsim.interventions import Intervention, Levers, apply_interventions
-from cxsim.interventions import from_dict as intervention_from_dict
-from cxsim.metrics import DAILY_METRICS, Recorder, new_day_counters
-from cxsim.parameters import PARAMETERS, Config, ParameterError
-from cxsim.structure import Structure
+from cxsim.core import dynamics as dyn
+from cxsim.core import organisation as org
+from cxsim.core.enums import OUTCOME_NAMES, ContactOutcome, CustomerStatus, Level
+from cxsim.engine.agents import Customer, Employee
+from cxsim.engine.interventions import Intervention, Levers, apply_interventions
+from cxsim.engine.interventions import from_dict as intervention_from_dict
+from cxsim.engine.metrics import DAILY_METRICS, Recorder, new_day_counters
+from cxsim.core.parameters import PARAMETERS, Config, ParameterError
+from cxsim.core.structure import Structure
 
 NEVER = np.iinfo(np.int32).max
-PROSPECT, ACTIVE, CHURNED = 0, 1, 2
-EXECUTIVE, MANAGER, FRONTLINE = org.EXECUTIVE, org.MANAGER, org.FRONTLINE
-#: Outcomes of a customer's latest problem.
-NO_PROBLEM, RESOLVED_FIRST, RESOLVED_REPEAT, UNRESOLVED = 0, 1, 2, 3
-OUTCOME_NAMES = ("no_problem", "resolved_first", "resolved_repeat", "unresolved")
+PROSPECT, ACTIVE, CHURNED = CustomerStatus
+EXECUTIVE, MANAGER, FRONTLINE = Level
+NO_PROBLEM, RESOLVED_FIRST, RESOLVED_REPEAT, UNRESOLVED = ContactOutcome
 
 
 class CXModel(mesa.Model):
     """Agent-based model of how an organisation's CX culture reaches its customers.
 
-    Parameters are the names in :data:`cxsim.parameters.PARAMETERS` as keyword
+    Parameters are the names in :data:`cxsim.core.parameters.PARAMETERS` as keyword
     arguments (``CXModel(silo_strength=0.6, rng=42)``), optionally on top of a
-    ``config`` (:class:`~cxsim.parameters.Config` or a nested mapping). The
+    ``config`` (:class:`~cxsim.core.parameters.Config` or a nested mapping). The
     keyword signature is generated from that single declaration, so SolaraViz
     sliders and ``mesa.batch_run`` see every parameter with its default.
 
     Args:
         config: base configuration; keyword parameters override it.
-        interventions: :class:`~cxsim.interventions.Intervention` objects or
+        interventions: :class:`~cxsim.engine.interventions.Intervention` objects or
             scenario-file tables (``{"type": "training", ...}``).
         structure: departments, touchpoints and segments (default: a mid-sized
             B2C service company).
@@ -248,7 +247,7 @@ class CXModel(mesa.Model):
         return self._agents_by_row[row]
 
     def customer(self, row: int) -> Customer:
-        """A :class:`~cxsim.agents.Customer` agent for customer row ``row`` (created on demand)."""
+        """A :class:`~cxsim.engine.agents.Customer` agent for customer row ``row`` (created on demand)."""
         if not 0 <= row < self.n_customer_rows:
             raise IndexError(f"customer row {row} is out of range 0..{self.n_customer_rows - 1}")
         if row not in self._customer_views:

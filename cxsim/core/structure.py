@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cxsim.parameters import ParameterError
+from cxsim.core.parameters import ParameterError
 
 #: Journey stages a touchpoint can belong to.
 STAGES = ("acquisition", "onboarding", "routine", "support", "renewal")

@@ -1,0 +1,1 @@
+"""Engine: the Mesa model (``CXModel``) and its phases, agents, interventions and metrics."""

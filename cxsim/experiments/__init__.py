@@ -1,0 +1,1 @@
+"""Experiments: scenarios, run specs, comparisons (and later sweeps, validation, calibration)."""

@@ -1,0 +1,1 @@
+"""Interfaces: the command line and plots (and later the report and the dashboard)."""
