@@ -349,3 +349,31 @@ def test_promoter_threshold_is_consistent_with_dynamics(stepped):
     active = model.c_status == ACTIVE
     share = (model.c_satisfaction[active] >= dyn.PROMOTER_SATISFACTION).mean()
     assert share == pytest.approx(model.promoters / model.active_customers)
+
+
+def test_fork_after_warm_up_is_bit_identical_to_a_run_from_scratch():
+    """Baseline and scenario share their warm-up: forking at its end gives exactly the
+    run built with the interventions from the start (same seed)."""
+    import pickle
+
+    from cxsim.engine.interventions import CXTraining, CrossFunctionalCollaboration
+
+    size = dict(n_employees=120, n_customers=3000, burn_in_days=20, days=25)
+    ivs = [CXTraining(start=0, ramp_days=5), CrossFunctionalCollaboration(start=3)]
+    scratch = CXModel(interventions=ivs, rng=11, **size).run()
+    parent = CXModel(rng=11, **size).run_warm_up()
+    forked = parent.fork(ivs).run()
+    frame_a = scratch.datacollector.get_model_vars_dataframe()
+    frame_b = forked.datacollector.get_model_vars_dataframe()
+    assert frame_a.equals(frame_b)
+    for name in ("engagement", "skill", "c_satisfaction", "c_status", "defect_rate"):
+        assert np.array_equal(getattr(scratch, name), getattr(forked, name)), name
+    baseline = parent.fork().run()  # the parent itself is untouched by its forks
+    assert not frame_a.equals(baseline.datacollector.get_model_vars_dataframe())
+    assert pickle.loads(pickle.dumps(forked)).day == forked.day
+
+
+def test_fork_past_the_warm_up_is_refused():
+    model = CXModel(n_employees=60, n_customers=500, burn_in_days=3, days=5, rng=1).run()
+    with pytest.raises(ParameterError, match="fork on day 8 is not allowed"):
+        model.fork()

@@ -422,10 +422,15 @@ class Config(Mapping[str, Any]):
         return dict(self._values)
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # copy and pickle look up dunders before __init__ ran
+            raise AttributeError(name)
         try:
             return self._values[name]
         except KeyError:
             raise AttributeError(name) from None
+
+    def __reduce__(self):
+        return (Config, (dict(self._values),))
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Config is immutable: use with_overrides()")

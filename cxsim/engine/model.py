@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import inspect
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 import mesa
@@ -74,7 +75,7 @@ class CXModel(mesa.Model):
         self.levers = self._baseline_levers()
         self.recorder = Recorder(self)
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: _reporter(name) for name in DAILY_METRICS}
+            model_reporters=metric_reporters()
         )
         self._reset_today()
         self.recorder.measure(self)
@@ -272,6 +273,35 @@ class CXModel(mesa.Model):
     def run(self, progress: bool = False) -> CXModel:
         """Run to the horizon (warm-up plus ``days``); returns self."""
         return run_to_horizon(self, progress, "cxsim")
+
+    def run_warm_up(self) -> CXModel:
+        """Run to the end of the warm-up (no intervention acts before it); returns self."""
+        while self.day < self.burn_in:
+            self.step()
+        return self
+
+    def fork(self, interventions: Iterable[Intervention | Mapping[str, Any]] = ()) -> CXModel:
+        """An independent copy of this model, from today on, with ``interventions``
+        in place of this model's.
+
+        Allowed up to the end of the warm-up, before any intervention has acted: a
+        forked run is then bit-identical to a run built with ``interventions`` from the
+        start with the same seed, so a baseline and its scenarios share their warm-up
+        and it is run once per seed.
+
+        Raises:
+            ParameterError: the model is past its warm-up, or an intervention is invalid.
+        """
+        if self.day > self.burn_in:
+            raise ParameterError(
+                f"fork on day {self.day} is not allowed: a model forks at the latest at the "
+                f"end of its warm-up (day {self.burn_in})")
+        _, _, ivs = resolve_inputs(self.p, interventions, self.structure, {})
+        child = copy.deepcopy(self)
+        child.interventions = ivs
+        for iv in ivs:
+            iv.initialise(child)
+        return child
 
     # ------------------------------------------------------------------ phase: interventions
 
@@ -733,12 +763,15 @@ def run_to_horizon(model: Any, progress: bool, label: str) -> Any:
     return model
 
 
-def _reporter(name: str):
-    def report(model: CXModel) -> float:
-        return model.recorder.current[name]
+def daily_metric(name: str, model: Any) -> float:
+    """Today's value of the daily metric ``name`` (see ``docs/metrics.md``)."""
+    return model.recorder.current[name]
 
-    report.__name__ = name
-    return report
+
+def metric_reporters() -> dict[str, partial]:
+    """The DataCollector's model reporters, one per daily metric: partials of a module
+    function, so a model and its collector pickle and copy."""
+    return {name: partial(daily_metric, name) for name in DAILY_METRICS}
 
 
 def _signature() -> inspect.Signature:

@@ -38,7 +38,7 @@ from cxsim.engine.metrics import DAILY_METRICS, Recorder, new_day_counters
 from cxsim.engine.model import (
     OUTCOME_NAMES,
     CXModel,
-    _reporter,
+    metric_reporters,
     _signature,
     resolve_inputs,
     run_to_horizon,
@@ -114,7 +114,7 @@ class ReferenceModel(mesa.Model):
         self.levers = self._baseline_levers()
         self.recorder = Recorder(self)
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: _reporter(name) for name in DAILY_METRICS})
+            model_reporters=metric_reporters())
         self._start_day()
         self._count_customers()
         self.recorder.measure(self)
