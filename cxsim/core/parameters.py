@@ -27,8 +27,59 @@ import numpy as np
 class ParameterError(ValueError):
     """A parameter (or intervention field) has an unknown name or a bad value.
 
-    The message always names the field, the value given and what is allowed.
+    The message always names the field, the value given and what is allowed. One error
+    may carry several problems (every error of a scenario file, found at once): then
+    :attr:`errors` lists them, one line each, and the message joins them with newlines.
     """
+
+    def __init__(self, message: str | Iterable[str]):
+        self.errors: list[str] = ([message] if isinstance(message, str)
+                                  else [str(m) for m in message])
+        super().__init__("\n".join(self.errors))
+
+    def __reduce__(self):
+        return (ParameterError, (self.errors,))
+
+    def prefixed(self, prefix: str) -> ParameterError:
+        """The same errors, each line prefixed (e.g. with the file name)."""
+        return ParameterError([f"{prefix}{line}" for line in self.errors])
+
+
+def coerce_number(value: Any) -> int | float | None:
+    """``value`` as a Python int or float if it is a number, else None.
+
+    numpy integers and floats count as numbers; ``True``/``False`` (Python or numpy) do
+    not. Integers stay exact (so an integer too large for a float compares correctly
+    with a bound instead of overflowing).
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    return None
+
+
+def show_value(value: Any, limit: int = 40) -> str:
+    """A value as an error message shows it: repr, numpy scalars as plain numbers,
+    overlong values shortened (an integer of 401 digits is not printed in full)."""
+    number = coerce_number(value)
+    if isinstance(value, np.bool_):
+        text = repr(bool(value))
+    elif number is not None:
+        if isinstance(number, int) and len(str(abs(number))) > limit:
+            digits = str(abs(number))
+            return f"{'-' if number < 0 else ''}{digits[:12]}... ({len(digits)} digits)"
+        text = repr(number)
+    else:
+        try:
+            text = repr(value)
+        except Exception:  # a broken __repr__ must not hide the real error
+            text = f"<{type(value).__name__}>"
+    if len(text) > limit:
+        text = f"{text[:limit]}... ({len(text)} characters)"
+    return text
 
 
 @dataclass(frozen=True)
@@ -61,7 +112,8 @@ class Parameter:
 
     def validate(self, value: Any) -> float | int | bool:
         """Return ``value`` converted to this parameter's type, or raise ParameterError."""
-        shown = value if isinstance(value, str) else repr(value)
+        shown = (show_value(value.strip()).strip("'") if isinstance(value, str)
+                 else show_value(value))
         bad = ParameterError(f"{self.path} = {shown} is not allowed: expected {self.allowed()}")
         is_bool = isinstance(value, (bool, np.bool_))
         if self.kind is bool:
@@ -75,21 +127,32 @@ class Parameter:
         if is_bool:
             raise bad
         if isinstance(value, str):
+            text = value.strip()
             try:
-                value = float(value)
+                value = int(text) if self.kind is int and text.lstrip("+-").isdigit() \
+                    else float(text)
             except ValueError:
                 raise bad from None
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise bad from None
-        if number != number or not (self.low <= number <= self.high):
+        number = coerce_number(value)
+        # exact comparison: an integer too large for a float is out of range, not an error
+        if number is None or number != number or not (self.low <= number <= self.high):
             raise bad
         if self.kind is int:
             if number != int(number):
                 raise bad
             return int(number)
-        return number
+        return float(number)
+
+    def json_schema(self) -> dict[str, Any]:
+        """This parameter as a JSON Schema fragment (type, bounds, default, meaning)."""
+        if self.kind is bool:
+            schema: dict[str, Any] = {"type": "boolean"}
+        else:
+            schema = {"type": "integer" if self.kind is int else "number",
+                      "minimum": self.low, "maximum": self.high}
+        schema["default"] = self.default
+        schema["description"] = f"{self.description} Unit: {self.unit}."
+        return schema
 
 
 def _fmt(x: float) -> str:
@@ -334,6 +397,8 @@ assert len(PARAMETERS_BY_NAME) == len(PARAMETERS), "parameter names must be uniq
 
 def lookup(key: str) -> Parameter:
     """Find a parameter by flat name (``silo_strength``) or dotted path."""
+    if not isinstance(key, str):
+        raise ParameterError(f"parameter name {show_value(key)} is not allowed: expected text")
     if "." in key:
         section, _, name = key.partition(".")
         parameter = PARAMETERS_BY_NAME.get(name)
@@ -341,7 +406,16 @@ def lookup(key: str) -> Parameter:
             return parameter
     elif key in PARAMETERS_BY_NAME:
         return PARAMETERS_BY_NAME[key]
-    raise ParameterError(f"unknown parameter {key!r}: {_suggest(key)}")
+    raise ParameterError(f"unknown parameter {show_value(key)}: {_suggest(key)}")
+
+
+def _suggest_among(name: str, allowed: Iterable[str], otherwise: str) -> str:
+    import difflib
+
+    allowed = list(allowed)
+    close = difflib.get_close_matches(name, allowed, n=3)
+    listed = f"{otherwise} " + ", ".join(allowed)
+    return f"did you mean {' or '.join(close)}? ({listed})" if close else listed
 
 
 def _suggest(key: str) -> str:
@@ -369,20 +443,28 @@ class Config(Mapping[str, Any]):
 
     def __init__(self, values: Mapping[str, Any] | None = None):
         merged = {p.name: p.default for p in PARAMETERS}
+        errors: list[str] = []
         for key, value in (values or {}).items():
-            parameter = lookup(key)
-            merged[parameter.name] = parameter.validate(value)
+            try:
+                parameter = lookup(key)
+                merged[parameter.name] = parameter.validate(value)
+            except ParameterError as error:
+                errors.extend(error.errors)
+        if errors:
+            raise ParameterError(errors)
         if merged["peak_weight"] + merged["end_weight"] > 1.0:
-            raise ParameterError(
+            errors.append(
                 f"customers.peak_weight + customers.end_weight = "
                 f"{merged['peak_weight'] + merged['end_weight']:g} is not allowed: "
                 "their sum must be at most 1"
             )
         if merged["defect_floor"] > merged["defect_rate"]:
-            raise ParameterError(
+            errors.append(
                 f"service.defect_floor = {merged['defect_floor']:g} is not allowed: "
                 f"it must not exceed service.defect_rate = {merged['defect_rate']:g}"
             )
+        if errors:
+            raise ParameterError(errors)
         object.__setattr__(self, "_values", merged)
 
     @classmethod
@@ -391,25 +473,49 @@ class Config(Mapping[str, Any]):
 
     @classmethod
     def from_nested(cls, sections: Mapping[str, Any]) -> Config:
-        """Build from ``{section: {name: value}}``; top-level flat names are accepted too."""
+        """Build from ``{section: {name: value}}``; top-level flat names are accepted too.
+
+        Every unknown name and bad value is reported at once (one line each)."""
         flat: dict[str, Any] = {}
+        errors: list[str] = []
         for section, body in sections.items():
-            if isinstance(body, Mapping):
-                if section not in SECTIONS:
-                    raise ParameterError(
-                        f"unknown section {section!r}: allowed sections are {', '.join(SECTIONS)}"
-                    )
-                for name, value in body.items():
-                    flat[lookup(f"{section}.{name}").name] = value
-            else:
-                flat[lookup(section).name] = body
-        return cls(flat)
+            try:
+                if isinstance(body, Mapping):
+                    if section not in SECTIONS:
+                        raise ParameterError(
+                            f"unknown section {section!r}: "
+                            + _suggest_among(str(section), SECTIONS, "allowed sections are"))
+                    for name, value in body.items():
+                        try:
+                            flat[lookup(f"{section}.{name}").name] = value
+                        except ParameterError as error:
+                            errors.extend(error.errors)
+                elif section in SECTIONS:
+                    raise ParameterError(f"{section} = {show_value(body)} is not allowed: "
+                                         f"expected a table [{section}] of parameters")
+                else:
+                    flat[lookup(str(section)).name] = body
+            except ParameterError as error:
+                errors.extend(error.errors)
+        try:
+            config = cls(flat)
+        except ParameterError as error:
+            errors.extend(error.errors)
+        if errors:
+            raise ParameterError(errors)
+        return config
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Config:
         """A new Config with some values replaced (flat or dotted keys)."""
         values = dict(self._values)
+        errors: list[str] = []
         for key, value in overrides.items():
-            values[lookup(key).name] = value
+            try:
+                values[lookup(key).name] = value
+            except ParameterError as error:
+                errors.extend(error.errors)
+        if errors:
+            raise ParameterError(errors)
         return Config(values)
 
     def to_nested(self) -> dict[str, dict[str, Any]]:

@@ -14,7 +14,8 @@ the intervention period. Costs are in the same currency as
 
 from __future__ import annotations
 
-import math
+import difflib
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -23,7 +24,8 @@ import numpy as np
 
 from cxsim.core import dynamics as dyn
 from cxsim.core.enums import LEVEL_NAMES
-from cxsim.core.parameters import ParameterError
+from cxsim.core.parameters import ParameterError, show_value
+from cxsim.core.validation import Rule, check_fields
 
 if TYPE_CHECKING:
     from cxsim.engine.model import CXModel
@@ -49,6 +51,29 @@ class Intervention:
     """
 
     kind: ClassVar[str] = ""
+    #: What each field accepts (merged along the class hierarchy by :meth:`field_rules`):
+    #: the one definition behind validation, ``cxsim schema`` and docs/scenario-reference.md.
+    RULES: ClassVar[dict[str, Rule]] = {
+        "start": Rule("int", 0, 3650, unit="days after the warm-up",
+                      description="First day of the intervention (0 = the first day after "
+                                  "the warm-up); must be before the horizon run.days."),
+        "ramp_days": Rule("int", 0, 3650, unit="days",
+                          description="Days for adoption to go from 0 to 1 (S-shaped)."),
+        "duration": Rule("int", 1, 3650, nullable=True, unit="days",
+                         description="Days the intervention stays active; leave out for "
+                                     "'until the end of the run'."),
+        "departments": Rule("names", description="Target departments (names in the "
+                                                 "structure); empty or absent = all."),
+        "levels": Rule("names", choices=LEVELS,
+                       description="Target levels; empty or absent = all."),
+        "intensity": Rule("float", 0, 1, unit="share",
+                          description="Strength of the intervention."),
+        "fixed_cost": Rule("float", 0, 1e9, unit="currency",
+                           description="One-off cost on the start day."),
+        "cost_per_employee_year": Rule(
+            "float", 0, 1e7, unit="currency per targeted employee per year",
+            description="Running cost per targeted active employee per year."),
+    }
     start: int = 0
     ramp_days: int = 60
     duration: int | None = None
@@ -59,28 +84,31 @@ class Intervention:
     cost_per_employee_year: float = 0.0
 
     def __post_init__(self) -> None:
-        # a single name is a one-name list, as in scenario files
-        self.departments = ((self.departments,) if isinstance(self.departments, str)
-                            else tuple(self.departments))
-        self.levels = (self.levels,) if isinstance(self.levels, str) else tuple(self.levels)
-        label = self.kind or type(self).__name__
-        _require(_is_int(self.start) and self.start >= 0, label, "start", self.start,
-                 "an integer day >= 0")
-        _require(_is_int(self.ramp_days) and self.ramp_days >= 0, label, "ramp_days",
-                 self.ramp_days, "an integer >= 0")
-        _require(self.duration is None or (_is_int(self.duration) and self.duration > 0),
-                 label, "duration", self.duration, "an integer > 0 or none")
-        _require(_is_number(self.intensity) and 0 <= self.intensity <= 1, label, "intensity",
-                 self.intensity, "a number from 0 to 1")
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.type == "bool":
-                _require(isinstance(value, bool), label, f.name, value, "true or false")
-            elif f.type == "float":
-                _require(_is_number(value) and value >= 0, label, f.name, value,
-                         "a number >= 0")
-        for level in self.levels:
-            _require(level in LEVELS, label, "levels", level, "executive, manager or frontline")
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        converted, errors = check_fields(values, self.field_rules(), self.path)
+        if errors:
+            raise ParameterError(errors)
+        for name, value in converted.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "_checked", True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # a field changed after construction is checked like one given to the constructor
+        if self.__dict__.get("_checked"):
+            rule = self.field_rules().get(name)
+            if rule is not None:
+                value = rule.check(value, f"{self.path}.{name}")
+        object.__setattr__(self, name, value)
+
+    @property
+    def path(self) -> str:
+        """Key path of this intervention in error messages: ``interventions.<type>``."""
+        return f"interventions.{self.kind or type(self).__name__}"
+
+    @classmethod
+    def field_rules(cls) -> dict[str, Rule]:
+        """The rule of every field of this intervention type, in field order."""
+        return _field_rules(cls)
 
     # --- life cycle -------------------------------------------------------------
 
@@ -94,15 +122,24 @@ class Intervention:
         x = min(elapsed / self.ramp_days, 1.0)
         return x * x * (3.0 - 2.0 * x)  # smoothstep: slow start, fast middle, slow finish
 
-    def check_targets(self, structure: Structure) -> None:
-        """Raise ParameterError if a target department is not in ``structure``."""
+    def check_targets(self, structure: Structure, days: int | None = None,
+                      path: str | None = None) -> None:
+        """Raise ParameterError if a target department is not in ``structure`` or (given
+        the horizon ``days``, i.e. ``run.days``) the intervention starts after the run."""
+        path = path or self.path
         names = structure.department_names
-        for name in self.departments:
-            _require(name in names, self.kind, "departments", name, "one of " + ", ".join(names))
+        errors = [f"{path}.departments = {show_value(name)} is not allowed: expected one of "
+                  + ", ".join(names) for name in self.departments if name not in names]
+        if days is not None and self.start >= days:
+            errors.append(f"{path}.start = {self.start} is not allowed: the run ends after "
+                          f"run.days = {days} days, so expected a day from 0 to {days - 1}")
+        if errors:
+            raise ParameterError(errors)
 
     def initialise(self, model: CXModel) -> None:
-        """Resolve targets against the model's structure (validates department names)."""
-        self.check_targets(model.structure)
+        """Resolve targets against the model's structure (validates department names and
+        that the intervention starts within the horizon)."""
+        self.check_targets(model.structure, model.p.days)
         names = model.structure.department_names
         dept = np.array([not self.departments or n in self.departments for n in names])
         level = np.array([not self.levels or lv in self.levels for lv in LEVELS])
@@ -168,20 +205,22 @@ class CXTraining(Intervention):
     plus the time spent (salary)."""
 
     kind: ClassVar[str] = "training"
+    RULES: ClassVar[dict[str, Rule]] = {
+        "coverage": Rule("float", 0, 1, unit="share",
+                         description="Share of targeted employees trained each cycle."),
+        "hours": Rule("float", 0, 200, low_open=True, unit="hours",
+                      description="Hours of training per session."),
+        "refresh_days": Rule("int", 1, 3650, unit="days",
+                             description="Days between an employee's sessions."),
+        "cost_per_hour": Rule("float", 0, 1e5, unit="currency per trainee hour",
+                              description="Trainer and material cost per trainee hour "
+                                          "(the trainee's salary is added)."),
+    }
     ramp_days: int = 0
     coverage: float = 0.9
     hours: float = 8.0
     refresh_days: int = 90
     cost_per_hour: float = 40.0
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _require(_is_number(self.coverage) and 0 <= self.coverage <= 1, self.kind, "coverage",
-                 self.coverage, "a share from 0 to 1")
-        _require(_is_number(self.hours) and 0 < self.hours <= 200, self.kind, "hours",
-                 self.hours, "hours from 0 (exclusive) to 200")
-        _require(_is_int(self.refresh_days) and self.refresh_days >= 1, self.kind,
-                 "refresh_days", self.refresh_days, "an integer >= 1")
 
     def sessions_today(self, model: CXModel, day: int, adoption: float) -> np.ndarray:
         if adoption <= 0:
@@ -209,13 +248,11 @@ class Empowerment(Intervention):
     guidelines for using it come along (closing the same share of their gap)."""
 
     kind: ClassVar[str] = "empowerment"
+    RULES: ClassVar[dict[str, Rule]] = {
+        "guidelines": Rule("bool", description="Clear guidelines come with the authority."),
+    }
     guidelines: bool = False
     cost_per_employee_year: float = 300.0
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _require(isinstance(self.guidelines, bool), self.kind, "guidelines", self.guidelines,
-                 "true or false")
 
     def apply(self, model: CXModel, adoption: float) -> None:
         self.raise_lever(model.levers.authority, adoption * self.intensity)
@@ -242,16 +279,18 @@ class CrossFunctionalCollaboration(Intervention):
     a CX council (pain points reach their causes)."""
 
     kind: ClassVar[str] = "collaboration"
+    RULES: ClassVar[dict[str, Rule]] = {
+        "added_ties": Rule("float", 0, 50, unit="ties per targeted employee",
+                           description="New cross-department ties per targeted employee at "
+                                       "full adoption."),
+        "journey_owners": Rule("bool", description="Journey owners keep context at handoffs."),
+        "cx_council": Rule("bool", description="A CX council routes pain points to causes."),
+    }
     added_ties: float = 3.0
     journey_owners: bool = True
     cx_council: bool = True
     fixed_cost: float = 40_000.0
     cost_per_employee_year: float = 300.0
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _require(_is_number(self.added_ties) and 0 <= self.added_ties <= 50, self.kind,
-                 "added_ties", self.added_ties, "a number of ties from 0 to 50")
 
     def apply(self, model: CXModel, adoption: float) -> None:
         if self.journey_owners:
@@ -285,15 +324,15 @@ class IntegratedCRM(Intervention):
     routine contacts (raises the digital share)."""
 
     kind: ClassVar[str] = "crm"
+    RULES: ClassVar[dict[str, Rule]] = {
+        "automation": Rule("float", 0, 1, unit="share",
+                           description="Share of the gap of the digital share to 1 closed by "
+                                       "automating routine contacts."),
+    }
     ramp_days: int = 120
     automation: float = 0.3
     fixed_cost: float = 200_000.0
     cost_per_employee_year: float = 600.0
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _require(_is_number(self.automation) and 0 <= self.automation <= 1, self.kind,
-                 "automation", self.automation, "a share from 0 to 1")
 
     def apply(self, model: CXModel, adoption: float) -> None:
         levers = model.levers
@@ -308,20 +347,21 @@ class Recognition(Intervention):
     ``culture.recognition_fade_days``) and shrinks with habituation."""
 
     kind: ClassVar[str] = "recognition"
+    RULES: ClassVar[dict[str, Rule]] = {
+        "interval_days": Rule("int", 1, 3650, unit="days",
+                              description="Days between recognition rounds."),
+        "coverage": Rule("float", 0, 1, unit="share",
+                         description="Share of targeted employees recognised per round."),
+        "boost": Rule("float", 0, 1, unit="engagement",
+                      description="Engagement lift of one recognition (before fading)."),
+        "cost_per_recognition": Rule("float", 0, 1e5, unit="currency",
+                                     description="Cost of one recognition."),
+    }
     ramp_days: int = 0
     interval_days: int = 30
     coverage: float = 0.5
     boost: float = 0.3
     cost_per_recognition: float = 50.0
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _require(_is_int(self.interval_days) and self.interval_days >= 1, self.kind,
-                 "interval_days", self.interval_days, "an integer >= 1")
-        _require(_is_number(self.coverage) and 0 <= self.coverage <= 1, self.kind, "coverage",
-                 self.coverage, "a share from 0 to 1")
-        _require(_is_number(self.boost) and 0 <= self.boost <= 1, self.kind, "boost",
-                 self.boost, "a number from 0 to 1")
 
     def on_day(self, model: CXModel, day: int, adoption: float) -> None:
         self._recognised_today = 0
@@ -356,6 +396,11 @@ class HireForCXValues(Intervention):
     """HR hires for CX values: new hires arrive more customer-centric and engaged."""
 
     kind: ClassVar[str] = "hiring"
+    RULES: ClassVar[dict[str, Rule]] = {
+        "extra_cost_per_hire": Rule("float", 0, 1e6, unit="currency per hire",
+                                    description="Extra cost of screening a hire for CX "
+                                                "values."),
+    }
     ramp_days: int = 30
     extra_cost_per_hire: float = 1500.0
 
@@ -388,6 +433,11 @@ class AccountabilityPartnerships(Intervention):
     partners and more ownership of CX outside support."""
 
     kind: ClassVar[str] = "accountability"
+    RULES: ClassVar[dict[str, Rule]] = {
+        "ties_per_employee": Rule("float", 0, 50, unit="ties per targeted employee",
+                                  description="New cross-department ties per targeted "
+                                              "employee at full adoption."),
+    }
     ties_per_employee: float = 1.0
     cost_per_employee_year: float = 100.0
 
@@ -404,6 +454,11 @@ class BudgetCut(Intervention):
     handle fewer contacts without strain; saves ``savings_per_employee_year``."""
 
     kind: ClassVar[str] = "budget_cut"
+    RULES: ClassVar[dict[str, Rule]] = {
+        "savings_per_employee_year": Rule(
+            "float", 0, 1e6, unit="currency per targeted employee per year",
+            description="Saving per targeted employee per year at intensity 1."),
+    }
     ramp_days: int = 0
     intensity: float = 0.3
     savings_per_employee_year: float = 3000.0
@@ -426,6 +481,10 @@ class Layoffs(Intervention):
     Saves their salaries; costs ``severance_months`` of salary each."""
 
     kind: ClassVar[str] = "layoffs"
+    RULES: ClassVar[dict[str, Rule]] = {
+        "severance_months": Rule("float", 0, 60, unit="months of salary",
+                                 description="Severance paid per laid-off employee."),
+    }
     ramp_days: int = 0
     intensity: float = 0.1
     severance_months: float = 3.0
@@ -496,52 +555,37 @@ INTERVENTIONS: dict[str, type[Intervention]] = {
 }
 
 
-def from_dict(spec: Mapping[str, Any]) -> Intervention:
-    """Build an intervention from a scenario-file table with a ``type`` key."""
+def from_dict(spec: Mapping[str, Any], path: str | None = None) -> Intervention:
+    """Build an intervention from a scenario-file table with a ``type`` key.
+
+    Every unknown field (with a did-you-mean) and bad value is reported at once. ``path``
+    names the table in messages (e.g. ``interventions[2]``); by default
+    ``interventions``."""
+    where = path or "interventions"
+    if not isinstance(spec, Mapping):
+        raise ParameterError(f"{where} = {show_value(spec)} is not allowed: expected a table "
+                             "with a type key")
     kind = spec.get("type")
     if not isinstance(kind, str) or kind not in INTERVENTIONS:
-        raise ParameterError(
-            f"interventions.type = {kind!r} is not allowed: expected one of "
-            + ", ".join(INTERVENTIONS)
-        )
+        close = (difflib.get_close_matches(kind, list(INTERVENTIONS), n=1)
+                 if isinstance(kind, str) else [])
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise ParameterError(f"{where}.type = {show_value(kind)} is not allowed: expected "
+                             f"one of {', '.join(INTERVENTIONS)}{hint}")
     cls = INTERVENTIONS[kind]
-    allowed = {f.name for f in fields(cls)}
-    kwargs = {}
-    for key, value in spec.items():
-        if key == "type":
-            continue
-        if key not in allowed:
-            raise ParameterError(
-                f"interventions.{kind}.{key} is not a field of {kind}: allowed fields are "
-                + ", ".join(sorted(allowed))
-            )
-        if key in ("departments", "levels"):
-            if isinstance(value, str):
-                value = (value,)
-            _require(isinstance(value, (list, tuple)), kind, key, value, "a list of names")
-            value = tuple(value)
-        if isinstance(value, float) and value.is_integer() and key in _int_fields(cls):
-            value = int(value)
-        kwargs[key] = value
-    return cls(**kwargs)
+    label = f"{where}.{kind}" if path else f"interventions.{kind}"
+    values, errors = check_fields(spec, cls.field_rules(), label, ignore=("type",))
+    if errors:
+        raise ParameterError(errors)
+    return cls(**values)
 
 
-def _int_fields(cls: type) -> set[str]:
-    return {f.name for f in fields(cls) if f.type in ("int", "int | None")}
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _require(ok: bool, kind: str, name: str, value: Any, allowed: str) -> None:
-    if not ok:
-        raise ParameterError(f"interventions.{kind}.{name} = {value!r} is not allowed: "
-                             f"expected {allowed}")
+@functools.cache
+def _field_rules(cls: type[Intervention]) -> dict[str, Rule]:
+    rules: dict[str, Rule] = {}
+    for klass in reversed(cls.__mro__):
+        rules.update(klass.__dict__.get("RULES", {}))
+    return {f.name: rules[f.name] for f in fields(cls)}
 
 
 @dataclass
