@@ -316,7 +316,7 @@ def test_cli_bad_scenario_exits_2_with_one_line(capsys, tmp_path, text, needles)
 
 
 @pytest.mark.parametrize("text, needles", [
-    ('[[interventions]]\ntype = ["training"]\n', ["interventions.type", "training"]),
+    ('[[interventions]]\ntype = ["training"]\n', ["interventions[1].type", "training"]),
     ('[[interventions]]\ntype = "training"\nstart = true\n', ["start", "True"]),
     ('[[structure.segments]]\nname = "all"\nshare = 1.0\nvalue_multiplier = 1.0\n'
      'expectation = "high"\n', ["segments.all.expectation", "high"]),

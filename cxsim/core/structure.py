@@ -6,12 +6,12 @@ B2C service company; a scenario may replace any table (see ``docs/scenarios.md``
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
-from cxsim.core.parameters import ParameterError
+from cxsim.core.parameters import ParameterError, show_value
+from cxsim.core.validation import Rule, check_fields, suggest
 
 #: Journey stages a touchpoint can belong to.
 STAGES = ("acquisition", "onboarding", "routine", "support", "renewal")
@@ -90,6 +90,57 @@ DEFAULT_SEGMENTS: tuple[Segment, ...] = (
 )
 
 
+#: What each field of a structure row accepts: the one definition behind validation,
+#: ``cxsim schema`` and docs/scenario-reference.md.
+ROW_RULES: dict[str, dict[str, Rule]] = {
+    "departments": {
+        "name": Rule("str", description="Department name (unique)."),
+        "share": Rule("float", 0, 1, low_open=True, unit="share of the workforce",
+                      description="Share of the workforce; shares are normalised to sum "
+                                  "to 1."),
+    },
+    "touchpoints": {
+        "name": Rule("str", description="Touchpoint name (unique)."),
+        "owner": Rule("str", description="Department that owns and serves it."),
+        "stage": Rule("choice", choices=STAGES, description="When customers meet it."),
+        "weight": Rule("float", 0, 1e6, unit="relative frequency",
+                       description="Relative frequency among the touchpoints of its stage."),
+        "defect_multiplier": Rule("float", 0, 20, unit="factor",
+                                  description="Multiplies service.defect_rate here; 0 = never "
+                                              "reveals problems."),
+        "digital": Rule("choice", choices=("never", "optional", "always"),
+                        description="never (people), optional (digital with probability "
+                                    "customers.digital_share), always (self-service)."),
+        "effort": Rule("float", 0, 20, unit="support calls",
+                       description="Workload of one assisted contact relative to a support "
+                                   "call."),
+    },
+    "segments": {
+        "name": Rule("str", description="Segment name (unique)."),
+        "share": Rule("float", 0, 1, low_open=True, unit="share of customers",
+                      description="Share of customers; normalised to sum to 1."),
+        "value_multiplier": Rule("float", 0, 100, unit="factor",
+                                 description="Relative annual value (rescaled so the "
+                                             "share-weighted mean is 1)."),
+        "expectation": Rule("float", 0, 1, unit="quality",
+                            description="Mean expected experience quality."),
+    },
+}
+#: Row types of the structure tables.
+ROW_TYPES: dict[str, type] = {"departments": Department, "touchpoints": Touchpoint,
+                              "segments": Segment}
+#: Most rows a structure table may have.
+MAX_ROWS = 100
+
+
+def required_fields(table: str) -> list[str]:
+    """Fields a row of ``table`` must give (those without a default)."""
+    import dataclasses
+
+    return [f.name for f in fields(ROW_TYPES[table])
+            if f.default is dataclasses.MISSING]
+
+
 @dataclass(frozen=True)
 class Structure:
     """Departments, touchpoints and segments, validated together."""
@@ -99,42 +150,56 @@ class Structure:
     segments: tuple[Segment, ...] = DEFAULT_SEGMENTS
 
     def __post_init__(self) -> None:
+        errors: list[str] = []
+        for table, row_type in ROW_TYPES.items():
+            rows = getattr(self, table)
+            if (not isinstance(rows, Sequence) or isinstance(rows, str)
+                    or not all(isinstance(r, row_type) for r in rows)):
+                errors.append(f"structure.{table} = {show_value(rows)} is not allowed: "
+                              f"expected a sequence of {row_type.__name__}")
+                continue
+            checked = []
+            for index, row in enumerate(rows, 1):
+                values = {f.name: getattr(row, f.name) for f in fields(row)}
+                converted, row_errors = check_fields(values, ROW_RULES[table],
+                                                     _row_path(table, index, values))
+                errors += row_errors
+                checked.append(row_type(**converted) if not row_errors else row)
+            object.__setattr__(self, table, tuple(checked))
+        if not errors:
+            errors = self._cross_checks()
+        if errors:
+            raise ParameterError(errors)
+
+    def _cross_checks(self) -> list[str]:
+        """Rules across rows and tables (names unique, owners exist, every stage)."""
+        errors: list[str] = []
+
+        def check(ok: bool, field_name: str, value: Any, allowed: str) -> None:
+            if not ok:
+                errors.append(f"structure.{field_name} = {show_value(value, 200)} is not "
+                              f"allowed: expected {allowed}")
+
         dept_names = [d.name for d in self.departments]
-        _check(len(set(dept_names)) == len(dept_names), "departments", dept_names,
-               "unique department names")
-        _check("executive" in dept_names, "departments", dept_names,
-               "a department named 'executive' (it holds the executives)")
-        _check("support" in dept_names, "departments", dept_names,
-               "a department named 'support'")
-        for table, rows in (("touchpoints", self.touchpoints), ("segments", self.segments)):
+        for table, rows in (("departments", self.departments),
+                            ("touchpoints", self.touchpoints), ("segments", self.segments)):
             row_names = [r.name for r in rows]
-            _check(len(set(row_names)) == len(row_names), table, row_names, "unique names")
-        for d in self.departments:
-            _check_number(d.share, f"departments.{d.name}.share", 0, 1, "a share in (0, 1]",
-                          low_open=True)
+            check(len(set(row_names)) == len(row_names), table, row_names, "unique names")
+            check(0 < len(rows) <= MAX_ROWS, table, f"{len(rows)} rows",
+                  f"from 1 to {MAX_ROWS} rows")
+        check("executive" in dept_names, "departments", dept_names,
+              "a department named 'executive' (it holds the executives)")
+        check("support" in dept_names, "departments", dept_names,
+              "a department named 'support'")
         for t in self.touchpoints:
-            label = f"touchpoints.{t.name}"
-            _check(t.owner in dept_names, f"{label}.owner", t.owner,
-                   "one of " + ", ".join(dept_names))
-            _check(t.stage in STAGES, f"{label}.stage", t.stage, "one of " + ", ".join(STAGES))
-            _check_number(t.weight, f"{label}.weight", 0, None, "a weight >= 0")
-            _check_number(t.defect_multiplier, f"{label}.defect_multiplier", 0, None,
-                          "a multiplier >= 0")
-            _check_number(t.effort, f"{label}.effort", 0, None, "an effort >= 0")
-            _check(t.digital in ("never", "optional", "always"), f"{label}.digital",
-                   t.digital, "never, optional or always")
+            check(t.owner in dept_names, f"touchpoints.{t.name}.owner", t.owner,
+                  "one of " + ", ".join(dept_names))
         stages = [t.stage for t in self.touchpoints]
         for stage in STAGES:
-            _check(stage in stages, "touchpoints", stages, f"at least one '{stage}' touchpoint")
-        _check(sum(t.weight for t in self.touchpoints if t.stage == "routine") > 0,
-               "touchpoints", "routine weights", "routine weights summing to more than 0")
-        for seg in self.segments:
-            label = f"segments.{seg.name}"
-            _check_number(seg.share, f"{label}.share", 0, 1, "a share in (0, 1]", low_open=True)
-            _check_number(seg.value_multiplier, f"{label}.value_multiplier", 0, None,
-                          "a multiplier >= 0")
-            _check_number(seg.expectation, f"{label}.expectation", 0, 1, "a level from 0 to 1")
-        _check(len(self.segments) > 0, "segments", [], "at least one segment")
+            check(stage in stages, "touchpoints", stages, f"at least one '{stage}' touchpoint")
+        check(sum(t.weight for t in self.touchpoints if t.stage == "routine") > 0,
+              "touchpoints", "routine weights", "routine weights summing to more than 0")
+        return errors
 
     @property
     def department_names(self) -> list[str]:
@@ -173,16 +238,40 @@ class Structure:
         return [w / total for w in weights] if total > 0 else [1.0 / len(weights)] * len(weights)
 
     @classmethod
-    def from_dict(cls, spec: Mapping[str, Any]) -> Structure:
-        """Build from scenario-file tables; missing tables keep their defaults."""
-        allowed = {"departments", "touchpoints", "segments"}
-        for key in spec:
-            _check(key in allowed, "structure", key, "departments, touchpoints or segments")
+    def from_dict(cls, spec: Any) -> Structure:
+        """Build from scenario-file tables; missing tables keep their defaults.
+
+        Every bad table, row and field is reported at once (one line each)."""
+        if not isinstance(spec, Mapping):
+            raise ParameterError(f"structure = {show_value(spec)} is not allowed: expected a "
+                                 "table with departments, touchpoints or segments")
+        errors: list[str] = []
         kwargs: dict[str, Any] = {}
-        for key, row_type in (("departments", Department), ("touchpoints", Touchpoint),
-                              ("segments", Segment)):
-            if key in spec:
-                kwargs[key] = tuple(_row(row_type, key, row) for row in _rows(key, spec[key]))
+        for key in spec:
+            if key not in ROW_TYPES:
+                errors.append(f"unknown key {show_value(f'structure.{key}')}: "
+                              f"{suggest(str(key), list(ROW_TYPES))}")
+        for table, row_type in ROW_TYPES.items():
+            if table not in spec:
+                continue
+            rows = spec[table]
+            if (not isinstance(rows, Sequence) or isinstance(rows, str)
+                    or not 0 < len(rows) <= MAX_ROWS):
+                errors.append(f"structure.{table} = {show_value(rows)} is not allowed: "
+                              f"expected a list of 1 to {MAX_ROWS} tables "
+                              f"([[structure.{table}]])")
+                continue
+            built = []
+            for index, row in enumerate(rows, 1):
+                path = _row_path(table, index, row)
+                values, row_errors = check_fields(row, ROW_RULES[table], path,
+                                                  required=required_fields(table))
+                errors += row_errors
+                if not row_errors:
+                    built.append(row_type(**values))
+            kwargs[table] = tuple(built)
+        if errors:
+            raise ParameterError(errors)
         return cls(**kwargs)
 
     def to_dict(self) -> dict[str, list[dict[str, Any]]]:
@@ -195,33 +284,9 @@ class Structure:
         }
 
 
-def _rows(key: str, rows: Any) -> Sequence[Mapping[str, Any]]:
-    _check(isinstance(rows, Sequence) and not isinstance(rows, str)
-           and all(isinstance(r, Mapping) for r in rows), key, rows, "a list of tables")
-    return rows
-
-
-def _row(row_type: type, key: str, row: Mapping[str, Any]) -> Any:
-    import dataclasses
-
-    fields = {f.name: f for f in dataclasses.fields(row_type)}
-    label = f"{key}.{row.get('name', '?')}"
-    for name in row:
-        _check(name in fields, label, name, "fields " + ", ".join(fields))
-    try:
-        return row_type(**row)
-    except TypeError as error:
-        raise ParameterError(f"{label}: {error} (fields are {', '.join(fields)})") from None
-
-
-def _check_number(value: Any, field_name: str, low: float, high: float | None, allowed: str,
-                  low_open: bool = False) -> None:
-    """Check a finite number within [low, high] (or (low, high] when ``low_open``)."""
-    ok = (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-          and (value > low if low_open else value >= low) and (high is None or value <= high))
-    _check(ok, field_name, value, allowed)
-
-
-def _check(ok: bool, field_name: str, value: Any, allowed: str) -> None:
-    if not ok:
-        raise ParameterError(f"{field_name} = {value!r} is not allowed: expected {allowed}")
+def _row_path(table: str, index: int, row: Any) -> str:
+    """Key path of a row: by its name when it has a usable one, else by position (from 1)."""
+    name = row.get("name") if isinstance(row, Mapping) else None
+    if isinstance(name, str) and 0 < len(name) <= 100 and name.isprintable():
+        return f"structure.{table}.{name}"
+    return f"structure.{table}[{index}]"

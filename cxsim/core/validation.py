@@ -30,8 +30,8 @@ _MISSING = object()
 class Rule:
     """What one field accepts.
 
-    ``kind`` is ``"int"``, ``"float"``, ``"bool"``, ``"str"`` (a non-empty name of at most
-    100 characters), ``"choice"`` (one of ``choices``) or ``"names"`` (a list of names, a
+    ``kind`` is ``"int"``, ``"float"``, ``"bool"``, ``"str"`` (a non-empty text of at most
+    ``high`` characters, default 100), ``"choice"`` (one of ``choices``) or ``"names"`` (a list of names, a
     single name counting as a one-name list; with ``choices``, each must be one of them).
     Numbers must be finite and lie within ``[low, high]`` (``(low, high]`` when
     ``low_open``); ``nullable`` admits ``None`` (in a file: leaving the field out).
@@ -48,6 +48,11 @@ class Rule:
     description: str = ""
     allowed_text: str = ""
 
+    @property
+    def max_length(self) -> int:
+        """Longest text a ``"str"`` field accepts."""
+        return int(self.high) if self.high is not None else 100
+
     def allowed(self) -> str:
         """What is allowed, in words (the end of an error message)."""
         if self.allowed_text:
@@ -55,7 +60,7 @@ class Rule:
         elif self.kind == "bool":
             text = "true or false"
         elif self.kind == "str":
-            text = "a name (text of 1 to 100 characters)"
+            text = f"text of 1 to {self.max_length} characters"
         elif self.kind == "choice":
             text = "one of " + ", ".join(self.choices)
         elif self.kind == "names":
@@ -99,7 +104,7 @@ class Rule:
                 return number
             return float(number)
         if self.kind == "str":
-            if isinstance(value, str) and 0 < len(value) <= 100:
+            if isinstance(value, str) and 0 < len(value) <= self.max_length:
                 return value
             raise bad
         if self.kind == "choice":
@@ -133,7 +138,7 @@ class Rule:
         elif self.kind == "bool":
             schema = {"type": "boolean"}
         elif self.kind == "str":
-            schema = {"type": "string", "minLength": 1, "maxLength": 100}
+            schema = {"type": "string", "minLength": 1, "maxLength": self.max_length}
         elif self.kind == "choice":
             schema = {"enum": list(self.choices)}
         else:
@@ -148,6 +153,8 @@ class Rule:
 def _fmt(x: float | None) -> str:
     if x is None:
         return "any"
+    if isinstance(x, int):
+        return str(x)
     return f"{int(x)}" if float(x).is_integer() and abs(x) < 1e15 else f"{x:g}"
 
 
@@ -175,7 +182,8 @@ def check_fields(values: Any, rules: Mapping[str, Rule], path: str,
         if key in ignore:
             continue
         if not isinstance(key, str) or key not in rules:
-            errors.append(f"{path}.{key} is not a known key: {suggest(str(key), list(rules))}")
+            errors.append(f"unknown key {show_value(f'{path}.{key}')}: "
+                          f"{suggest(str(key), list(rules))}")
             continue
         try:
             converted[key] = rules[key].check(value, f"{path}.{key}")

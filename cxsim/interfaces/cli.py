@@ -53,7 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a scenario (the built-in default if none is given)",
                          description="Run a scenario and print its summary.")
-    run.add_argument("scenario", nargs="?", help="scenario file (TOML); default: built-in")
+    run.add_argument("scenario", nargs="?",
+                     help="scenario file (TOML) or a library scenario's name (see cxsim "
+                          "scenarios); default: built-in")
     run.add_argument("--seed", type=int, help="random seed (default: the scenario's, else 0)")
     run.add_argument("--out", type=Path, help="write summary.json, CSVs and a plot here")
     run.add_argument("--days", help="days after the warm-up (run.days)")
@@ -70,13 +72,51 @@ def build_parser() -> argparse.ArgumentParser:
     params.add_argument("section", nargs="?", choices=SECTIONS, help="only this section")
     params.add_argument("--markdown", action="store_true",
                         help="print the reference table in Markdown (docs/parameters.md)")
+    _add_scenario_commands(sub)
     return parser
+
+
+def _add_scenario_commands(sub: argparse._SubParsersAction) -> None:
+    """``cxsim schema`` and ``cxsim scenarios``."""
+    schema = sub.add_parser(
+        "schema", help="print the JSON Schema of scenario files (for editor completion)",
+        description="Print the JSON Schema of scenario files, generated from the definitions "
+                    "the validator uses.")
+    schema.add_argument("--markdown", action="store_true",
+                        help="print the field reference instead (docs/scenario-reference.md)")
+    sub.add_parser("scenarios", help="list the scenario library, one line each",
+                   description="List the library's scenarios (use a name with cxsim run).")
+
+
+def _scenario_command(args: argparse.Namespace) -> int | None:
+    """Run ``schema`` or ``scenarios``; None for any other command."""
+    if args.command == "schema":
+        from cxsim.experiments.schema import (
+            scenario_json_schema_text,
+            scenario_reference_markdown,
+        )
+
+        print(scenario_reference_markdown() if args.markdown else scenario_json_schema_text(),
+              end="")
+        return 0
+    if args.command == "scenarios":
+        from cxsim.experiments.scenarios import library_descriptions
+
+        rows = library_descriptions()
+        width = max(len(name) for name, _ in rows)
+        for name, description in rows:
+            print(f"{name:<{width}}  {description}")
+        return 0
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        done = _scenario_command(args)
+        if done is not None:
+            return done
         if args.command == "params":
             if args.markdown:
                 print(parameters_markdown(), end="")
@@ -84,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
             return _params(args.section)
         return _run(args)
     except ParameterError as error:
-        print(f"cxsim: error: {error}", file=sys.stderr)
+        for line in error.errors:  # every error of a scenario file, one line each
+            print(f"cxsim: error: {line}", file=sys.stderr)
         return 2
 
 
