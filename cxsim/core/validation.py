@@ -31,8 +31,9 @@ class Rule:
     """What one field accepts.
 
     ``kind`` is ``"int"``, ``"float"``, ``"bool"``, ``"str"`` (a non-empty text of at most
-    ``high`` characters, default 100), ``"choice"`` (one of ``choices``) or ``"names"`` (a list of names, a
-    single name counting as a one-name list; with ``choices``, each must be one of them).
+    ``high`` characters, default 100), ``"choice"`` (one of ``choices``) or ``"names"`` (a
+    list of names, a single name counting as a one-name list; with ``choices``, each must be
+    one of them).
     Numbers must be finite and lie within ``[low, high]`` (``(low, high]`` when
     ``low_open``); ``nullable`` admits ``None`` (in a file: leaving the field out).
     ``allowed_text`` overrides the generated description of what is allowed.

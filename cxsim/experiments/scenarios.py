@@ -195,6 +195,9 @@ def read_toml(path: Path) -> dict[str, Any]:
                              f"{error.strerror or error}") from None
     if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark, as some editors write
         data = data[3:]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ParameterError(f"{where}: not UTF-8 text (it is UTF-16 or UTF-32, starting with "
+                             "its byte-order mark): save the file as UTF-8")
     if b"\x00" in data:
         raise ParameterError(f"{where}: not a text file (it contains NUL bytes, like a "
                              "compiled program): expected a TOML scenario file in UTF-8")
