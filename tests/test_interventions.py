@@ -531,3 +531,44 @@ def test_a_single_department_or_level_name_is_a_one_name_list():
 
     training = CXTraining(departments="support", levels="frontline")
     assert training.departments == ("support",) and training.levels == ("frontline",)
+
+
+# --- fuzzing the fields of every intervention ---------------------------------------------
+
+_JUNK = st.one_of(
+    st.integers(), st.sampled_from([10**400, -(10**400), 1e308, float("nan"), float("inf")]),
+    st.floats(), st.booleans(), st.none(), st.text(max_size=8),
+    st.lists(st.text(max_size=8), max_size=3), st.dictionaries(st.text(max_size=3),
+                                                                st.integers(), max_size=2),
+    st.sampled_from([np.int64(3), np.float64(0.5), np.bool_(True), np.float32(2.0),
+                     ("frontline",), "manager", ["support", "it"], object()]),
+)
+
+
+@given(kind=st.sampled_from(sorted(INTERVENTIONS)), data=st.data())
+def test_any_field_value_is_accepted_within_its_rule_or_refused_by_name(kind, data):
+    cls = INTERVENTIONS[kind]
+    field = data.draw(st.sampled_from(sorted(cls.field_rules())))
+    value = data.draw(_JUNK)
+    rule = cls.field_rules()[field]
+    try:
+        iv = from_dict({"type": kind, field: value})
+    except ParameterError as error:
+        assert f"interventions.{kind}.{field}" in str(error)
+        # the same value is refused when assigned after construction, and changes nothing
+        iv = cls()
+        before = getattr(iv, field)
+        with pytest.raises(ParameterError):
+            setattr(iv, field, value)
+        assert getattr(iv, field) == before
+        return
+    accepted = getattr(iv, field)
+    if accepted is None:
+        assert rule.nullable
+    elif rule.kind in ("int", "float"):
+        assert type(accepted) is (int if rule.kind == "int" else float)
+        assert rule.low <= accepted <= rule.high
+    elif rule.kind == "bool":
+        assert type(accepted) is bool
+    elif rule.kind == "names":
+        assert isinstance(accepted, tuple) and all(isinstance(n, str) for n in accepted)
