@@ -256,3 +256,39 @@ def test_model_keywords_override_config():
     assert model.p.silo_strength == 0.5 and model.p.n_employees == 60
     nested = CXModel({"organisation": {"n_employees": 60}}, n_customers=1000, rng=1)
     assert nested.p.n_employees == 60
+
+
+@pytest.mark.parametrize("value", [10**400, -(10**400), "1" + "0" * 400, "1" + "0" * 5000,
+                                   "1e400", 2**63])
+def test_integers_too_large_for_a_float_are_out_of_range(value):
+    # regression: OverflowError (a traceback) for n_employees = 1 followed by 400 zeros
+    for name in ("n_employees", "silo_strength"):
+        message = _error({name: value})
+        assert PARAMETERS_BY_NAME[name].path in message and "is not allowed" in message
+        assert len(message) < 300
+
+
+def test_every_bad_parameter_is_reported_at_once():
+    with pytest.raises(ParameterError) as info:
+        Config.from_nested({"organisation": {"silo_strength": 2, "n_employees": True,
+                                             "silo_strenght": 1},
+                            "culture": 5, "organization": {}})
+    errors = info.value.errors
+    assert len(errors) == 5, errors
+    text = "\n".join(errors)
+    for needle in ("organisation.silo_strength = 2", "organisation.n_employees = True",
+                   "did you mean organisation.silo_strength?", "culture = 5",
+                   "unknown section 'organization': did you mean organisation?"):
+        assert needle in text
+
+
+def test_overrides_report_every_bad_key_at_once():
+    with pytest.raises(ParameterError) as info:
+        Config().with_overrides({"silo": 0.3, "days": 0, "n_employees": "many"})
+    assert len(info.value.errors) == 3
+
+
+@pytest.mark.parametrize("key", [5, None, ("a",)])
+def test_parameter_names_that_are_not_text_are_refused(key):
+    message = _error({key: 1})
+    assert "parameter name" in message and "expected text" in message

@@ -514,9 +514,13 @@ class Config(Mapping[str, Any]):
                 values[lookup(key).name] = value
             except ParameterError as error:
                 errors.extend(error.errors)
+        try:
+            config = Config(values)
+        except ParameterError as error:
+            errors.extend(error.errors)
         if errors:
             raise ParameterError(errors)
-        return Config(values)
+        return config
 
     def to_nested(self) -> dict[str, dict[str, Any]]:
         nested: dict[str, dict[str, Any]] = {s: {} for s in SECTIONS}

@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             return _params(args.section)
         return _run(args)
     except ParameterError as error:
-        for line in error.errors:  # every error of a scenario file, one line each
+        for line in str(error).splitlines():  # every error of a file, one line each
             print(f"cxsim: error: {line}", file=sys.stderr)
         return 2
 
