@@ -35,6 +35,7 @@ value and what is allowed (``docs/scenarios.md``; the field reference is
 
 from __future__ import annotations
 
+import difflib
 import os
 import stat
 import tomllib
@@ -235,8 +236,8 @@ def _locate_parent(reference: str, child: Path) -> Path:
         if reference in library():
             return library()[reference]
         raise ParameterError(f"{child}: extends = {reference!r} is not allowed: no library "
-                             f"scenario of that name ({suggest(reference, list(library()))}); "
-                             "a file needs its .toml ending")
+                             f"scenario of that name{_near(reference)}; a file needs its "
+                             ".toml ending")
     target = Path(reference)
     return target if target.is_absolute() else child.parent / target
 
@@ -284,13 +285,19 @@ def load_scenario(path: str | Path) -> Scenario:
         file = library()[text]
     elif (not file.exists() and not file.is_symlink() and os.sep not in text
           and "/" not in text and not text.endswith(".toml")):
-        raise ParameterError(f"scenario {text!r} is neither a file nor a library scenario: "
-                             f"{suggest(text, list(library()))} (see cxsim scenarios)")
+        raise ParameterError(f"scenario {text!r} is neither a file nor a library scenario"
+                             f"{_near(text)}: expected a .toml file or a name that cxsim "
+                             "scenarios lists")
     try:
         spec = resolve(file)
     except RecursionError:
         raise ParameterError(f"{file}: not allowed: tables nested too deeply") from None
     return Scenario.from_dict(spec, source=str(file))
+
+
+def _near(name: str) -> str:
+    close = difflib.get_close_matches(name, list(library()), n=3)
+    return f" (did you mean {' or '.join(close)}?)" if close else ""
 
 
 def library() -> dict[str, Path]:
