@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from cxsim.core.parameters import ParameterError
+from cxsim.core.structure import Structure
 from cxsim.experiments.scenarios import Scenario, library, load_scenario, resolve
 from cxsim.interfaces.cli import main
 
@@ -114,6 +115,8 @@ def mutated(draw) -> tuple[str, dict, list[tuple]]:
     name = draw(st.sampled_from(sorted(LIBRARY)))
     source = draw(st.sampled_from([RAW, MERGED]))
     document = json.loads(json.dumps(source[name]))  # a deep copy (library values are JSON)
+    if draw(st.booleans()):  # the library leaves [structure] out: fuzz the default tables
+        document["structure"] = Structure().to_dict()
     touched: list[tuple] = []
     for _ in range(draw(st.integers(1, 3))):
         paths = _paths(document)

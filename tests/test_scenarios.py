@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -335,6 +336,25 @@ def test_python_objects_with_bad_fields_are_parameter_errors():
     with pytest.raises(ParameterError) as info:
         CXTraining(hours=-1, coverage=3, start=-2)
     assert len(info.value.errors) == 3
+
+
+@pytest.mark.parametrize("kwargs, needle", [
+    ({"departments": 5}, "structure.departments = 5"),
+    ({"segments": ["a"]}, "structure.segments = ['a']"),
+])
+def test_structure_objects_of_the_wrong_shape_are_parameter_errors(kwargs, needle):
+    with pytest.raises(ParameterError, match=re.escape(needle)):
+        Structure(**kwargs)
+
+
+def test_structure_rows_with_wrong_types_are_parameter_errors():
+    from cxsim.core.structure import DEFAULT_DEPARTMENTS, Department
+
+    rows = DEFAULT_DEPARTMENTS[:-1] + (Department(5, "x"),)
+    with pytest.raises(ParameterError) as info:
+        Structure(departments=rows)
+    assert "structure.departments[8].name = 5" in str(info.value)
+    assert "structure.departments[8].share = 'x'" in str(info.value)
 
 
 def test_fields_changed_after_construction_are_checked():
