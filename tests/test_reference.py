@@ -141,7 +141,9 @@ SCENARIO_FILES = sorted((ROOT / "experiments" / "scenarios").glob("*.toml"))
 
 def _run_scenario(path: Path) -> Result:
     scenario = load_scenario(path)
-    model = ReferenceModel(scenario.config.with_overrides(TINY),
+    # the run must reach every intervention's start (a later start is refused)
+    days = max([TINY["days"]] + [iv.start + 1 for iv in scenario.interventions])
+    model = ReferenceModel(scenario.config.with_overrides({**TINY, "days": days}),
                            interventions=scenario.interventions,
                            structure=scenario.structure, rng=scenario.seed)
     return Result(model.run(), scenario.seed)
