@@ -524,3 +524,14 @@ def test_the_schema_and_the_validator_agree_on_bad_files(spec):
     assert list(validator.iter_errors(spec))
     with pytest.raises(ParameterError):
         Scenario.from_dict(spec)
+
+
+@pytest.mark.parametrize("command", ["scenarios", "schema"])
+def test_a_reader_that_stops_early_is_not_an_error(command):
+    # `cxsim scenarios | head -1`: the pipe closes before cxsim writes
+    process = subprocess.Popen([sys.executable, "-m", "cxsim.interfaces.cli", command],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 0, stderr
+    assert "Traceback" not in stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -96,18 +97,27 @@ def _scenario_command(args: argparse.Namespace) -> int | None:
             scenario_reference_markdown,
         )
 
-        print(scenario_reference_markdown() if args.markdown else scenario_json_schema_text(),
-              end="")
-        return 0
+        return _print_all(scenario_reference_markdown() if args.markdown
+                          else scenario_json_schema_text())
     if args.command == "scenarios":
         from cxsim.experiments.scenarios import library_descriptions
 
         rows = library_descriptions()
         width = max(len(name) for name, _ in rows)
-        for name, description in rows:
-            print(f"{name:<{width}}  {description}")
-        return 0
+        return _print_all("".join(f"{name:<{width}}  {description}\n"
+                                  for name, description in rows))
     return None
+
+
+def _print_all(text: str) -> int:
+    """Print ``text``; a reader that stops early (``cxsim scenarios | head``) is not an error."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python flushes stdout again at exit
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
