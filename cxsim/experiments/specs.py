@@ -148,22 +148,23 @@ class RunSpec:
     def days(self) -> int:
         return int(dict(self.parameters)["days"])
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready form (with the hash), readable by :meth:`from_dict`."""
-        return {"format": SPEC_FORMAT, "scenario": self.scenario, "seed": self.seed,
+    def hashed_fields(self) -> dict[str, Any]:
+        """What :attr:`content_hash` covers: everything in :meth:`to_dict` except the
+        scenario's name and the hash itself."""
+        return {"format": SPEC_FORMAT, "seed": self.seed,
                 "parameters": dict(self.parameters),
                 "interventions": self.intervention_tables,
-                "structure": self.structure_tables, "record": list(self.record),
-                "hash": self.content_hash}
+                "structure": self.structure_tables, "record": list(self.record)}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form (with the hash), readable by :meth:`from_dict`."""
+        return {**self.hashed_fields(), "scenario": self.scenario, "hash": self.content_hash}
 
     @cached_property
     def content_hash(self) -> str:
-        """sha256 (hex) of the canonical JSON of everything that determines the run."""
-        payload = {"format": SPEC_FORMAT, "seed": self.seed,
-                   "parameters": dict(self.parameters),
-                   "interventions": [json.loads(text) for text in self.interventions],
-                   "structure": json.loads(self.structure), "record": list(self.record)}
-        return hashlib.sha256(_canonical_json(payload).encode("ascii")).hexdigest()
+        """sha256 (hex) of the canonical JSON of :meth:`hashed_fields`: keys sorted, no
+        whitespace (separators ``,`` and ``:``), ASCII, floats by ``repr``."""
+        return hashlib.sha256(_canonical_json(self.hashed_fields()).encode("ascii")).hexdigest()
 
     def __repr__(self) -> str:
         kinds = ", ".join(json.loads(t)["type"] for t in self.interventions) or "none"

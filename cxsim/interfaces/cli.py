@@ -256,12 +256,12 @@ def format_summary(scenario: Scenario, config, seed: int | str, summary: dict) -
     notes.append(
         "'drift in run' is the change inside this one run, from the end of the warm-up to "
         "the final window: it mixes any effect of the interventions with the organisation's "
-        "own drift and the noise of one seed, so it is not an effect. For effects against a "
-        "same-seed baseline over replicates, with confidence intervals and ROI, use "
-        "'cxsim compare BASELINE SCENARIO --replicates 20'. Shares are in %, their changes in "
-        "percentage points (pp); NPS in points (pts); money in the currency of "
-        "economics.revenue_per_customer.")
+        "own drift and the noise of one seed, so it is not an effect. Shares are in %, their "
+        "changes in percentage points (pp); NPS in points (pts); money in the currency of "
+        "economics.revenue_per_customer. For effects against a same-seed baseline over "
+        "replicates, with confidence intervals and ROI, use:")
     lines += [""] + [textwrap.fill(note, width) for note in notes]
+    lines.append("    cxsim compare BASELINE.toml SCENARIO.toml --replicates 20")
     return "\n".join(lines)
 
 
