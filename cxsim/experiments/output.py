@@ -33,7 +33,7 @@ def check_output_dir(path: str | Path, flag: str = "--out", marker: str | None =
         if not path.is_dir():
             raise ParameterError(f"{flag} = {shown!r} is not allowed: it is an existing file; "
                                  "expected a directory (new or existing)")
-        if not os.access(path, os.W_OK | os.X_OK):
+        if not _writable(path):
             raise ParameterError(f"{flag} = {shown!r} is not allowed: the directory is not "
                                  "writable")
         if marker is not None and any(path.iterdir()) and not (path / marker).is_file():
@@ -41,7 +41,7 @@ def check_output_dir(path: str | Path, flag: str = "--out", marker: str | None =
                 f"{flag} = {shown!r} is not allowed: it is a non-empty directory without "
                 f"{marker}; expected a new or empty directory, or an earlier output to replace")
         parent = path.resolve().parent
-        if marker is not None and not os.access(parent, os.W_OK | os.X_OK):
+        if marker is not None and not _writable(parent):
             raise ParameterError(f"{flag} = {shown!r} is not allowed: its parent {str(parent)!r}"
                                  " is not writable (the output is renamed into place)")
         return path
@@ -51,7 +51,7 @@ def check_output_dir(path: str | Path, flag: str = "--out", marker: str | None =
     if not ancestor.is_dir():
         raise ParameterError(f"{flag} = {shown!r} is not allowed: {str(ancestor)!r} is a file, "
                              "not a directory")
-    if not os.access(ancestor, os.W_OK | os.X_OK):
+    if not _writable(ancestor):
         raise ParameterError(f"{flag} = {shown!r} is not allowed: {str(ancestor)!r} is not "
                              "writable")
     return path
@@ -84,6 +84,16 @@ def write_atomically(path: str | Path, fill: Callable[[Path], None],
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return path
+
+
+def _writable(directory: Path) -> bool:
+    """Whether a directory can be created in ``directory`` (tried, then removed: permission
+    bits alone miss read-only file systems and say yes to root)."""
+    try:
+        with tempfile.TemporaryDirectory(prefix=".cxsim-probe.", dir=directory):
+            return True
+    except OSError:
+        return False
 
 
 def _umask() -> int:
