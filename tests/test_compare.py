@@ -144,6 +144,11 @@ def _no_constants(name):
     raise AssertionError(f"bare {name} in JSON")
 
 
+def test_labels_are_made_unique():
+    assert comparisons.unique_labels(["a", "a (2)", "a", "b", "a"]) == [
+        "a", "a (2)", "a (3)", "b", "a (4)"]
+
+
 def test_an_interrupted_save_leaves_nothing(tmp_path):
     def fail(directory):
         (directory / "half.csv").write_text("a,b\n")

@@ -27,7 +27,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cxsim.core.parameters import Config, ParameterError
 from cxsim.engine.model import CXModel
@@ -82,6 +81,8 @@ def t_interval(values: Iterable[float], level: float = LEVEL) -> tuple[float, fl
         return mean, math.nan, math.nan, 1
     if np.all(x == x[0]):
         return mean, mean, mean, n
+    from scipy import stats  # here, not at the top: workers never need it (0.4 s import)
+
     half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
     return mean, mean - half, mean + half, n
 
@@ -441,9 +442,11 @@ def summarise(labels: list[str], tasks: list[SeedTask], outcomes: list[list[Resu
 
 def unique_labels(names: Sequence[str]) -> list[str]:
     """``names`` with repeats made unique: ``x``, ``x (2)``, ``x (3)``..."""
-    seen: dict[str, int] = {}
-    labels = []
+    labels: list[str] = []
     for name in names:
-        seen[name] = seen.get(name, 0) + 1
-        labels.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+        label, count = name, 1
+        while label in labels:
+            count += 1
+            label = f"{name} ({count})"
+        labels.append(label)
     return labels
