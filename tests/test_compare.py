@@ -27,7 +27,7 @@ from cxsim.experiments.comparisons import (
     payback_day,
     t_interval,
 )
-from cxsim.experiments.output import write_atomically
+from cxsim.experiments.output import write_atomically, write_files_atomically
 from cxsim.experiments.scenarios import Scenario, load_scenario
 from cxsim.experiments.specs import RunSpec, run_spec
 from cxsim.interfaces.cli import main
@@ -142,6 +142,25 @@ def test_save_writes_every_file_atomically(one_worker, tmp_path):
 
 def _no_constants(name):
     raise AssertionError(f"bare {name} in JSON")
+
+
+def test_atomic_writers_never_delete_or_half_write_other_files(tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep")
+    with pytest.raises(ParameterError, match="not empty"):
+        write_atomically(mine, lambda d: (d / "a.csv").write_text("1"))
+
+    def fail(directory):
+        (directory / "summary.json").write_text("{")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        write_files_atomically(mine, fail)
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
+    write_files_atomically(mine, lambda d: (d / "summary.json").write_text("{}"))
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt", "summary.json"]
+    assert (mine / "notes.txt").read_text() == "keep"
 
 
 def test_labels_are_made_unique():

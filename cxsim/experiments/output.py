@@ -67,6 +67,9 @@ def write_atomically(path: str | Path, fill: Callable[[Path], None],
     temporary directory is removed and ``path`` is left as it was.
     """
     path = check_output_dir(path, flag="output directory", marker=marker)
+    if path.is_dir() and any(path.iterdir()) and marker is None:
+        raise ParameterError(f"output directory = {str(path)!r} is not allowed: it is not "
+                             "empty; expected a new or empty directory")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
@@ -83,6 +86,22 @@ def write_atomically(path: str | Path, fill: Callable[[Path], None],
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    return path
+
+
+def write_files_atomically(path: str | Path, fill: Callable[[Path], None]) -> Path:
+    """Write the files ``fill(tmp)`` creates in ``tmp`` into directory ``path`` (created
+    if needed), each replacing its namesake at once: no file is ever half-written, and
+    other files in ``path`` are left alone. On any error nothing in ``path`` changes."""
+    path = check_output_dir(path, flag="output directory")
+    path.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".cxsim-", suffix=".tmp", dir=path))
+    try:
+        fill(tmp)
+        for item in sorted(tmp.iterdir()):
+            os.replace(item, path / item.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return path
 
 

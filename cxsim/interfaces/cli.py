@@ -23,7 +23,7 @@ from cxsim.core.parameters import (
     parse_assignment,
 )
 from cxsim.experiments.comparisons import DEFAULT_DISCOUNT_RATE
-from cxsim.experiments.output import check_output_dir
+from cxsim.experiments.output import check_output_dir, write_files_atomically
 from cxsim.experiments.scenarios import Scenario, load_scenario
 from cxsim.results import SEED_LIMIT, SUMMARY_UNITS, draw_seed
 
@@ -210,7 +210,8 @@ def _run(args: argparse.Namespace) -> int:
     summary = result.summary()
     print(format_summary(scenario, result.config, _seed_line(seed, drawn), summary))
     if args.out is not None:
-        out = result.save(args.out, title=f"cxsim: {scenario.name}")
+        out = write_files_atomically(
+            args.out, lambda tmp: result.save(tmp, title=f"cxsim: {scenario.name}"))
         print(f"\nWrote {', '.join(result.files())} to {out}/")
     return 0
 
