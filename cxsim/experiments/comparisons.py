@@ -189,7 +189,7 @@ def run_seed_task(task: SeedTask) -> list[Result]:
 # ---------------------------------------------------------------------- the result
 
 
-@dataclass
+@dataclass(eq=False)
 class ComparisonResult:
     """Outcome of :func:`compare`.
 
