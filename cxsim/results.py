@@ -6,12 +6,15 @@
 0.68
 
 ``run`` builds a :class:`~cxsim.engine.model.CXModel`, runs it to the horizon and
-returns a :class:`Result` with tidy pandas DataFrames and a flat summary.
+returns a :class:`Result`: tidy pandas DataFrames and a flat summary, with no
+reference to the model, so a Result pickles and travels between processes.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import secrets
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -19,15 +22,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxsim.core.parameters import Config, ParameterError
+from cxsim.core.structure import Structure
 from cxsim.engine.interventions import Intervention
 from cxsim.engine.metrics import DEPARTMENT_FIELDS, TEAM_FIELDS, TOUCHPOINT_FIELDS
 from cxsim.engine.model import OUTCOME_NAMES, CXModel
-from cxsim.core.parameters import Config
-from cxsim.core.structure import Structure
 
 #: Headline metrics plotted by :meth:`Result.plot` and printed by the CLI.
 HEADLINE = ("csat", "nps", "fcr", "engagement_share", "burnout_share", "churn_rate",
             "active_customers", "revenue")
+
+#: Frames beyond ``daily`` that a run can record (opt-in: the team frame alone is
+#: about 10 MB at the default size).
+FRAMES = ("departments", "touchpoints", "teams")
+
+#: Seeds are integers from 0 to this bound (exclusive).
+SEED_LIMIT = 2**128
 
 #: Summary keys and their meaning (documented in docs/metrics.md).
 SUMMARY_DOC: dict[str, str] = {
@@ -54,6 +64,10 @@ SUMMARY_DOC: dict[str, str] = {
     "revenue_per_day": "mean daily revenue in the final window (currency per day)",
     "intervention_cost": "total cost of interventions over the run (currency)",
     "hiring_cost": "total cost of replacing leavers over the intervention period",
+    "final_window_days": "days in the final window: run.summary_window_days, or run.days "
+                         "if the intervention period is shorter (never warm-up days)",
+    "baseline_window_days": "days in the baseline window: run.summary_window_days, or "
+                            "run.burn_in_days if the warm-up is shorter",
     "churned_after_<outcome>": "customers lost over the whole run whose latest problem ended "
                                "in <outcome>: no_problem, resolved_first, resolved_repeat, "
                                "unresolved",
@@ -61,62 +75,183 @@ SUMMARY_DOC: dict[str, str] = {
                                    "the share who churned",
 }
 
+#: Unit of each summary key, for printing: ``share`` (0-1, shown in percent, changes in
+#: percentage points), ``points`` (NPS), ``money`` (currency), ``money_per_day``,
+#: ``count``, ``days``, ``score`` (0-1 index), ``contacts``.
+SUMMARY_UNITS: dict[str, str] = {
+    "csat": "share", "nps": "points", "promoter_share_answers": "share", "fcr": "share",
+    "contacts_per_resolution": "contacts", "time_to_resolution": "days",
+    "quality_mean": "score", "quality_std": "score", "consistency": "score",
+    "engagement_share": "share", "engagement_mean": "score", "burnout_share": "share",
+    "turnover_rate": "share", "training_completion": "share", "active_customers": "count",
+    "acquisitions": "count", "churned": "count", "churn_rate": "share",
+    "promoter_share": "share", "revenue": "money", "revenue_per_day": "money_per_day",
+    "intervention_cost": "money", "hiring_cost": "money", "final_window_days": "days",
+    "baseline_window_days": "days",
+}
 
-def run(config: Config | Mapping[str, Any] | None = None, *, seed: int = 0,
+
+def run(config: Any = None, *, seed: int | None = None,
         interventions: Iterable[Intervention | Mapping[str, Any]] = (),
         structure: Structure | Mapping[str, Any] | None = None, progress: bool = False,
-        **parameters: Any) -> Result:
+        record: Iterable[str] = FRAMES, **parameters: Any) -> Result:
     """Run one scenario with one seed and return its :class:`Result`.
 
     Args:
-        config: a :class:`~cxsim.core.parameters.Config` or nested mapping of parameters.
-        seed: seed of the model's random generator (same seed, same results).
+        config: a :class:`~cxsim.core.parameters.Config`, a nested mapping of parameters,
+            or a :class:`~cxsim.experiments.scenarios.Scenario` (its parameters,
+            interventions, structure and seed; ``interventions``/``structure`` must then
+            be left out).
+        seed: seed of the run (same seed, same results): an integer >= 0 (numpy integers
+            too). ``None``: the scenario's seed if it has one, else a seed drawn from the
+            operating system, recorded in ``result.seed`` so the run can be repeated.
         interventions: interventions or their scenario-file tables.
         structure: departments, touchpoints and segments (defaults if omitted).
         progress: show a progress bar.
+        record: which of the frames in :data:`FRAMES` to keep (all by default; ``daily``
+            is always kept).
         **parameters: flat parameter overrides, e.g. ``silo_strength=0.4``.
+
+    Raises:
+        ParameterError: bad input, naming the argument, the value and what is allowed.
     """
-    model = CXModel(config, interventions=interventions, structure=structure, rng=seed,
+    if _is_scenario(config):
+        if tuple(interventions) or structure is not None:
+            raise ParameterError("cxsim.run(scenario, interventions=..., structure=...) is "
+                                 "not allowed: a Scenario brings its own; change the "
+                                 "Scenario instead")
+        scenario = config
+        config, interventions, structure = (scenario.config, scenario.interventions,
+                                            scenario.structure)
+        if seed is None:
+            seed = scenario.seed
+    check_run_inputs(config, interventions, structure)
+    seed = draw_seed() if seed is None else check_seed(seed)
+    frames = check_record(record)
+    model = CXModel(config, interventions=list(interventions), structure=structure, rng=seed,
                     **parameters)
     model.run(progress=progress)
-    return Result(model, seed)
+    return Result(model, seed, record=frames)
+
+
+def _is_scenario(value: Any) -> bool:
+    return (isinstance(getattr(value, "config", None), Config)
+            and hasattr(value, "interventions") and hasattr(value, "structure"))
+
+
+def check_run_inputs(config: Any, interventions: Any, structure: Any) -> None:
+    """Raise ParameterError unless ``config``, ``interventions`` and ``structure`` have
+    the types a run accepts."""
+    if isinstance(config, (str, Path)):
+        raise ParameterError(
+            f"config = {str(config)!r} is not allowed: cxsim.run takes parameters, not a "
+            "file; load it with cxsim.load_scenario(path) and pass the Scenario")
+    if config is not None and not isinstance(config, Mapping):
+        raise ParameterError(f"config = {config!r} is not allowed: expected a Config, a "
+                             "mapping of parameter sections, a Scenario or None")
+    if isinstance(interventions, (str, bytes, Mapping)) or not isinstance(interventions,
+                                                                           Iterable):
+        raise ParameterError(f"interventions = {interventions!r} is not allowed: expected a "
+                             "list of Intervention objects or tables such as "
+                             "{'type': 'training'}")
+    for i, iv in enumerate(interventions):
+        if not isinstance(iv, (Intervention, Mapping)):
+            raise ParameterError(
+                f"interventions[{i}] = {iv!r} is not allowed: expected an Intervention "
+                "(e.g. cxsim.interventions.CXTraining()) or a table such as "
+                "{'type': 'training'}")
+    if structure is not None and not isinstance(structure, (Structure, Mapping)):
+        raise ParameterError(f"structure = {structure!r} is not allowed: expected a "
+                             "Structure, a mapping of structure tables or None")
+
+
+def check_seed(seed: Any, name: str = "seed") -> int:
+    """``seed`` as a Python int, or ParameterError: an integer from 0 to 2**128 - 1
+    (numpy integers accepted, booleans and floats not)."""
+    ok = (isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_))
+          and 0 <= int(seed) < SEED_LIMIT)
+    if not ok:
+        raise ParameterError(f"{name} = {seed!r} is not allowed: expected an integer from 0 "
+                             "to 2**128 - 1")
+    return int(seed)
+
+
+def draw_seed() -> int:
+    """A fresh seed from the operating system's entropy (0 to 2**32 - 1: short enough
+    to type back with ``--seed``)."""
+    return secrets.randbelow(2**32)
+
+
+def check_record(record: Iterable[str]) -> tuple[str, ...]:
+    """The frames to record, in :data:`FRAMES` order, or ParameterError."""
+    if isinstance(record, str):
+        record = (record,)
+    try:
+        wanted = set(record)
+    except TypeError:
+        raise ParameterError(f"record = {record!r} is not allowed: expected some of "
+                             + ", ".join(FRAMES)) from None
+    unknown = [r for r in wanted if r not in FRAMES]
+    if unknown:
+        raise ParameterError(f"record = {unknown[0]!r} is not allowed: expected some of "
+                             + ", ".join(FRAMES) + " (daily is always recorded)")
+    return tuple(f for f in FRAMES if f in wanted)
 
 
 class Result:
     """Outcome of one run: tidy DataFrames, a summary, plots and files.
 
+    A Result holds no reference to the model: it pickles and crosses processes.
+
     Attributes:
         daily: one row per day, one column per metric (see ``docs/metrics.md``).
-        departments: one row per (day, department).
-        touchpoints: one row per (day, touchpoint).
-        teams: one row per (day, team); a team is a manager (or executive) and
-            the frontline employees reporting to them (managers lead their own
-            team, so an executive's team is the executive alone).
-        config: the parameters of the run; ``seed``: its seed.
+        departments: one row per (day, department), or None if not recorded.
+        touchpoints: one row per (day, touchpoint), or None if not recorded.
+        teams: one row per (day, team), or None if not recorded; a team is a manager
+            (or executive) and the frontline employees reporting to them (managers lead
+            their own team, so an executive's team is the executive alone).
+        churn_by_outcome: per latest problem outcome, customers now and churned.
+        config: the parameters of the run; ``seed``: its seed; ``burn_in``: warm-up days.
+        interventions: the interventions as scenario-file tables.
+        structure: the run's :class:`~cxsim.core.structure.Structure`.
+        record: the frames recorded beyond ``daily``.
+        spec: the :class:`~cxsim.experiments.specs.RunSpec` that produced the run, when it
+            was run from one (``RunSpec.from_result`` rebuilds one for any Result).
     """
 
-    def __init__(self, model: CXModel, seed: int):
-        self.model = model
-        self.config = model.p
-        self.seed = seed
+    def __init__(self, model: CXModel, seed: int, *, record: Iterable[str] = FRAMES,
+                 spec: Any = None):
+        self.config: Config = model.p
+        self.seed = int(seed)
+        self.spec = spec
         self.burn_in = model.burn_in
+        self.record = check_record(record)
+        self.interventions = [iv.to_dict() for iv in model.interventions]
+        self.structure: Structure = model.structure
         self.daily = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
         for col in ("day", "intervention_day", "headcount", "active_customers"):
             self.daily[col] = self.daily[col].astype(int)
+        self.departments = self.touchpoints = self.teams = None
         days = np.arange(-1, model.horizon)
         structure = model.structure
-        self.departments = _tidy(model.recorder.by_department, days, "department",
-                                 structure.department_names, DEPARTMENT_FIELDS, self.burn_in)
-        self.touchpoints = _tidy(model.recorder.by_touchpoint, days, "touchpoint",
-                                 structure.touchpoint_names, TOUCHPOINT_FIELDS, self.burn_in)
-        owners = {t.name: t.owner for t in structure.touchpoints}
-        self.touchpoints.insert(3, "owner", self.touchpoints["touchpoint"].map(owners))
-        leaders = model.team_leaders
-        self.teams = _tidy(model.recorder.by_team, days, "team", leaders.tolist(), TEAM_FIELDS,
-                           self.burn_in)
-        leader_dept = dict(zip(leaders.tolist(),
-                               np.array(structure.department_names)[model.department[leaders]]))
-        self.teams.insert(3, "department", self.teams["team"].map(leader_dept))
+        if "departments" in self.record:
+            self.departments = _tidy(model.recorder.by_department, days, "department",
+                                     structure.department_names, DEPARTMENT_FIELDS,
+                                     self.burn_in)
+        if "touchpoints" in self.record:
+            self.touchpoints = _tidy(model.recorder.by_touchpoint, days, "touchpoint",
+                                     structure.touchpoint_names, TOUCHPOINT_FIELDS,
+                                     self.burn_in)
+            owners = {t.name: t.owner for t in structure.touchpoints}
+            self.touchpoints.insert(3, "owner", self.touchpoints["touchpoint"].map(owners))
+        if "teams" in self.record:
+            leaders = model.team_leaders
+            self.teams = _tidy(model.recorder.by_team, days, "team", leaders.tolist(),
+                               TEAM_FIELDS, self.burn_in)
+            leader_dept = dict(zip(leaders.tolist(),
+                                   np.array(structure.department_names)[
+                                       model.department[leaders]]))
+            self.teams.insert(3, "department", self.teams["team"].map(leader_dept))
         self.churn_by_outcome = {
             name: {"customers_now": int(model.outcome_customers[i]),
                    "churned": int(model.churn_by_outcome[i])}
@@ -126,12 +261,14 @@ class Result:
     # ------------------------------------------------------------------ summary
 
     def window(self, period: str = "final") -> pd.DataFrame:
-        """Daily rows of the final window (``final``) or the window ending the warm-up
-        (``baseline``), each ``summary_window_days`` long."""
+        """Daily rows of the final window (``final``: the last ``summary_window_days`` of
+        the intervention period) or of the window ending the warm-up (``baseline``: the
+        last ``summary_window_days`` of the warm-up). A window is shorter when its period
+        is; the final window never reaches into the warm-up."""
         w = self.config.summary_window_days
         daily = self.daily[self.daily["day"] >= 0]
         if period == "final":
-            return daily.iloc[-w:]
+            return daily[daily["intervention_day"] >= 0].iloc[-w:]
         if period == "baseline":
             return daily[daily["day"] < self.burn_in].iloc[-w:]
         raise ValueError(f"period = {period!r} is not allowed: expected 'final' or 'baseline'")
@@ -140,9 +277,13 @@ class Result:
         """Flat mapping of metric name to final value (see :data:`SUMMARY_DOC`).
 
         Keys prefixed ``baseline_`` give the same pooled survey and service
-        metrics over the last window of the warm-up, inside the same run.
+        metrics over the last window of the warm-up, inside the same run: their
+        difference from the final window is the drift within one run, not an
+        intervention's effect (``cxsim compare`` measures effects).
+        A ratio with nothing to divide by (no answers in the window...) is NaN.
         """
-        out = _window_summary(self.window("final"))
+        final = self.window("final")
+        out = _window_summary(final)
         run = self.daily[self.daily["intervention_day"] >= 0]
         last = self.daily.iloc[-1]
         years = max(len(run), 1) / 365.0
@@ -161,10 +302,13 @@ class Result:
             "revenue": float(run["revenue"].sum()),
             "intervention_cost": float(self.daily["intervention_cost"].sum()),
             "hiring_cost": float(run["hiring_cost"].sum()),
+            "final_window_days": len(final),
         })
         if self.burn_in > 0:
-            for key, value in _window_summary(self.window("baseline")).items():
+            baseline = self.window("baseline")
+            for key, value in _window_summary(baseline).items():
                 out[f"baseline_{key}"] = value
+            out["baseline_window_days"] = len(baseline)
         for name, counts in self.churn_by_outcome.items():
             out[f"churned_after_{name}"] = counts["churned"]
             ever = counts["churned"] + counts["customers_now"]
@@ -203,24 +347,54 @@ class Result:
             fig.savefig(path, dpi=110)
         return fig
 
+    def files(self) -> list[str]:
+        """Names of the files :meth:`save` writes for this Result."""
+        return (["summary.json", "config.json", "daily.csv"]
+                + [f"{name}.csv" for name in self.record] + ["headline.png"])
+
     def save(self, directory: str | Path, title: str | None = None) -> Path:
-        """Write summary.json, config.json, the daily, department, touchpoint and team
-        CSVs and headline.png (titled ``title``) into ``directory`` (created if needed)."""
+        """Write summary.json (valid JSON: undefined values are ``null``), config.json
+        (everything needed to rerun, seed included), the daily CSV, the CSV of each
+        recorded frame and headline.png (titled ``title``) into ``directory`` (created
+        if needed)."""
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
-        (out / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
-        (out / "config.json").write_text(json.dumps({
+        (out / "summary.json").write_text(json_text(self.summary()))
+        config = {
             "seed": self.seed,
             "parameters": self.config.to_nested(),
-            "interventions": [iv.to_dict() for iv in self.model.interventions],
-            "structure": self.model.structure.to_dict(),
-        }, indent=2) + "\n")
+            "interventions": self.interventions,
+            "structure": self.structure.to_dict(),
+        }
+        if self.spec is not None:
+            config["spec_hash"] = self.spec.content_hash
+        (out / "config.json").write_text(json_text(config))
         self.daily.to_csv(out / "daily.csv", index=False)
-        self.departments.to_csv(out / "departments.csv", index=False)
-        self.touchpoints.to_csv(out / "touchpoints.csv", index=False)
-        self.teams.to_csv(out / "teams.csv", index=False)
+        for name in self.record:
+            getattr(self, name).to_csv(out / f"{name}.csv", index=False)
         self.plot(out / "headline.png", title=title)
         return out
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with NaN and infinities replaced by None (JSON ``null``) and numpy
+    scalars by Python ones, recursively through mappings and sequences."""
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    return value
+
+
+def json_text(value: Any) -> str:
+    """Strict JSON (no bare NaN or Infinity), indented, with a final newline."""
+    return json.dumps(json_safe(value), indent=2, allow_nan=False) + "\n"
 
 
 def _window_summary(window: pd.DataFrame) -> dict[str, float]:

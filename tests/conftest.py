@@ -32,10 +32,13 @@ SMALL = dict(n_employees=100, n_customers=4000, burn_in_days=20, days=60)
 
 
 def run_model(seed: int, interventions=(), **parameters) -> Result:
-    """Build and run a model, returning its :class:`~cxsim.results.Result`."""
+    """Build and run a model, returning its :class:`~cxsim.results.Result` with the model
+    attached as ``result.model`` for white-box tests (a Result itself is model-free)."""
     model = CXModel(rng=seed, interventions=list(interventions), **parameters)
     model.run()
-    return Result(model, seed)
+    result = Result(model, seed)
+    result.model = model
+    return result
 
 
 def pooled(daily: pd.DataFrame, numerator: str, denominator: str) -> float:

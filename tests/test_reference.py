@@ -176,7 +176,7 @@ def test_a_scenario_file_with_its_own_structure_runs_on_the_reference(tmp_path):
         expectation = 0.6
     """))
     result = _run_scenario(path)
-    assert result.model.structure.segments[0].name == "everyone"
+    assert result.structure.segments[0].name == "everyone"
     assert math.isfinite(result.summary()["csat"])
 
 

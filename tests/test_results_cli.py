@@ -10,14 +10,16 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import pooled
+from hypothesis import given
+from hypothesis import strategies as st
 
 import cxsim
-from cxsim.interfaces.cli import main
+from cxsim.core.parameters import PARAMETERS, ParameterError, parameters_markdown
 from cxsim.engine.interventions import CXTraining, Recognition
 from cxsim.engine.metrics import DAILY_METRICS, DEPARTMENT_FIELDS, TEAM_FIELDS, TOUCHPOINT_FIELDS
-from cxsim.core.parameters import PARAMETERS, ParameterError, parameters_markdown
-from cxsim.results import SUMMARY_DOC
 from cxsim.experiments.scenarios import load_scenario
+from cxsim.interfaces.cli import main
+from cxsim.results import SUMMARY_DOC
 
 PARAMS = dict(n_employees=80, n_customers=3000, burn_in_days=20, days=40)
 HEADLINE_KEYS = ("csat", "nps", "fcr", "engagement_share", "churn_rate", "revenue")
@@ -36,7 +38,7 @@ def result():
 
 
 def test_run_returns_result_with_documented_frames(result):
-    model = result.model
+    assert not hasattr(result, "model")  # a Result is model-free (it pickles and travels)
     n_days = PARAMS["burn_in_days"] + PARAMS["days"] + 1
     assert isinstance(result, cxsim.Result)
     assert list(result.daily.columns) == list(DAILY_METRICS)
@@ -50,10 +52,12 @@ def test_run_returns_result_with_documented_frames(result):
                                                 "owner", *TOUCHPOINT_FIELDS]
     assert list(result.teams.columns) == ["day", "intervention_day", "team", "department",
                                           *TEAM_FIELDS]
-    structure = model.structure
+    structure = result.structure
     assert len(result.departments) == n_days * len(structure.departments)
     assert len(result.touchpoints) == n_days * len(structure.touchpoints)
-    assert len(result.teams) == n_days * len(model.team_leaders)
+    n_teams = result.teams["team"].nunique()
+    assert n_teams > len(structure.departments)
+    assert len(result.teams) == n_days * n_teams
     assert set(result.departments["department"]) == set(structure.department_names)
     owners = {t.name: t.owner for t in structure.touchpoints}
     assert all(owners[t] == o for t, o in zip(result.touchpoints["touchpoint"],
@@ -114,9 +118,9 @@ def test_save_writes_every_file(result, tmp_path):
     for name in FILES:
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
     assert (out / "headline.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    summary = json.loads((out / "summary.json").read_text())
+    summary = json.loads((out / "summary.json").read_text(), parse_constant=_no_constants)
     for key, value in result.summary().items():
-        assert (math.isnan(value) and math.isnan(summary[key])) or summary[key] == pytest.approx(
+        assert (math.isnan(value) and summary[key] is None) or summary[key] == pytest.approx(
             value), key
     daily = pd.read_csv(out / "daily.csv")
     assert list(daily.columns) == list(DAILY_METRICS)
@@ -129,6 +133,32 @@ def test_save_writes_every_file(result, tmp_path):
     for name, frame in (("departments", result.departments), ("touchpoints", result.touchpoints),
                         ("teams", result.teams)):
         assert len(pd.read_csv(out / f"{name}.csv")) == len(frame)
+
+
+def _no_constants(name):
+    raise AssertionError(f"bare {name} in JSON")
+
+
+def test_summary_json_writes_undefined_values_as_null(tmp_path):
+    # no warm-up: a short run where some shares have nothing to divide by
+    short = cxsim.run(seed=2, n_employees=60, n_customers=800, burn_in_days=0, days=2)
+    summary = short.summary()
+    undefined = [k for k, v in summary.items() if isinstance(v, float) and math.isnan(v)]
+    assert undefined, "expected at least one undefined ratio in a two-day run"
+    short.save(tmp_path)
+    text = (tmp_path / "summary.json").read_text()
+    assert "NaN" not in text and "Infinity" not in text
+    written = json.loads(text, parse_constant=_no_constants)
+    assert all(written[k] is None for k in undefined)
+
+
+def test_final_window_never_reaches_into_the_warm_up():
+    short = cxsim.run(seed=2, n_employees=60, n_customers=800, burn_in_days=20, days=5)
+    window = short.window("final")
+    assert len(window) == 5 and (window["intervention_day"] >= 0).all()
+    summary = short.summary()
+    assert summary["final_window_days"] == 5 and summary["baseline_window_days"] == 20
+    assert summary["csat"] == pytest.approx(pooled(window, "csat_top2", "responses"))
 
 
 def test_plot_returns_a_figure(result):
@@ -331,6 +361,142 @@ def test_cli_wrongly_typed_scenario_values_exit_2(capsys, tmp_path, text, needle
 
 def test_cli_argparse_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as info:
-        main(["run", "--seed", "abc"])
+        main(["run", "--no-such-option"])
     assert info.value.code == 2
     assert "Traceback" not in capsys.readouterr().err
+    err = _cli_error(capsys, ["run", "--seed", "abc"])
+    assert "--seed = abc" in err
+
+
+# --- cxsim run: an honest table -----------------------------------------------------------
+
+
+def test_cli_run_labels_the_change_as_drift_and_points_to_compare(capsys):
+    assert main(["run", *TINY_ARGS, "--seed", "4"]) == 0
+    stdout = capsys.readouterr().out
+    assert "drift in run" in stdout and "not an effect" in stdout
+    assert "cxsim compare" in stdout
+    assert "(currency)" in stdout and " pp" in stdout
+
+
+def test_share_changes_print_in_percentage_points():
+    from cxsim.core.parameters import Config
+    from cxsim.experiments.scenarios import Scenario
+    from cxsim.interfaces.cli import format_summary
+
+    summary = {"burnout_share": 0.019, "baseline_burnout_share": 0.020, "nps": 10.0,
+               "baseline_nps": 12.5, "revenue_per_day": 1500.0,
+               "baseline_revenue_per_day": 1000.0}
+    text = format_summary(Scenario(), Config(), 1, summary)
+    burnout = next(line for line in text.splitlines() if "burnt out" in line)
+    assert burnout.split()[-2:] == ["-0.1", "pp"], burnout  # not "-5.0%"
+    nps = next(line for line in text.splitlines() if line.startswith("NPS"))
+    assert nps.split()[-2:] == ["-2.5", "pts"]
+    revenue = next(line for line in text.splitlines() if line.startswith("Revenue per day"))
+    assert "(currency)" in revenue and revenue.split()[-1] == "+500"
+
+
+def test_cli_run_says_when_the_window_is_shorter_than_asked(capsys):
+    assert main(["run", "--employees", "60", "--customers", "800", "--days", "5",
+                 "--set", "run.burn_in_days=10", "--seed", "1", "--no-progress"]) == 0
+    stdout = " ".join(capsys.readouterr().out.split())
+    assert "the final window has 5 days, fewer than run.summary_window_days = 30" in stdout
+    assert "only days after the warm-up" in stdout
+
+
+def test_cli_run_without_a_seed_prints_and_records_the_drawn_seed(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", *TINY_ARGS, "--out", str(out)]) == 0
+    stdout = capsys.readouterr().out
+    config = json.loads((out / "config.json").read_text())
+    seed = config["seed"]
+    assert f"seed {seed} (drawn; repeat with --seed {seed})" in stdout
+    assert main(["run", *TINY_ARGS, "--seed", str(seed), "--out", str(tmp_path / "again")]) == 0
+    capsys.readouterr()
+    assert (pd.read_csv(out / "daily.csv").equals(pd.read_csv(tmp_path / "again" / "daily.csv")))
+
+
+def _refuse_to_run(*args, **kwargs):
+    raise AssertionError("the run started although its --out was bad")
+
+
+@pytest.mark.parametrize("where", ["file", "below_file"])
+def test_cli_run_checks_out_before_running(capsys, tmp_path, monkeypatch, where):
+    monkeypatch.setattr("cxsim.results.run", _refuse_to_run)
+    blocker = tmp_path / "taken"
+    blocker.write_text("x")
+    target = blocker if where == "file" else blocker / "sub" / "out"
+    err = _cli_error(capsys, ["run", *TINY_ARGS, "--out", str(target)])
+    assert "--out" in err and str(blocker) in err
+    assert blocker.read_text() == "x"
+
+
+# --- cxsim.run: the Python API's bad input -------------------------------------------------
+
+
+@pytest.mark.parametrize("args, kwargs, needle", [
+    (("file.toml",), {}, "load_scenario"),
+    ((5,), {}, "config = 5"),
+    ((), {"interventions": ["training"]}, "interventions[0] = 'training'"),
+    ((), {"structure": 5}, "structure = 5"),
+    ((), {"seed": -1}, "seed = -1"),
+    ((), {"seed": "abc"}, "seed = 'abc'"),
+    ((), {"seed": 2.0}, "seed = 2.0"),
+    ((), {"record": ["everything"]}, "record = 'everything'"),
+])
+def test_run_bad_input_raises_parameter_errors(args, kwargs, needle):
+    with pytest.raises(ParameterError) as info:
+        cxsim.run(*args, **kwargs, **PARAMS)
+    assert needle in str(info.value)
+
+
+def test_run_accepts_numpy_seeds_and_scenarios(tmp_path):
+    small = dict(n_employees=60, n_customers=800, burn_in_days=5, days=5)
+    by_numpy = cxsim.run(seed=np.int64(3), **small)
+    assert by_numpy.seed == 3 and type(by_numpy.seed) is int
+    pd.testing.assert_frame_equal(by_numpy.daily, cxsim.run(seed=3, **small).daily)
+    scenario = load_scenario(_write(tmp_path, SCENARIO))
+    from_scenario = cxsim.run(scenario, days=5, burn_in_days=5)
+    assert from_scenario.seed == 7 and from_scenario.interventions[0]["type"] == "training"
+    drawn = cxsim.run(**small)
+    assert isinstance(drawn.seed, int)
+    pd.testing.assert_frame_equal(drawn.daily, cxsim.run(seed=drawn.seed, **small).daily)
+
+
+# --- fuzzing the command line ----------------------------------------------------------------
+
+_TOKENS = st.sampled_from(["--seed", "--days", "--employees", "--customers", "--set",
+                           "--out", "--no-progress", "--progress", "0", "-1", "5", "1e3",
+                           "abc", "", "x=1", "run.days=3", "organisation.silo_strength=0.3",
+                           "nope", "=", "--", "/dev/null", "out/x"])
+
+
+@given(tokens=st.lists(st.one_of(_TOKENS, st.text(max_size=6)), max_size=6))
+def test_fuzzed_run_arguments_never_give_a_traceback(tokens, monkeypatch_module):
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        try:
+            code = main(["run", *tokens])
+        except SystemExit as exit_:  # argparse usage errors
+            code = exit_.code
+    assert code in (0, 2), (tokens, err.getvalue())
+    assert "Traceback" not in err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module(tiny_result, tmp_path_factory):
+    """Replace the run behind ``cxsim run`` by a tiny stored Result (the fuzzer checks the
+    argument handling, not the model), in a scratch working directory."""
+    patch = pytest.MonkeyPatch()
+    patch.setattr("cxsim.results.run", lambda *args, **kwargs: tiny_result)
+    patch.chdir(tmp_path_factory.mktemp("fuzz_run"))
+    yield
+    patch.undo()
+
+
+@pytest.fixture(scope="module")
+def tiny_result():
+    return cxsim.run(seed=1, n_employees=60, n_customers=800, burn_in_days=5, days=5)
