@@ -456,7 +456,7 @@ def test_run_accepts_numpy_seeds_and_scenarios(tmp_path):
     assert by_numpy.seed == 3 and type(by_numpy.seed) is int
     pd.testing.assert_frame_equal(by_numpy.daily, cxsim.run(seed=3, **small).daily)
     scenario = load_scenario(_write(tmp_path, SCENARIO))
-    from_scenario = cxsim.run(scenario, days=5, burn_in_days=5)
+    from_scenario = cxsim.run(scenario, days=8, burn_in_days=5)
     assert from_scenario.seed == 7 and from_scenario.interventions[0]["type"] == "training"
     drawn = cxsim.run(**small)
     assert isinstance(drawn.seed, int)
