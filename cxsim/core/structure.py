@@ -174,7 +174,7 @@ def structure_error_line(error: Any, loc: tuple, spec: Any) -> str:
         return (f"structure = {show_value(spec)} is not allowed: expected a table with "
                 "departments, touchpoints or segments")
     table = loc[0]
-    if error["type"] == "extra_forbidden":
+    if error["type"] == "extra_forbidden" and len(loc) == 1:
         return (f"unknown key {show_value(f'structure.{table}')}: "
                 f"{suggest(str(table), list(ROW_TYPES))}")
     rows = spec[table]

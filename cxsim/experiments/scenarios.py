@@ -169,12 +169,12 @@ class Scenario:
         order = {key: position for position, key in enumerate(spec)}  # the file's order
         problems.sort(key=lambda e: order.get(e["loc"][0], len(order)) if e["loc"] else -1)
         errors = [_file_error_line(e, spec) for e in problems]
-        if "extends" in spec:
+        heads = {e["loc"][0] for e in problems if e["loc"]}
+        if "extends" in spec and "extends" not in heads:
             errors.append(f"extends = {show_value(spec['extends'])} is not allowed here: "
                           "load the file with load_scenario() to resolve it")
         # the parts without errors are built too, so that their rules across fields and
         # the interventions' targets and start days are checked at the same time
-        heads = {e["loc"][0] for e in problems if e["loc"]}
         config = structure = None
         if not heads & set(SECTIONS):
             try:
