@@ -11,6 +11,7 @@ only ``cxsim: error:`` lines: never another exception, never a traceback.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 import tomllib
@@ -253,3 +254,42 @@ def test_damaged_library_files_load_or_fail_cleanly(case, tmp_path_factory, caps
         _check_cli(path, capsys)
     else:
         assert isinstance(outcome, Scenario)
+
+
+# --- the JSON Schema and the validator are one definition -----------------------------------
+
+@functools.cache
+def _schema_validator() -> Any:
+    import jsonschema
+
+    from cxsim.experiments.schema import scenario_json_schema
+
+    return jsonschema.Draft202012Validator(scenario_json_schema())
+
+
+def _schema_errors(document: dict) -> list[str]:
+    return [error.message for error in _schema_validator().iter_errors(document)]
+
+
+def _has_parameter_text(document: dict) -> bool:
+    # parameters accept numbers written as text (command-line values); the schema does not
+    from cxsim.core.parameters import SECTIONS
+
+    return any(isinstance(value, str) for section in SECTIONS
+               if isinstance(document.get(section), dict)
+               for value in document[section].values())
+
+
+@settings(FUZZ, max_examples=200)
+@given(case=mutated())
+def test_what_the_validator_accepts_the_json_schema_accepts(case):
+    _, document, _ = case
+    document.pop("extends", None)
+    try:
+        Scenario.from_dict(document)
+    except ParameterError:
+        event("refused by the validator")
+        return
+    event("accepted by the validator")
+    if not _has_parameter_text(document):
+        assert not _schema_errors(document), document

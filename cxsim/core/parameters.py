@@ -17,69 +17,23 @@ determined by ``(Config, interventions, seed)``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
+from pydantic import BaseModel
 
+from cxsim.core.validation import (
+    ParameterError,
+    Rule,
+    check_value,
+    show_value,
+    table_error_line,
+    table_model,
+)
 
-class ParameterError(ValueError):
-    """A parameter (or intervention field) has an unknown name or a bad value.
-
-    The message always names the field, the value given and what is allowed. One error
-    may carry several problems (every error of a scenario file, found at once): then
-    :attr:`errors` lists them, one line each, and the message joins them with newlines.
-    """
-
-    def __init__(self, message: str | Iterable[str]):
-        self.errors: list[str] = ([message] if isinstance(message, str)
-                                  else [str(m) for m in message])
-        super().__init__("\n".join(self.errors))
-
-    def __reduce__(self):
-        return (ParameterError, (self.errors,))
-
-    def prefixed(self, prefix: str) -> ParameterError:
-        """The same errors, each line prefixed (e.g. with the file name)."""
-        return ParameterError([f"{prefix}{line}" for line in self.errors])
-
-
-def coerce_number(value: Any) -> int | float | None:
-    """``value`` as a Python int or float if it is a number, else None.
-
-    numpy integers and floats count as numbers; ``True``/``False`` (Python or numpy) do
-    not. Integers stay exact (so an integer too large for a float compares correctly
-    with a bound instead of overflowing).
-    """
-    if isinstance(value, (bool, np.bool_)):
-        return None
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value)
-    return None
-
-
-def show_value(value: Any, limit: int = 40) -> str:
-    """A value as an error message shows it: repr, numpy scalars as plain numbers,
-    overlong values shortened (an integer of 401 digits is not printed in full)."""
-    number = coerce_number(value)
-    if isinstance(value, np.bool_):
-        text = repr(bool(value))
-    elif number is not None:
-        if isinstance(number, int) and len(str(abs(number))) > limit:
-            digits = str(abs(number))
-            return f"{'-' if number < 0 else ''}{digits[:12]}... ({len(digits)} digits)"
-        text = repr(number)
-    else:
-        try:
-            text = repr(value)
-        except Exception:  # a broken __repr__ must not hide the real error
-            text = f"<{type(value).__name__}>"
-    if len(text) > limit:
-        text = f"{text[:limit]}... ({len(text)} characters)"
-    return text
+__all__ = ["PARAMETERS", "Config", "Parameter", "ParameterError", "lookup", "show_value"]
 
 
 @dataclass(frozen=True)
@@ -104,59 +58,20 @@ class Parameter:
         """Dotted key of the nested form, e.g. ``organisation.silo_strength``."""
         return f"{self.section}.{self.name}"
 
+    @functools.cached_property
+    def rule(self) -> Rule:
+        """What this parameter accepts, as a :class:`~cxsim.core.validation.Rule` (numbers
+        written as text are accepted: command-line values)."""
+        kind = {bool: "bool", int: "int"}.get(self.kind, "float")
+        return Rule(kind, self.low, self.high, unit=self.unit, description=self.description,
+                    parse_text=True)
+
     def allowed(self) -> str:
-        if self.kind is bool:
-            return "true or false"
-        kind = "an integer" if self.kind is int else "a number"
-        return f"{kind} from {_fmt(self.low)} to {_fmt(self.high)} ({self.unit})"
+        return self.rule.allowed()
 
     def validate(self, value: Any) -> float | int | bool:
         """Return ``value`` converted to this parameter's type, or raise ParameterError."""
-        shown = (show_value(value.strip()).strip("'") if isinstance(value, str)
-                 else show_value(value))
-        bad = ParameterError(f"{self.path} = {shown} is not allowed: expected {self.allowed()}")
-        is_bool = isinstance(value, (bool, np.bool_))
-        if self.kind is bool:
-            if is_bool:
-                return bool(value)
-            if isinstance(value, str) and value.strip().lower() in {"true", "false", "1", "0"}:
-                return value.strip().lower() in {"true", "1"}
-            if isinstance(value, int) and value in (0, 1):
-                return bool(value)
-            raise bad
-        if is_bool:
-            raise bad
-        if isinstance(value, str):
-            text = value.strip()
-            try:
-                value = int(text) if self.kind is int and text.lstrip("+-").isdigit() \
-                    else float(text)
-            except ValueError:
-                raise bad from None
-        number = coerce_number(value)
-        # exact comparison: an integer too large for a float is out of range, not an error
-        if number is None or number != number or not (self.low <= number <= self.high):
-            raise bad
-        if self.kind is int:
-            if number != int(number):
-                raise bad
-            return int(number)
-        return float(number)
-
-    def json_schema(self) -> dict[str, Any]:
-        """This parameter as a JSON Schema fragment (type, bounds, default, meaning)."""
-        if self.kind is bool:
-            schema: dict[str, Any] = {"type": "boolean"}
-        else:
-            schema = {"type": "integer" if self.kind is int else "number",
-                      "minimum": self.low, "maximum": self.high}
-        schema["default"] = self.default
-        schema["description"] = f"{self.description} Unit: {self.unit}."
-        return schema
-
-
-def _fmt(x: float) -> str:
-    return f"{int(x)}" if float(x).is_integer() else f"{x:g}"
+        return check_value(self.rule, value, self.path)
 
 
 P = Parameter
@@ -395,6 +310,28 @@ SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(p.section for p in PARAMETERS))
 assert len(PARAMETERS_BY_NAME) == len(PARAMETERS), "parameter names must be unique"
 
 
+def section_rules(section: str) -> dict[str, Rule]:
+    """What each parameter of ``[section]`` accepts, in documentation order."""
+    return {p.name: p.rule for p in PARAMETERS if p.section == section}
+
+
+@functools.cache
+def section_model(section: str) -> type[BaseModel]:
+    """The pydantic model of a scenario file's ``[section]`` table of parameters."""
+    return table_model(f"{section.title()}Parameters", section_rules(section),
+                       {p.name: p.default for p in PARAMETERS if p.section == section},
+                       doc=f"Parameters of [{section}]; see docs/parameters.md.")
+
+
+def section_error_line(error: Any, loc: tuple, section: str, body: Any) -> str:
+    """One line for a pydantic error at ``loc`` inside the ``[section]`` table ``body``."""
+    if not loc:
+        return (f"{section} = {show_value(body)} is not allowed: expected a table "
+                f"[{section}] of parameters")
+    return table_error_line(error, loc, section, section_rules(section), body,
+                            unknown=lambda name: _unknown_parameter(f"{section}.{name}"))
+
+
 def lookup(key: str) -> Parameter:
     """Find a parameter by flat name (``silo_strength``) or dotted path."""
     if not isinstance(key, str):
@@ -406,7 +343,11 @@ def lookup(key: str) -> Parameter:
             return parameter
     elif key in PARAMETERS_BY_NAME:
         return PARAMETERS_BY_NAME[key]
-    raise ParameterError(f"unknown parameter {show_value(key)}: {_suggest(key)}")
+    raise ParameterError(_unknown_parameter(key))
+
+
+def _unknown_parameter(key: str) -> str:
+    return f"unknown parameter {show_value(key)}: {_suggest(key)}"
 
 
 def _suggest_among(name: str, allowed: Iterable[str], otherwise: str) -> str:
@@ -491,8 +432,7 @@ class Config(Mapping[str, Any]):
                         except ParameterError as error:
                             errors.extend(error.errors)
                 elif section in SECTIONS:
-                    raise ParameterError(f"{section} = {show_value(body)} is not allowed: "
-                                         f"expected a table [{section}] of parameters")
+                    raise ParameterError(section_error_line(None, (), section, body))
                 else:
                     flat[lookup(str(section)).name] = body
             except ParameterError as error:

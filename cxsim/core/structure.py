@@ -6,12 +6,24 @@ B2C service company; a scenario may replace any table (see ``docs/scenarios.md``
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Annotated, Any
 
-from cxsim.core.parameters import ParameterError, show_value
-from cxsim.core.validation import Rule, check_fields, suggest
+from pydantic import BaseModel, Field, ValidationError, create_model
+
+from cxsim.core.validation import (
+    ParameterError,
+    Rule,
+    optional_part,
+    show_value,
+    suggest,
+    table_error_line,
+    table_model,
+    validate_table,
+)
 
 #: Journey stages a touchpoint can belong to.
 STAGES = ("acquisition", "onboarding", "routine", "support", "renewal")
@@ -133,12 +145,47 @@ ROW_TYPES: dict[str, type] = {"departments": Department, "touchpoints": Touchpoi
 MAX_ROWS = 100
 
 
-def required_fields(table: str) -> list[str]:
-    """Fields a row of ``table`` must give (those without a default)."""
-    import dataclasses
+def _defaults(row_type: type) -> dict[str, Any]:
+    return {f.name: f.default for f in fields(row_type) if f.default is not dataclasses.MISSING}
 
-    return [f.name for f in fields(ROW_TYPES[table])
-            if f.default is dataclasses.MISSING]
+
+@functools.cache
+def row_model(table: str) -> type[BaseModel]:
+    """The pydantic model of one row of the structure table ``table``."""
+    row_type = ROW_TYPES[table]
+    return table_model(f"{row_type.__name__}Row", ROW_RULES[table], _defaults(row_type),
+                       doc=" ".join((row_type.__doc__ or "").split("\n\n")[0].split()))
+
+
+@functools.cache
+def structure_model() -> type[BaseModel]:
+    """The pydantic model of a scenario file's ``[structure]`` table."""
+    tables = {table: optional_part(Annotated[list[row_model(table)],
+                                             Field(min_length=1, max_length=MAX_ROWS)])
+              for table in ROW_TYPES}
+    return create_model("StructureTables", __config__={"extra": "forbid"},
+                        __doc__="Tables that replace the default departments, journey and "
+                                "segments.", **tables)
+
+
+def structure_error_line(error: Any, loc: tuple, spec: Any) -> str:
+    """One line for a pydantic error at ``loc`` inside the ``[structure]`` table ``spec``."""
+    if not loc:
+        return (f"structure = {show_value(spec)} is not allowed: expected a table with "
+                "departments, touchpoints or segments")
+    table = loc[0]
+    if error["type"] == "extra_forbidden" and len(loc) == 1:
+        return (f"unknown key {show_value(f'structure.{table}')}: "
+                f"{suggest(str(table), list(ROW_TYPES))}")
+    rows = spec[table]
+    if len(loc) == 1:
+        return (f"structure.{table} = {show_value(rows)} is not allowed: expected a list of "
+                f"1 to {MAX_ROWS} tables ([[structure.{table}]])")
+    row = rows[loc[1]]
+    path = _row_path(table, loc[1] + 1, row)
+    if len(loc) == 2:
+        return f"{path} = {show_value(row)} is not allowed: expected a table"
+    return table_error_line(error, loc[2:], path, ROW_RULES[table], row)
 
 
 @dataclass(frozen=True)
@@ -161,10 +208,13 @@ class Structure:
             checked = []
             for index, row in enumerate(rows, 1):
                 values = {f.name: getattr(row, f.name) for f in fields(row)}
-                converted, row_errors = check_fields(values, ROW_RULES[table],
-                                                     _row_path(table, index, values))
-                errors += row_errors
-                checked.append(row_type(**converted) if not row_errors else row)
+                try:
+                    valid = validate_table(row_model(table), values,
+                                           _row_path(table, index, values), ROW_RULES[table])
+                    checked.append(row_type(**dict(valid)))
+                except ParameterError as error:
+                    errors += error.errors
+                    checked.append(row)
             object.__setattr__(self, table, tuple(checked))
         if not errors:
             errors = self._cross_checks()
@@ -242,37 +292,13 @@ class Structure:
         """Build from scenario-file tables; missing tables keep their defaults.
 
         Every bad table, row and field is reported at once (one line each)."""
-        if not isinstance(spec, Mapping):
-            raise ParameterError(f"structure = {show_value(spec)} is not allowed: expected a "
-                                 "table with departments, touchpoints or segments")
-        errors: list[str] = []
-        kwargs: dict[str, Any] = {}
-        for key in spec:
-            if key not in ROW_TYPES:
-                errors.append(f"unknown key {show_value(f'structure.{key}')}: "
-                              f"{suggest(str(key), list(ROW_TYPES))}")
-        for table, row_type in ROW_TYPES.items():
-            if table not in spec:
-                continue
-            rows = spec[table]
-            if (not isinstance(rows, Sequence) or isinstance(rows, str)
-                    or not 0 < len(rows) <= MAX_ROWS):
-                errors.append(f"structure.{table} = {show_value(rows)} is not allowed: "
-                              f"expected a list of 1 to {MAX_ROWS} tables "
-                              f"([[structure.{table}]])")
-                continue
-            built = []
-            for index, row in enumerate(rows, 1):
-                path = _row_path(table, index, row)
-                values, row_errors = check_fields(row, ROW_RULES[table], path,
-                                                  required=required_fields(table))
-                errors += row_errors
-                if not row_errors:
-                    built.append(row_type(**values))
-            kwargs[table] = tuple(built)
-        if errors:
-            raise ParameterError(errors)
-        return cls(**kwargs)
+        try:
+            tables = structure_model().model_validate(spec)
+        except ValidationError as error:
+            raise ParameterError([structure_error_line(e, e["loc"], spec)
+                                  for e in error.errors()]) from None
+        return cls(**{table: tuple(ROW_TYPES[table](**dict(row)) for row in rows)
+                      for table, rows in tables if rows is not None})
 
     def to_dict(self) -> dict[str, list[dict[str, Any]]]:
         from dataclasses import asdict

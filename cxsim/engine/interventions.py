@@ -17,15 +17,23 @@ from __future__ import annotations
 import difflib
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any, ClassVar
+from dataclasses import MISSING, dataclass, fields
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
 
 import numpy as np
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from cxsim.core import dynamics as dyn
 from cxsim.core.enums import LEVEL_NAMES
-from cxsim.core.parameters import ParameterError, show_value
-from cxsim.core.validation import Rule, check_fields
+from cxsim.core.validation import (
+    ParameterError,
+    Rule,
+    check_value,
+    show_value,
+    table_error_line,
+    table_model,
+    validate_table,
+)
 
 if TYPE_CHECKING:
     from cxsim.engine.model import CXModel
@@ -84,12 +92,12 @@ class Intervention:
     cost_per_employee_year: float = 0.0
 
     def __post_init__(self) -> None:
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        converted, errors = check_fields(values, self.field_rules(), self.path)
-        if errors:
-            raise ParameterError(errors)
-        for name, value in converted.items():
-            object.__setattr__(self, name, value)
+        rules = self.field_rules()
+        values = {name: getattr(self, name) for name in rules}
+        checked = validate_table(self.table_model(), {"type": self.kind, **values}, self.path,
+                                 rules)
+        for name in rules:
+            object.__setattr__(self, name, getattr(checked, name))
         object.__setattr__(self, "_checked", True)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -97,7 +105,7 @@ class Intervention:
         if self.__dict__.get("_checked"):
             rule = self.field_rules().get(name)
             if rule is not None:
-                value = rule.check(value, f"{self.path}.{name}")
+                value = check_value(rule, value, f"{self.path}.{name}")
         object.__setattr__(self, name, value)
 
     @property
@@ -109,6 +117,12 @@ class Intervention:
     def field_rules(cls) -> dict[str, Rule]:
         """The rule of every field of this intervention type, in field order."""
         return _field_rules(cls)
+
+    @classmethod
+    def table_model(cls) -> type[BaseModel]:
+        """The pydantic model of an ``[[interventions]]`` table of this type (generated
+        from :meth:`field_rules` and this class's defaults; ``type`` is its tag)."""
+        return _table_model(cls)
 
     # --- life cycle -------------------------------------------------------------
 
@@ -555,6 +569,35 @@ INTERVENTIONS: dict[str, type[Intervention]] = {
 }
 
 
+def intervention_table_type() -> Any:
+    """The type of one ``[[interventions]]`` table: the intervention types' models in a
+    union discriminated by ``type``."""
+    models = tuple(cls.table_model() for cls in INTERVENTIONS.values())
+    return Annotated[Union[models], Field(discriminator="type")]  # noqa: UP007
+
+
+@functools.cache
+def _table_adapter() -> TypeAdapter:
+    return TypeAdapter(intervention_table_type())
+
+
+def intervention_error_line(error: Any, loc: tuple, table: Any, where: str) -> str:
+    """One line for a pydantic error at ``loc`` inside the ``[[interventions]]`` table
+    ``table`` named ``where`` in messages (e.g. ``interventions[2]``)."""
+    if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        kind = table.get("type")
+        close = (difflib.get_close_matches(kind, list(INTERVENTIONS), n=1)
+                 if isinstance(kind, str) else [])
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        return (f"{where}.type = {show_value(kind)} is not allowed: expected one of "
+                f"{', '.join(INTERVENTIONS)}{hint}")
+    if not loc:
+        return f"{where} = {show_value(table)} is not allowed: expected a table with a type key"
+    kind = loc[0]
+    return table_error_line(error, loc[1:], f"{where}.{kind}",
+                            INTERVENTIONS[kind].field_rules(), table)
+
+
 def from_dict(spec: Mapping[str, Any], path: str | None = None) -> Intervention:
     """Build an intervention from a scenario-file table with a ``type`` key.
 
@@ -562,22 +605,13 @@ def from_dict(spec: Mapping[str, Any], path: str | None = None) -> Intervention:
     names the table in messages (e.g. ``interventions[2]``); by default
     ``interventions``."""
     where = path or "interventions"
-    if not isinstance(spec, Mapping):
-        raise ParameterError(f"{where} = {show_value(spec)} is not allowed: expected a table "
-                             "with a type key")
-    kind = spec.get("type")
-    if not isinstance(kind, str) or kind not in INTERVENTIONS:
-        close = (difflib.get_close_matches(kind, list(INTERVENTIONS), n=1)
-                 if isinstance(kind, str) else [])
-        hint = f" (did you mean {close[0]}?)" if close else ""
-        raise ParameterError(f"{where}.type = {show_value(kind)} is not allowed: expected "
-                             f"one of {', '.join(INTERVENTIONS)}{hint}")
-    cls = INTERVENTIONS[kind]
-    label = f"{where}.{kind}" if path else f"interventions.{kind}"
-    values, errors = check_fields(spec, cls.field_rules(), label, ignore=("type",))
-    if errors:
-        raise ParameterError(errors)
-    return cls(**values)
+    try:
+        table = _table_adapter().validate_python(spec)
+    except ValidationError as error:
+        raise ParameterError([intervention_error_line(e, e["loc"], spec, where)
+                              for e in error.errors()]) from None
+    cls = INTERVENTIONS[table.type]
+    return cls(**{name: getattr(table, name) for name in cls.field_rules()})
 
 
 @functools.cache
@@ -586,6 +620,14 @@ def _field_rules(cls: type[Intervention]) -> dict[str, Rule]:
     for klass in reversed(cls.__mro__):
         rules.update(klass.__dict__.get("RULES", {}))
     return {f.name: rules[f.name] for f in fields(cls)}
+
+
+@functools.cache
+def _table_model(cls: type[Intervention]) -> type[BaseModel]:
+    defaults = {f.name: f.default for f in fields(cls) if f.default is not MISSING}
+    summary = " ".join((cls.__doc__ or "").split("\n\n")[0].split())
+    return table_model(cls.__name__, cls.field_rules(), defaults, doc=summary,
+                       type=(Literal[cls.kind], Field(description="The intervention type.")))
 
 
 @dataclass

@@ -36,18 +36,39 @@ value and what is allowed (``docs/scenarios.md``; the field reference is
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from cxsim.core.parameters import SECTIONS, Config, ParameterError, show_value
-from cxsim.core.structure import Structure
-from cxsim.core.validation import Rule, suggest
-from cxsim.engine.interventions import Intervention
+from pydantic import BaseModel, Field, ValidationError
+
+from cxsim.core.parameters import (
+    SECTIONS,
+    Config,
+    ParameterError,
+    section_error_line,
+    section_model,
+    show_value,
+)
+from cxsim.core.structure import Structure, structure_error_line, structure_model
+from cxsim.core.validation import (
+    Rule,
+    check_value,
+    optional_part,
+    suggest,
+    table_error_line,
+    table_model,
+)
+from cxsim.engine.interventions import (
+    Intervention,
+    intervention_error_line,
+    intervention_table_type,
+)
 from cxsim.engine.interventions import from_dict as intervention_from_dict
 
 #: The scenario library: package data, so it is found from a source checkout and from an
@@ -76,6 +97,43 @@ TOP_LEVEL_RULES: dict[str, Rule] = {
 TOP_LEVEL = tuple(TOP_LEVEL_RULES) + ("interventions", "structure")
 
 
+@functools.cache
+def scenario_file_model() -> type[BaseModel]:
+    """The pydantic model of a scenario file: the top-level keys, a model per parameter
+    section, ``[structure]`` and ``[[interventions]]`` (a union discriminated by ``type``);
+    unknown keys are forbidden. Scenario files are validated with it and ``cxsim schema``
+    is its JSON Schema."""
+    parts = {section: optional_part(section_model(section)) for section in SECTIONS}
+    parts["structure"] = optional_part(structure_model())
+    parts["interventions"] = optional_part(
+        Annotated[list[intervention_table_type()], Field(max_length=MAX_INTERVENTIONS)],
+        "The levers pulled: [[interventions]] tables.")
+    return table_model("ScenarioFile", TOP_LEVEL_RULES, dict.fromkeys(TOP_LEVEL_RULES),
+                       doc="A cxsim scenario file.", **parts)
+
+
+def _file_error_line(error: Any, spec: Mapping[str, Any]) -> str:
+    """One line for a pydantic error about the scenario file ``spec``."""
+    loc = error["loc"]
+    if not loc:
+        return f"scenario = {show_value(spec)} is not allowed: expected a table of keys"
+    head = loc[0]
+    if head in SECTIONS:
+        return section_error_line(error, loc[1:], head, spec[head])
+    if head == "structure":
+        return structure_error_line(error, loc[1:], spec[head])
+    if head == "interventions":
+        tables = spec[head]
+        if len(loc) == 1:
+            return (f"interventions = {show_value(tables)} is not allowed: expected a list of at "
+                    f"most {MAX_INTERVENTIONS} [[interventions]] tables")
+        return intervention_error_line(error, loc[2:], tables[loc[1]],
+                                       f"interventions[{loc[1] + 1}]")
+    return table_error_line(error, loc, "", TOP_LEVEL_RULES, spec,
+                            unknown=lambda key: f"unknown key {show_value(key)}: "
+                            + suggest(str(key), list(TOP_LEVEL) + list(SECTIONS)))
+
+
 @dataclass
 class Scenario:
     """A named configuration with interventions and structure."""
@@ -101,56 +159,55 @@ class Scenario:
 
     @classmethod
     def _from_dict(cls, spec: Mapping[str, Any]) -> Scenario:
+        try:
+            valid = scenario_file_model().model_validate(spec)
+            problems: list[Any] = []
+        except ValidationError as error:
+            valid, problems = None, error.errors()
         if not isinstance(spec, Mapping):
-            raise ParameterError(f"scenario = {show_value(spec)} is not allowed: expected a "
-                                 "table of keys")
-        errors: list[str] = []
-        top: dict[str, Any] = {}
-        for key, value in spec.items():
-            if key in TOP_LEVEL_RULES:
-                try:
-                    top[key] = TOP_LEVEL_RULES[key].check(value, key)
-                except ParameterError as error:
-                    errors += error.errors
-            elif key not in TOP_LEVEL and key not in SECTIONS:
-                errors.append(f"unknown key {show_value(key)}: "
-                              + suggest(str(key), list(TOP_LEVEL) + list(SECTIONS)))
-        if "extends" in top:
-            errors.append(f"extends = {show_value(top['extends'])} is not allowed here: "
+            raise ParameterError([_file_error_line(e, spec) for e in problems])
+        order = {key: position for position, key in enumerate(spec)}  # the file's order
+        problems.sort(key=lambda e: order.get(e["loc"][0], len(order)) if e["loc"] else -1)
+        errors = [_file_error_line(e, spec) for e in problems]
+        heads = {e["loc"][0] for e in problems if e["loc"]}
+        if "extends" in spec and "extends" not in heads:
+            errors.append(f"extends = {show_value(spec['extends'])} is not allowed here: "
                           "load the file with load_scenario() to resolve it")
+        # the parts without errors are built too, so that their rules across fields and
+        # the interventions' targets and start days are checked at the same time
         config = structure = None
-        try:
-            config = Config.from_nested({k: v for k, v in spec.items() if k in SECTIONS})
-        except ParameterError as error:
-            errors += error.errors
-        try:
-            structure = Structure.from_dict(spec.get("structure", {}))
-        except ParameterError as error:
-            errors += error.errors
-        interventions: list[tuple[int, Intervention]] = []
-        tables = spec.get("interventions", [])
-        if not isinstance(tables, list) or len(tables) > MAX_INTERVENTIONS:
-            errors.append(f"interventions = {show_value(tables)} is not allowed: expected a "
-                          f"list of at most {MAX_INTERVENTIONS} [[interventions]] tables")
-            tables = []
-        for index, table in enumerate(tables, 1):
+        if not heads & set(SECTIONS):
             try:
-                interventions.append((index, intervention_from_dict(table,
-                                                                    f"interventions[{index}]")))
+                config = Config.from_nested({k: v for k, v in spec.items() if k in SECTIONS})
             except ParameterError as error:
                 errors += error.errors
+        if "structure" not in heads:
+            try:
+                structure = Structure.from_dict(spec.get("structure", {}))
+            except ParameterError as error:
+                errors += error.errors
+        interventions = _valid_interventions(spec.get("interventions"), problems)
         if config is not None and structure is not None:
             for index, iv in interventions:
                 try:
                     iv.check_targets(structure, config.days, f"interventions[{index}].{iv.kind}")
                 except ParameterError as error:
                     errors += error.errors
-        if errors:
+        if errors or valid is None:
             raise ParameterError(errors)
-        return cls(name=top.get("name", "scenario"), description=top.get("description", ""),
+        return cls(name=valid.name or "scenario", description=valid.description or "",
                    config=config, interventions=[iv for _, iv in interventions],
-                   structure=structure,
-                   seed=top.get("seed"))
+                   structure=structure, seed=valid.seed)
+
+
+def _valid_interventions(tables: Any, problems: list[Any]) -> list[tuple[int, Intervention]]:
+    """``(index from 1, intervention)`` of every ``[[interventions]]`` table without errors."""
+    locs = [e["loc"] for e in problems if e["loc"] and e["loc"][0] == "interventions"]
+    if tables is None or any(len(loc) == 1 for loc in locs):
+        return []
+    broken = {loc[1] for loc in locs}
+    return [(index, intervention_from_dict(table, f"interventions[{index}]"))
+            for index, table in enumerate(tables, 1) if index - 1 not in broken]
 
 
 # --- reading files --------------------------------------------------------------------
@@ -249,7 +306,7 @@ def resolve(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     if reference is None:
         return raw
     try:
-        reference = TOP_LEVEL_RULES["extends"].check(reference, "extends")
+        reference = check_value(TOP_LEVEL_RULES["extends"], reference, "extends")
     except ParameterError as error:
         raise error.prefixed(f"{path}: ") from None
     parent = _locate_parent(reference, path)
