@@ -8,8 +8,8 @@ import mesa
 import pytest
 
 from cxsim import CXModel
-from cxsim.engine.metrics import DAILY_METRICS
 from cxsim.core.parameters import PARAMETERS
+from cxsim.engine.metrics import DAILY_METRICS
 
 BATCH = {"silo_strength": [0.2, 0.8], "n_employees": 60, "n_customers": 1500,
          "burn_in_days": 5, "days": 10, "rng": [1]}

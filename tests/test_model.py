@@ -15,6 +15,8 @@ from conftest import (
 )
 
 from cxsim.core import dynamics as dyn
+from cxsim.core.parameters import ParameterError
+from cxsim.core.structure import Structure
 from cxsim.engine.agents import CUSTOMER_STATES, LEVEL_NAMES, Customer, Employee
 from cxsim.engine.interventions import (
     CrossFunctionalCollaboration,
@@ -26,9 +28,7 @@ from cxsim.engine.interventions import (
 )
 from cxsim.engine.metrics import DAILY_METRICS
 from cxsim.engine.model import ACTIVE, CHURNED, FRONTLINE, PROSPECT, CXModel
-from cxsim.core.parameters import ParameterError
 from cxsim.results import Result
-from cxsim.core.structure import Structure
 
 PARAMS = dict(n_employees=120, n_customers=4000, burn_in_days=20, days=60,
               base_quit_rate=0.6, hiring_delay_days=5, prospect_pool_share=0.3,
@@ -356,7 +356,7 @@ def test_fork_after_warm_up_is_bit_identical_to_a_run_from_scratch():
     run built with the interventions from the start (same seed)."""
     import pickle
 
-    from cxsim.engine.interventions import CXTraining, CrossFunctionalCollaboration
+    from cxsim.engine.interventions import CrossFunctionalCollaboration, CXTraining
 
     size = dict(n_employees=120, n_customers=3000, burn_in_days=20, days=25)
     ivs = [CXTraining(start=0, ramp_days=5), CrossFunctionalCollaboration(start=3)]

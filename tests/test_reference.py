@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxsim.engine.model import CXModel
 from cxsim.core.parameters import ParameterError
+from cxsim.engine.model import CXModel
+from cxsim.experiments.scenarios import load_scenario
 from cxsim.reference import CustomerAgent, EmployeeAgent, ReferenceModel, run_reference
 from cxsim.reference.agents import ACTIVE, CHURNED, PROSPECT
 from cxsim.results import Result, run
-from cxsim.experiments.scenarios import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = dict(n_employees=40, n_customers=400, burn_in_days=5, days=10)

@@ -21,12 +21,13 @@ import numpy as np
 from cxsim.core import dynamics as dyn
 from cxsim.core import organisation as org
 from cxsim.core.enums import OUTCOME_NAMES, ContactOutcome, CustomerStatus, Level
+from cxsim.core.parameters import PARAMETERS, Config, ParameterError
+from cxsim.core.streams import RandomStreams, check_seed, fresh_seed
+from cxsim.core.structure import Structure
 from cxsim.engine.agents import Customer, Employee
 from cxsim.engine.interventions import Intervention, Levers, apply_interventions
 from cxsim.engine.interventions import from_dict as intervention_from_dict
 from cxsim.engine.metrics import DAILY_METRICS, Recorder, new_day_counters
-from cxsim.core.parameters import PARAMETERS, Config, ParameterError
-from cxsim.core.structure import Structure
 
 NEVER = np.iinfo(np.int32).max
 PROSPECT, ACTIVE, CHURNED = CustomerStatus
@@ -49,10 +50,14 @@ class CXModel(mesa.Model):
             scenario-file tables (``{"type": "training", ...}``).
         structure: departments, touchpoints and segments (default: a mid-sized
             B2C service company).
-        rng: seed of the model's random generator; every draw comes from it.
+        rng: the run's seed (a whole number >= 0; None draws a fresh one from the
+            operating system, kept as ``model.seed``). Every draw of the engine comes
+            from the random streams derived from it (:class:`~cxsim.core.streams.RandomStreams`,
+            one per purpose); Mesa's ``model.rng`` and ``model.random`` are seeded with
+            it too.
 
     Raises:
-        ParameterError: an unknown parameter or a value out of range.
+        ParameterError: an unknown parameter, a value out of range, or a bad seed.
     """
 
     def __init__(self, config: Config | Mapping[str, Any] | None = None, *,
@@ -61,7 +66,11 @@ class CXModel(mesa.Model):
                  rng: int | None = None, **parameters: Any):
         self.p, self.structure, ivs = resolve_inputs(config, interventions, structure,
                                                      parameters)
-        super().__init__(rng=rng)
+        #: The run's seed (drawn from the operating system if none was given).
+        self.seed = fresh_seed() if rng is None else check_seed(rng)
+        super().__init__(rng=self.seed)
+        #: Counter-based random streams, one per purpose (common random numbers).
+        self.streams = RandomStreams(self.seed)
         self.interventions: list[Intervention] = ivs
         self.day = 0
         self.burn_in = self.p.burn_in_days
@@ -105,7 +114,7 @@ class CXModel(mesa.Model):
         self.defect_rate = self.p.defect_rate * self.tp_defect_multiplier
 
     def _build_organisation(self) -> None:
-        p, rng = self.p, self.rng
+        p, rng = self.p, self.streams.generator("organisation")
         n = self.n_employees = p.n_employees
         positions = org.build_positions(n, p.span_of_control, self.structure)
         self.department = positions.department
@@ -113,6 +122,7 @@ class CXModel(mesa.Model):
         self.boss = positions.boss
         self.team = positions.team
         self.team_leaders = positions.team_leaders
+        self._positions = np.arange(n)
         self.active = np.ones(n, dtype=bool)
         self.eliminated = np.zeros(n, dtype=bool)
         self.vacant_until = np.zeros(n, dtype=np.int64)
@@ -141,6 +151,12 @@ class CXModel(mesa.Model):
         #: Personal disposition to engage (logit scale), redrawn for each new hire.
         self.disposition = rng.normal(0.0, p.disposition_sd, n)
         self._agents_by_row: list[Employee | None] = [Employee(self, r) for r in range(n)]
+        # every position by (department, level): fixed for the run (servers are drawn here
+        # first, see _pick_servers)
+        key = self.department * 3 + self.level
+        self._positions_by_key = np.argsort(key, kind="stable")
+        self._position_count = np.bincount(key, minlength=self.n_departments * 3)
+        self._position_start = np.concatenate([[0], np.cumsum(self._position_count)[:-1]])
         self._roster_dirty = False
         self._refresh_rosters()
         self._measure_digital_channel()
@@ -148,7 +164,7 @@ class CXModel(mesa.Model):
     def _build_network(self) -> None:
         self.network = org.build_network(
             org.Positions(self.department, self.level, self.boss, self.team, self.team_leaders),
-            self.p.silo_strength, self.p.ties_per_employee, self.rng)
+            self.p.silo_strength, self.p.ties_per_employee, self.streams.generator("network"))
         self._refresh_network_arrays()
 
     def _refresh_network_arrays(self) -> None:
@@ -162,7 +178,7 @@ class CXModel(mesa.Model):
             self.edge_source, self.edge_target, self.department, self.n_departments)
 
     def _build_customers(self) -> None:
-        p, rng = self.p, self.rng
+        p, rng = self.p, self.streams.generator("customers")
         n0 = p.n_customers
         capacity = n0 + int(round(n0 * p.prospect_pool_share))
         self.n_customer_rows = capacity
@@ -188,9 +204,18 @@ class CXModel(mesa.Model):
         self.c_start_day[:n0] = -rng.integers(0, p.contract_days, n0)
         self.c_renewal_day = np.full(capacity, NEVER, dtype=np.int64)
         self.c_renewal_day[:n0] = self.c_start_day[:n0] + p.contract_days
+        #: Each customer's calendar of routine contacts: a fixed sequence of days with
+        #: geometric gaps (a daily chance 1 / contact_interval_days), the same in every run
+        #: with this seed; ``c_calendar_day`` is the latest calendar day reached and
+        #: ``c_calendar_index`` its index. After a problem or the acquisition touchpoints
+        #: a customer returns to the next day of their calendar, so runs re-synchronise.
+        self.c_calendar_index = np.zeros(capacity, dtype=np.int64)
+        self.c_calendar_day = np.full(capacity, -1, dtype=np.int64)
         self.c_next_contact = np.full(capacity, NEVER, dtype=np.int64)
-        self.c_next_contact[:n0] = np.minimum(
-            rng.geometric(1.0 / p.contact_interval_days, n0) - 1, self.c_renewal_day[:n0])
+        initial = np.arange(n0)
+        self._advance_calendars(initial, -1)
+        self.c_next_contact[:n0] = np.minimum(self.c_calendar_day[:n0],
+                                              self.c_renewal_day[:n0])
         self.c_problem_open = np.zeros(capacity, dtype=bool)
         self.c_problem_source = np.zeros(capacity, dtype=np.int64)
         self.c_problem_route = np.zeros(capacity, dtype=np.int64)
@@ -248,7 +273,8 @@ class CXModel(mesa.Model):
         return self._agents_by_row[row]
 
     def customer(self, row: int) -> Customer:
-        """A :class:`~cxsim.engine.agents.Customer` agent for customer row ``row`` (created on demand)."""
+        """A :class:`~cxsim.engine.agents.Customer` agent for customer row ``row``
+        (created on demand)."""
         if not 0 <= row < self.n_customer_rows:
             raise IndexError(f"customer row {row} is out of range 0..{self.n_customer_rows - 1}")
         if row not in self._customer_views:
@@ -317,21 +343,20 @@ class CXModel(mesa.Model):
         customers = np.flatnonzero(self.c_next_contact == self.day)
         if customers.size == 0:
             return
-        rng = self.rng
         problem = self.c_problem_open[customers]
         step = self.c_acquisition_step[customers]
         acquiring = ~problem & (step >= 0)
         renewal = ~problem & ~acquiring & (self.c_renewal_day[customers] <= self.day)
         onboarding = (~problem & ~acquiring & ~renewal
                       & (self.day - self.c_start_day[customers] < self.p.onboarding_days))
-        touchpoint = self._routine_tps[np.searchsorted(self._routine_cum,
-                                                       rng.random(customers.size))]
+        touchpoint_draw, channel_draw = self.streams.uniform_pair("route", self.day, customers)
+        touchpoint = self._routine_tps[np.searchsorted(self._routine_cum, touchpoint_draw)]
         touchpoint[onboarding] = self._onboarding_tps[
-            np.searchsorted(self._onboarding_cum, rng.random(int(onboarding.sum())))]
+            np.searchsorted(self._onboarding_cum, touchpoint_draw[onboarding])]
         touchpoint[renewal] = self.renewal_tp
         touchpoint[acquiring] = self._acquisition_tps[step[acquiring]]
         touchpoint[problem] = self.c_problem_route[customers[problem]]
-        self._interact(customers, touchpoint, problem, acquiring)
+        self._interact(customers, touchpoint, problem, acquiring, channel_draw)
 
     def _acquire_customers(self) -> None:
         """Marketing and word of mouth win prospects; they become active today and meet
@@ -341,7 +366,7 @@ class CXModel(mesa.Model):
         expected = dyn.expected_acquisitions(
             p.acquisition_rate, p.n_customers, self.promoters, self.detractors, p.referral_rate,
             p.deterrence_rate, p.social_amplification, self.prospects_left, self.prospect_pool)
-        k = min(int(self.rng.poisson(expected)), self.prospects_left)
+        k = min(self.streams.poisson("acquisition", self.day, expected), self.prospects_left)
         self.today["acquisitions"] = k
         if k == 0:
             return
@@ -357,20 +382,21 @@ class CXModel(mesa.Model):
         self.c_next_contact[rows] = self.day
 
     def _interact(self, customers: np.ndarray, touchpoint: np.ndarray, problem: np.ndarray,
-                  acquiring: np.ndarray) -> None:
+                  acquiring: np.ndarray, channel_draw: np.ndarray) -> None:
         """Serve one contact for each customer at ``touchpoint`` and let them judge it.
-        ``acquiring`` marks contacts of new customers buying (never ending in churn)."""
-        p, rng, lv, day = self.p, self.rng, self.levers, self.day
-        n = customers.size
+        ``acquiring`` marks contacts of new customers buying (never ending in churn).
+
+        Every draw is the customer's own for today (see :mod:`cxsim.core.streams`)."""
+        p, lv, day, streams = self.p, self.levers, self.day, self.streams
         # --- who serves: the digital channel or an employee of the owning department
         digital = ~problem & ((self.tp_digital[touchpoint] == 2)
                               | ((self.tp_digital[touchpoint] == 1)
-                                 & (rng.random(n) < lv.digital_share)))
+                                 & (channel_draw < lv.digital_share)))
         contacts_so_far = np.where(problem, self.c_problem_contacts[customers] + 1, 0)
         escalated = problem & (contacts_so_far >= p.escalate_after)
         serving_dept = self.tp_owner[touchpoint]
         server = self._pick_servers(serving_dept, np.where(escalated, MANAGER, FRONTLINE),
-                                    rng.random(n))
+                                    *streams.uniform_pair("server", day, customers))
         server[digital] = -1
         human = server >= 0
         rows = np.maximum(server, 0)
@@ -388,13 +414,16 @@ class CXModel(mesa.Model):
                         dyn.handoff_loss(1.0, lv.crm, lv.coordination, p.context_loss)
                         * self.department_silo[cause_dept], 0.0)
         quality = dyn.interaction_quality(skill, engagement, centricity, authority, lv.crm,
-                                          guidelines, loss, rng.standard_normal(n), p.noise_sd,
-                                          p.inconsistency_factor)
-        # --- problems: resolution, repeats, abandonment; new problems revealed
-        resolved = problem & (rng.random(n) < dyn.resolution_probability(
+                                          guidelines, loss,
+                                          streams.normal("service_noise", day, customers),
+                                          p.noise_sd, p.inconsistency_factor)
+        # --- problems: resolution, repeats, abandonment; new problems revealed (one draw:
+        # a problem contact can resolve, another contact can reveal a defect)
+        outcome_draw, survey_draw = streams.uniform_pair("outcome", day, customers)
+        resolved = problem & (outcome_draw < dyn.resolution_probability(
             skill, authority, lv.crm, needs_handoff, loss))
         abandoned = problem & ~resolved & (contacts_so_far >= p.max_contacts)
-        revealed = ~problem & (rng.random(n) < self.defect_rate[touchpoint])
+        revealed = ~problem & (outcome_draw < self.defect_rate[touchpoint])
         experience = dyn.contact_experience(quality, problem, resolved, contacts_so_far,
                                             abandoned, revealed)
         # --- judgement: disconfirmation, peak-end memory, satisfaction, loyalty
@@ -417,24 +446,28 @@ class CXModel(mesa.Model):
                                                   p.expectation_adaptation)
         self._count_advocates(customers, +1)
         # --- survey answers
-        answered = rng.random(n) < p.response_rate
-        csat = dyn.csat_answer(satisfaction[answered], rng.standard_normal(int(answered.sum())))
-        nps = dyn.nps_answer(satisfaction[answered], rng.standard_normal(int(answered.sum())))
+        answered = survey_draw < p.response_rate
+        csat_noise, nps_noise = streams.normal_pair("survey_answers", day, customers[answered])
+        csat = dyn.csat_answer(satisfaction[answered], csat_noise)
+        nps = dyn.nps_answer(satisfaction[answered], nps_noise)
         # --- problem bookkeeping
         self._close_problems(customers, problem, resolved, abandoned, contacts_so_far)
         self._open_problems(customers[revealed], touchpoint[revealed])
         still_open = problem & ~resolved & ~abandoned
         self.c_problem_contacts[customers[still_open]] += 1
         # --- pain points reach the causing department through ties, metrics, systems
+        departure_draw, pain_draw = streams.uniform_pair("departure", day, customers)
         pain_tp = self.c_problem_source[customers[problem]]
-        received = self._pain_received(serving_dept[problem], pain_tp)
-        # --- renewal and churn
+        received = self._pain_received(serving_dept[problem], pain_tp, pain_draw[problem])
+        # --- renewal and churn (one draw: a renewal contact renews or not, any other
+        # contact may end in churn)
         is_renewal = self.tp_is_renewal[touchpoint]
         leave = ~acquiring & np.where(
             is_renewal,
-            rng.random(n) >= dyn.renewal_probability(loyalty, p.renewal_midpoint, p.renewal_gain),
-            rng.random(n) < dyn.contact_churn_probability(satisfaction, p.contact_churn_hazard,
-                                                          p.churn_sensitivity))
+            departure_draw >= dyn.renewal_probability(loyalty, p.renewal_midpoint,
+                                                      p.renewal_gain),
+            departure_draw < dyn.contact_churn_probability(satisfaction, p.contact_churn_hazard,
+                                                           p.churn_sensitivity))
         next_step = self.c_acquisition_step[customers[acquiring]] + 1
         self.c_acquisition_step[customers[acquiring]] = np.where(
             next_step < self._acquisition_tps.size, next_step, -1)
@@ -446,15 +479,23 @@ class CXModel(mesa.Model):
         self.revenue_rate += float(new_rate.sum() - self.c_spend_rate[customers].sum())
         self.c_spend_rate[customers] = new_rate
         self._churn(customers[leave])
-        # --- next contact
+        # --- next contact: a repeat contact while a problem is open, the next acquisition
+        # touchpoint tomorrow, else the next day of the customer's calendar (no later than
+        # the renewal day)
         stay = customers[~leave]
         open_now = self.c_problem_open[stay]
-        gap = np.where(open_now, rng.geometric(1.0 / p.repeat_delay_days, stay.size),
-                       np.where(self.c_acquisition_step[stay] >= 0, 1,
-                                rng.geometric(1.0 / p.contact_interval_days, stay.size)))
-        renewal_day = self.c_renewal_day[stay]
-        nxt = day + gap
-        nxt = np.where(~open_now & (renewal_day > day), np.minimum(nxt, renewal_day), nxt)
+        buying = ~open_now & (self.c_acquisition_step[stay] >= 0)
+        routine = ~open_now & ~buying
+        nxt = np.empty(stay.size, dtype=np.int64)
+        nxt[open_now] = day + streams.geometric("repeat_delay", day, stay[open_now],
+                                                1.0 / p.repeat_delay_days)
+        nxt[buying] = day + 1
+        routine_rows = stay[routine]
+        self._advance_calendars(routine_rows, day)
+        renewal_day = self.c_renewal_day[routine_rows]
+        nxt[routine] = np.where(renewal_day > day,
+                                np.minimum(self.c_calendar_day[routine_rows], renewal_day),
+                                self.c_calendar_day[routine_rows])
         self.c_next_contact[stay] = nxt
         # --- employees' load and skill from practice
         effort = np.where(problem, dyn.PROBLEM_EFFORT, self.tp_effort[touchpoint])
@@ -469,13 +510,36 @@ class CXModel(mesa.Model):
             contacts_so_far=contacts_so_far, resolution_days=day - self.c_problem_start[customers],
             abandoned=abandoned)
 
-    def _pick_servers(self, department: np.ndarray, level: np.ndarray,
-                      draw: np.ndarray) -> np.ndarray:
-        """A random filled position of each (department, level); -1 if none at all."""
+    def _advance_calendars(self, customers: np.ndarray, day: int) -> None:
+        """Move each customer's routine-contact calendar to its first day after ``day``.
+
+        Calendar day ``k`` of a customer is calendar day ``k - 1`` plus a geometric gap
+        drawn for (customer, ``k``): the same sequence in every run with this seed."""
+        p = 1.0 / self.p.contact_interval_days
+        behind = customers[self.c_calendar_day[customers] <= day]
+        while behind.size:
+            index = self.c_calendar_index[behind] + 1
+            self.c_calendar_index[behind] = index
+            self.c_calendar_day[behind] += self.streams.geometric("contact_calendar", index,
+                                                                  behind, p)
+            behind = behind[self.c_calendar_day[behind] <= day]
+
+    def _pick_servers(self, department: np.ndarray, level: np.ndarray, position_draw: np.ndarray,
+                      roster_draw: np.ndarray) -> np.ndarray:
+        """A random filled position of each (department, level); -1 if none at all.
+
+        A position of the (department, level) is drawn among all its positions, filled
+        or not; if it is vacant, a filled one is drawn from the roster. Each filled
+        position is equally likely, and a run whose workforce differs from another's by a
+        few vacancies picks the same server for most contacts (common random numbers)."""
         key = self._roster_fallback[department * 3 + level]
         count = self._roster_count[key]
-        pick = self._roster_start[key] + (draw * count).astype(np.int64)
-        return np.where(count > 0, self._roster[np.minimum(pick, self._roster.size - 1)], -1)
+        fixed = self._positions_by_key[np.minimum(
+            self._position_start[key] + (position_draw * self._position_count[key]).astype(
+                np.int64), self.n_employees - 1)]
+        pick = self._roster_start[key] + (roster_draw * count).astype(np.int64)
+        roster = self._roster[np.minimum(pick, self._roster.size - 1)]
+        return np.where(count > 0, np.where(self.active[fixed], fixed, roster), -1)
 
     def _refresh_rosters(self) -> None:
         """Index filled positions by (department, level) for fast random picks."""
@@ -505,9 +569,9 @@ class CXModel(mesa.Model):
     def _open_problems(self, customers: np.ndarray, touchpoint: np.ndarray) -> None:
         if customers.size == 0:
             return
-        rng = self.rng
+        route_draw, handoff_draw = self.streams.uniform_pair("problem", self.day, customers)
         cause = self.tp_owner[touchpoint]
-        at_source = rng.random(customers.size) < self.levers.ownership[cause, FRONTLINE]
+        at_source = route_draw < self.levers.ownership[cause, FRONTLINE]
         route = np.where(at_source & (self.tp_digital[touchpoint] != 2), touchpoint,
                          self.support_tp)
         self.c_problem_open[customers] = True
@@ -515,7 +579,7 @@ class CXModel(mesa.Model):
         self.c_problem_route[customers] = route
         self.c_problem_contacts[customers] = 0
         self.c_problem_start[customers] = self.day
-        self.c_needs_handoff[customers] = rng.random(customers.size) < self.p.handoff_need
+        self.c_needs_handoff[customers] = handoff_draw < self.p.handoff_need
 
     def _close_problems(self, customers: np.ndarray, problem: np.ndarray, resolved: np.ndarray,
                         abandoned: np.ndarray, contacts_so_far: np.ndarray) -> None:
@@ -535,14 +599,16 @@ class CXModel(mesa.Model):
         self.outcome_customers += np.bincount(new, minlength=4)
         self.c_last_outcome[customers] = new
 
-    def _pain_received(self, serving_dept: np.ndarray, pain_tp: np.ndarray) -> np.ndarray:
-        """Which pain points reach the department that causes them."""
+    def _pain_received(self, serving_dept: np.ndarray, pain_tp: np.ndarray,
+                       draw: np.ndarray) -> np.ndarray:
+        """Which pain points reach the department that causes them (``draw``: uniform
+        numbers, one per pain point)."""
         cause = self.tp_owner[pain_tp]
         lv = self.levers
         flow = dyn.pain_flow(self.department_silo[cause], lv.shared_metrics[cause, MANAGER],
                              lv.crm, lv.voc)
         direct = serving_dept == cause
-        return direct | (self.rng.random(cause.size) < flow)
+        return direct | (draw < flow)
 
     def _churn(self, customers: np.ndarray) -> None:
         if customers.size == 0:
@@ -645,7 +711,7 @@ class CXModel(mesa.Model):
         candidates = np.flatnonzero(among)
         if count <= 0 or candidates.size == 0:
             return
-        rng, n = self.rng, self.n_employees
+        rng, n = self.streams.generator("ties", self.day), self.n_employees
         source = candidates[rng.integers(0, candidates.size, count)]
         target = rng.integers(0, n, count)
         keep = self.department[source] != self.department[target]
@@ -662,7 +728,7 @@ class CXModel(mesa.Model):
                  if kind == "informal" and dept[u] != dept[v] and (among[u] or among[v])]
         if not cross:
             return
-        chosen = self.rng.random(len(cross)) < share
+        chosen = self.streams.generator("tie_cuts", self.day).random(len(cross)) < share
         self.network.remove_edges_from([e for e, c in zip(cross, chosen) if c])
         self._refresh_network_arrays()
 
@@ -672,7 +738,8 @@ class CXModel(mesa.Model):
         k = int(round(share * candidates.size))
         if k == 0:
             return 0
-        rows = self.rng.choice(candidates, size=k, replace=False)
+        rows = self.streams.generator("layoffs", self.day).choice(candidates, size=k,
+                                                                 replace=False)
         self.eliminated[rows] = True
         self._vacate(rows)
         self._refresh_rosters()
@@ -690,10 +757,11 @@ class CXModel(mesa.Model):
     # ------------------------------------------------------------------ phase: turnover
 
     def _turnover_and_hiring(self) -> None:
-        p, rng, lv = self.p, self.rng, self.levers
+        p, lv, streams, day = self.p, self.levers, self.streams, self.day
         q = dyn.quit_probability(p.base_quit_rate, self.strain, self.engagement,
                                  p.strain_quit_factor, p.disengaged_quit_factor)
-        leavers = np.flatnonzero(self.active & (rng.random(self.n_employees) < q))
+        leavers = np.flatnonzero(self.active & (streams.uniform("quits", day, self._positions)
+                                                < q))
         self.today["quits"] = leavers.size
         self.recorder.tally_quits(self.department[leavers])
         if leavers.size:
@@ -703,14 +771,16 @@ class CXModel(mesa.Model):
         self.hired_today[:] = False
         if fill.size:
             d, lvl = self.department[fill], self.level[fill]
-            self.engagement[fill] = dyn.clip01(rng.normal(lv.hire_engagement[d, lvl], org.HIRE_SD))
-            self.centricity[fill] = dyn.clip01(rng.normal(lv.hire_centricity[d, lvl],
-                                                          org.HIRE_SD))
+            engagement_noise, centricity_noise = streams.normal_pair("hiring", day, fill)
+            self.engagement[fill] = dyn.clip01(lv.hire_engagement[d, lvl]
+                                               + org.HIRE_SD * engagement_noise)
+            self.centricity[fill] = dyn.clip01(lv.hire_centricity[d, lvl]
+                                               + org.HIRE_SD * centricity_noise)
             self.skill[fill] = p.new_hire_skill
             self.empowerment[fill] = lv.authority[d, lvl]
             self.strain[fill] = 0.0
             self.recognition[fill] = 0.0
-            self.disposition[fill] = rng.normal(0.0, p.disposition_sd, fill.size)
+            self.disposition[fill] = p.disposition_sd * streams.normal("disposition", day, fill)
             self.habituation[fill] = 0.0
             self.tenure[fill] = 0
             self.training_hours[fill] = 0.0

@@ -33,17 +33,18 @@ import numpy as np
 
 from cxsim.core import dynamics as dyn
 from cxsim.core import organisation as org
+from cxsim.core.parameters import Config
+from cxsim.core.structure import Structure
 from cxsim.engine.interventions import Intervention, Levers, apply_interventions
-from cxsim.engine.metrics import DAILY_METRICS, Recorder, new_day_counters
+from cxsim.engine.metrics import Recorder, new_day_counters
 from cxsim.engine.model import (
     OUTCOME_NAMES,
     CXModel,
-    metric_reporters,
     _signature,
+    metric_reporters,
     resolve_inputs,
     run_to_horizon,
 )
-from cxsim.core.parameters import Config
 from cxsim.reference.agents import (
     ACTIVE,
     CHURNED,
@@ -53,7 +54,6 @@ from cxsim.reference.agents import (
     EmployeeAgent,
 )
 from cxsim.results import Result
-from cxsim.core.structure import Structure
 
 
 def _assembled(attribute: str, doc: str) -> property:
