@@ -13,6 +13,8 @@ from conftest import (
     run_model,
     simulated_days,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cxsim.core import dynamics as dyn
 from cxsim.core.parameters import ParameterError
@@ -377,3 +379,30 @@ def test_fork_past_the_warm_up_is_refused():
     model = CXModel(n_employees=60, n_customers=500, burn_in_days=3, days=5, rng=1).run()
     with pytest.raises(ParameterError, match="fork on day 8 is not allowed"):
         model.fork()
+
+
+def test_numpy_integer_seed_is_the_same_seed():
+    size = dict(n_employees=60, n_customers=800, burn_in_days=3, days=4)
+    a = CXModel(rng=np.int64(5), **size).run()
+    b = CXModel(rng=5, **size).run()
+    assert a.seed == b.seed == 5 and type(a.seed) is int
+    assert a.datacollector.get_model_vars_dataframe().equals(
+        b.datacollector.get_model_vars_dataframe())
+
+
+def test_an_unseeded_model_records_the_seed_it_drew():
+    size = dict(n_employees=60, n_customers=800, burn_in_days=3, days=4)
+    first = CXModel(**size).run()
+    again = CXModel(rng=first.seed, **size).run()
+    assert isinstance(first.seed, int) and first.seed >= 0
+    assert first.datacollector.get_model_vars_dataframe().equals(
+        again.datacollector.get_model_vars_dataframe())
+
+
+@settings(max_examples=25)
+@given(st.one_of(st.integers(max_value=-1), st.floats(), st.text(), st.booleans(),
+                 st.lists(st.integers(0, 3), max_size=2), st.none().map(lambda _: {})))
+def test_any_bad_seed_is_refused_with_a_one_line_error(seed):
+    with pytest.raises(ParameterError) as info:
+        CXModel(rng=seed, n_employees=40, n_customers=200, burn_in_days=1, days=1)
+    assert str(info.value).startswith("rng = ") and "\n" not in str(info.value)

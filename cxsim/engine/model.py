@@ -81,7 +81,7 @@ class CXModel(mesa.Model):
         self._build_customers()
         for iv in self.interventions:
             iv.initialise(self)
-        self.levers = self._baseline_levers()
+        self.levers = self.baseline_levers()
         self.recorder = Recorder(self)
         self.datacollector = mesa.DataCollector(
             model_reporters=metric_reporters()
@@ -241,27 +241,11 @@ class CXModel(mesa.Model):
         self.churn_by_outcome = np.zeros(4, dtype=np.int64)
         self._customer_views: dict[int, Customer] = {}
 
-    def _baseline_levers(self) -> Levers:
-        p, nd = self.p, self.n_departments
-        full = np.ones((nd, 3))
-        ownership = full * p.cx_ownership
-        ownership[self.support_department] = 1.0
-        return Levers(
-            commitment=full * p.leadership_commitment,
-            coaching=full * p.coaching_share,
-            authority=org.authority_baseline(self.p.baseline_empowerment, self.n_departments),
-            guidelines=full * p.guidelines_clarity,
-            ownership=ownership,
-            shared_metrics=full * p.shared_metrics,
-            hire_centricity=full * p.hire_centricity,
-            hire_engagement=full * p.hire_engagement,
-            change_fatigue=np.zeros((nd, 3)),
-            crm=p.crm_integration,
-            voc=p.voc_loop,
-            digital_share=p.digital_share,
-        )
-
     # ------------------------------------------------------------------ public API
+
+    def baseline_levers(self) -> Levers:
+        """The levers before interventions (the baseline parameters)."""
+        return Levers.baseline(self.p, self.structure)
 
     @property
     def intervention_day(self) -> int:
@@ -282,7 +266,12 @@ class CXModel(mesa.Model):
         return self._customer_views[row]
 
     def step(self) -> None:
-        """One day: the phases below, in order."""
+        """One day: the phases below, in order.
+
+        Raises:
+            ParameterError: the model is already at its horizon.
+        """
+        check_not_past_horizon(self)
         self._reset_today()
         self._apply_interventions()
         self._acquire_customers()
@@ -821,6 +810,14 @@ def resolve_inputs(config: Config | Mapping[str, Any] | None,
     return base.with_overrides(parameters), structure or Structure(), ivs
 
 
+def check_not_past_horizon(model: Any) -> None:
+    """Raise ParameterError if ``model`` has reached its horizon (it cannot step on)."""
+    if model.day >= model.horizon:
+        raise ParameterError(
+            f"step is not allowed: the model is at day {model.day}, its horizon "
+            f"(burn_in_days + days = {model.horizon}); build a model with more days")
+
+
 def run_to_horizon(model: Any, progress: bool, label: str) -> Any:
     """Step ``model`` from its current day to its horizon, with an optional progress bar."""
     days = range(model.day, model.horizon)
@@ -844,7 +841,10 @@ def metric_reporters() -> dict[str, partial]:
     return {name: partial(daily_metric, name) for name in DAILY_METRICS}
 
 
-def _signature() -> inspect.Signature:
+def model_signature() -> inspect.Signature:
+    """The keyword signature of a model's ``__init__``: config, interventions, structure,
+    rng and every parameter of :data:`~cxsim.core.parameters.PARAMETERS` with its default
+    (for Mesa's batch_run and SolaraViz)."""
     params = [
         inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
         inspect.Parameter("config", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None),
@@ -857,6 +857,6 @@ def _signature() -> inspect.Signature:
     return inspect.Signature(params)
 
 
-CXModel.__init__.__signature__ = _signature()
+CXModel.__init__.__signature__ = model_signature()
 
 __all__ = ["CXModel", "ParameterError", "OUTCOME_NAMES"]
