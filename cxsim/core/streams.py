@@ -114,10 +114,12 @@ class RandomStreams:
         z = np.asarray(rows).astype(np.uint64)
         if isinstance(counter, np.ndarray):
             z |= counter.astype(np.uint64) << np.uint64(32)
-        else:
-            z |= np.uint64(counter) << np.uint64(32)
-        z *= _GAMMA
-        z += self._keys[purpose]
+            z *= _GAMMA
+            z += self._keys[purpose]
+        else:  # (counter * 2**32 + row) * gamma + key, the constant part folded
+            z *= _GAMMA
+            z += np.uint64(((int(counter) << 32) * int(_GAMMA) + int(self._keys[purpose]))
+                           % 2 ** 64)
         return _mix(z)
 
     def uniform(self, purpose: str, counter: int | np.ndarray,

@@ -215,9 +215,7 @@ class CXModel(mesa.Model):
         self.c_calendar_index = np.zeros(capacity, dtype=np.int64)
         self.c_calendar_day = np.full(capacity, -1, dtype=np.int64)
         self.c_next_contact = np.full(capacity, NEVER, dtype=np.int64)
-        initial = np.arange(n0)
-        advance_calendars(self, initial, -1)
-        self.c_next_contact[:n0] = np.minimum(self.c_calendar_day[:n0],
+        self.c_next_contact[:n0] = np.minimum(advance_calendars(self, np.arange(n0), -1),
                                               self.c_renewal_day[:n0])
         self.c_problem_open = np.zeros(capacity, dtype=bool)
         self.c_problem_source = np.zeros(capacity, dtype=np.int64)

@@ -154,11 +154,9 @@ def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
                                             1.0 / p.repeat_delay_days)
     nxt[buying] = day + 1
     routine_rows = stay[routine]
-    advance_calendars(model, routine_rows, day)
+    calendar = advance_calendars(model, routine_rows, day)
     renewal_day = model.c_renewal_day[routine_rows]
-    nxt[routine] = np.where(renewal_day > day,
-                            np.minimum(model.c_calendar_day[routine_rows], renewal_day),
-                            model.c_calendar_day[routine_rows])
+    nxt[routine] = np.where(renewal_day > day, np.minimum(calendar, renewal_day), calendar)
     model.c_next_contact[stay] = nxt
     # --- employees' load and skill from practice
     effort = np.where(problem, dyn.PROBLEM_EFFORT, model.tp_effort[touchpoint])
@@ -174,19 +172,39 @@ def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
         abandoned=abandoned)
 
 
-def advance_calendars(model: CXModel, customers: np.ndarray, day: int) -> None:
-    """Move each customer's routine-contact calendar to its first day after ``day``.
+def advance_calendars(model: CXModel, customers: np.ndarray, day: int) -> np.ndarray:
+    """Move each customer's routine-contact calendar to its first day after ``day``, and
+    return those days (aligned with ``customers``, which must be distinct).
 
     Calendar day ``k`` of a customer is calendar day ``k - 1`` plus a geometric gap
     drawn for (customer, ``k``): the same sequence in every run with this seed."""
     p = 1.0 / model.p.contact_interval_days
-    behind = customers[model.c_calendar_day[customers] <= day]
-    while behind.size:
-        index = model.c_calendar_index[behind] + 1
-        model.c_calendar_index[behind] = index
-        model.c_calendar_day[behind] += model.streams.geometric("contact_calendar", index,
-                                                                behind, p)
-        behind = behind[model.c_calendar_day[behind] <= day]
+    calendar = model.c_calendar_day[customers]
+    late = np.flatnonzero(calendar <= day)
+    if late.size == 0:
+        return calendar
+    # one calendar day each: enough for most
+    behind = customers[late]
+    index = model.c_calendar_index[behind] + 1
+    model.c_calendar_index[behind] = index
+    calendar[late] += model.streams.geometric("contact_calendar", index, behind, p)
+    late = late[calendar[late] <= day]
+    while late.size:  # those still behind (new customers): many calendar days at once
+        behind = customers[late]
+        block = int(min(64, 4 + 1.5 * (day - int(calendar[late].min())) * p))
+        index = model.c_calendar_index[behind]
+        indices = index[:, None] + np.arange(1, block + 1)
+        gaps = model.streams.geometric("contact_calendar", indices,
+                                       np.broadcast_to(behind[:, None], indices.shape), p)
+        days = calendar[late][:, None] + np.cumsum(gaps, axis=1)
+        after = days > day
+        reached = after.any(axis=1)
+        first = np.where(reached, after.argmax(axis=1), block - 1)
+        model.c_calendar_index[behind] = index + first + 1
+        calendar[late] = days[np.arange(late.size), first]
+        late = late[~reached]
+    model.c_calendar_day[customers] = calendar
+    return calendar
 
 
 def pick_servers(model: CXModel, department: np.ndarray, level: np.ndarray,
