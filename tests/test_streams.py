@@ -30,6 +30,7 @@ def test_an_entitys_draw_does_not_depend_on_who_else_draws(seed, day, rows, purp
     alone = np.array([streams.uniform(purpose, day, np.array([r]))[0] for r in rows])
     assert np.array_equal(together, alone)
     assert ((together >= 0) & (together < 1)).all()
+    assert [streams.uniform_scalar(purpose, day, r) for r in rows] == together.tolist()
     again = pickle.loads(pickle.dumps(streams)).uniform(purpose, day, batch[::-1])
     assert np.array_equal(again, together[::-1])
 

@@ -55,6 +55,8 @@ _GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 _LOW32 = np.uint64(0xFFFFFFFF)
+_GAMMA_INT, _MIX1_INT, _MIX2_INT = int(_GAMMA), int(_MIX1), int(_MIX2)
+_MASK64 = 2 ** 64 - 1
 _2_POW_32 = 2.0 ** -32
 _2_POW_53 = 2.0 ** -53
 #: Rows and calendar counters must stay below this (they share a 64-bit counter with the day).
@@ -122,6 +124,17 @@ class RandomStreams:
                            % 2 ** 64)
         return _mix(z)
 
+    def bits_many(self, purposes: tuple[str, ...], counter: int,
+                  rows: np.ndarray) -> np.ndarray:
+        """:meth:`bits` of several purposes for the same rows at once (one array
+        operation each for all of them): row ``i`` of the result is ``bits(purposes[i],
+        counter, rows)``, bit for bit."""
+        z = np.asarray(rows).astype(np.uint64)
+        z *= _GAMMA
+        offsets = np.array([((int(counter) << 32) * int(_GAMMA) + int(self._keys[p])) % 2 ** 64
+                            for p in purposes], dtype=np.uint64)
+        return _mix(z[None, :] + offsets[:, None])
+
     def uniform(self, purpose: str, counter: int | np.ndarray,
                 rows: np.ndarray) -> np.ndarray:
         """One uniform number in [0, 1) per row (53-bit resolution)."""
@@ -131,8 +144,7 @@ class RandomStreams:
                      rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Two independent uniform numbers in [0, 1) per row (32-bit resolution each),
         from one hash: for two purposes that always go together."""
-        z = self.bits(purpose, counter, rows)
-        return (z >> np.uint64(32)) * _2_POW_32, (z & _LOW32) * _2_POW_32
+        return uniform_pair(self.bits(purpose, counter, rows))
 
     def normal_pair(self, purpose: str, counter: int | np.ndarray,
                     rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -145,9 +157,7 @@ class RandomStreams:
     def normal(self, purpose: str, counter: int | np.ndarray,
                rows: np.ndarray) -> np.ndarray:
         """One standard normal number per row (Box-Muller on one hash)."""
-        z = self.bits(purpose, counter, rows)
-        radius = np.sqrt(-2.0 * np.log(((z >> np.uint64(32)) + 0.5) * _2_POW_32))
-        return radius * np.cos((2.0 * math.pi * _2_POW_32) * (z & _LOW32))
+        return normal(self.bits(purpose, counter, rows))
 
     def geometric(self, purpose: str, counter: int | np.ndarray, rows: np.ndarray,
                   p: float) -> np.ndarray:
@@ -171,14 +181,39 @@ class RandomStreams:
     def poisson(self, purpose: str, counter: int, mean: float) -> int:
         """A Poisson number with ``mean``, by inversion of one uniform number: runs with
         slightly different means draw nearby counts (their draws are coupled)."""
-        u = float(self.uniform(purpose, counter, np.zeros(1, dtype=np.uint64))[0])
-        return poisson_inverse(mean, u)
+        return poisson_inverse(mean, self.uniform_scalar(purpose, counter))
+
+    def uniform_scalar(self, purpose: str, counter: int, row: int = 0) -> float:
+        """``uniform(purpose, counter, [row])[0]`` in plain Python (no array overhead)."""
+        z = (((int(counter) << 32) | int(row)) * _GAMMA_INT + int(self._keys[purpose])) & _MASK64
+        z = ((z ^ (z >> 30)) * _MIX1_INT) & _MASK64
+        z = ((z ^ (z >> 27)) * _MIX2_INT) & _MASK64
+        return ((z ^ (z >> 31)) >> 11) * _2_POW_53
+
+
+def uniform_pair(bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two uniform numbers in [0, 1) (32-bit resolution each) from each 64-bit hash."""
+    return (bits >> np.uint64(32)) * _2_POW_32, (bits & _LOW32) * _2_POW_32
+
+
+def normal(bits: np.ndarray) -> np.ndarray:
+    """One standard normal number from each 64-bit hash (Box-Muller)."""
+    radius = np.sqrt(-2.0 * np.log(((bits >> np.uint64(32)) + 0.5) * _2_POW_32))
+    return radius * np.cos((2.0 * math.pi * _2_POW_32) * (bits & _LOW32))
 
 
 def poisson_inverse(mean: float, u: float) -> int:
     """The smallest k with P(Poisson(mean) <= k) > u (the inverse distribution function)."""
     if mean <= 0.0:
         return 0
+    if mean < 500.0:  # term by term (exp(-mean) stays a normal float)
+        k, term = 0, math.exp(-mean)
+        total = term
+        while total <= u and term > 0.0:
+            k += 1
+            term *= mean / k
+            total += term
+        return k
     top = int(mean + 12.0 * math.sqrt(mean) + 20.0)
     k = np.arange(top + 1)
     log_factorial = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, top + 1)))])

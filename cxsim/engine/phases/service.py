@@ -12,6 +12,7 @@ import numpy as np
 
 from cxsim.core import dynamics as dyn
 from cxsim.core.enums import ContactOutcome, Level
+from cxsim.core.streams import normal, uniform_pair
 from cxsim.engine.phases.customers import churn, count_advocates, set_outcome
 
 if TYPE_CHECKING:
@@ -19,6 +20,10 @@ if TYPE_CHECKING:
 
 EXECUTIVE, MANAGER, FRONTLINE = Level
 NO_PROBLEM, RESOLVED_FIRST, RESOLVED_REPEAT, UNRESOLVED = ContactOutcome
+#: The streams every contact draws from, in one batch: touchpoint and channel; server;
+#: quality noise; resolution or defect, and survey response; renewal or churn, and pain
+#: point received.
+CONTACT_PURPOSES = ("route", "server", "service_noise", "outcome", "departure")
 
 
 def serve_customers(model: CXModel) -> None:
@@ -34,22 +39,25 @@ def serve_customers(model: CXModel) -> None:
     renewal = ~problem & ~acquiring & (model.c_renewal_day[customers] <= model.day)
     onboarding = (~problem & ~acquiring & ~renewal
                   & (model.day - model.c_start_day[customers] < model.p.onboarding_days))
-    touchpoint_draw, channel_draw = model.streams.uniform_pair("route", model.day, customers)
+    bits = model.streams.bits_many(CONTACT_PURPOSES, model.day, customers)
+    touchpoint_draw, channel_draw = uniform_pair(bits[0])
     touchpoint = model._routine_tps[np.searchsorted(model._routine_cum, touchpoint_draw)]
     touchpoint[onboarding] = model._onboarding_tps[
         np.searchsorted(model._onboarding_cum, touchpoint_draw[onboarding])]
     touchpoint[renewal] = model.renewal_tp
     touchpoint[acquiring] = model._acquisition_tps[step[acquiring]]
     touchpoint[problem] = model.c_problem_route[customers[problem]]
-    interact(model, customers, touchpoint, problem, acquiring, channel_draw)
+    interact(model, customers, touchpoint, problem, acquiring, channel_draw, bits)
 
 
 def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
-             problem: np.ndarray, acquiring: np.ndarray, channel_draw: np.ndarray) -> None:
+             problem: np.ndarray, acquiring: np.ndarray, channel_draw: np.ndarray,
+             bits: np.ndarray) -> None:
     """Serve one contact for each customer at ``touchpoint`` and let them judge it.
     ``acquiring`` marks contacts of new customers buying (never ending in churn).
 
-    Every draw is the customer's own for today (see :mod:`cxsim.core.streams`)."""
+    Every draw is the customer's own for today (see :mod:`cxsim.core.streams`):
+    ``bits`` holds the random bits of :data:`CONTACT_PURPOSES` for each contact."""
     p, lv, day, streams = model.p, model.levers, model.day, model.streams
     # --- who serves: the digital channel or an employee of the owning department
     digital = ~problem & ((model.tp_digital[touchpoint] == 2)
@@ -59,7 +67,7 @@ def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
     escalated = problem & (contacts_so_far >= p.escalate_after)
     serving_dept = model.tp_owner[touchpoint]
     server = pick_servers(model, serving_dept, np.where(escalated, MANAGER, FRONTLINE),
-                          *streams.uniform_pair("server", day, customers))
+                          *uniform_pair(bits[1]))
     server[digital] = -1
     human = server >= 0
     rows = np.maximum(server, 0)
@@ -78,11 +86,11 @@ def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
                     * model.department_silo[cause_dept], 0.0)
     quality = dyn.interaction_quality(skill, engagement, centricity, authority, lv.crm,
                                       guidelines, loss,
-                                      streams.normal("service_noise", day, customers),
+                                      normal(bits[2]),
                                       p.noise_sd, p.inconsistency_factor)
     # --- problems: resolution, repeats, abandonment; new problems revealed (one draw:
     # a problem contact can resolve, another contact can reveal a defect)
-    outcome_draw, survey_draw = streams.uniform_pair("outcome", day, customers)
+    outcome_draw, survey_draw = uniform_pair(bits[3])
     resolved = problem & (outcome_draw < dyn.resolution_probability(
         skill, authority, lv.crm, needs_handoff, loss))
     abandoned = problem & ~resolved & (contacts_so_far >= p.max_contacts)
@@ -119,7 +127,7 @@ def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
     still_open = problem & ~resolved & ~abandoned
     model.c_problem_contacts[customers[still_open]] += 1
     # --- pain points reach the causing department through ties, metrics, systems
-    departure_draw, pain_draw = streams.uniform_pair("departure", day, customers)
+    departure_draw, pain_draw = uniform_pair(bits[4])
     pain_tp = model.c_problem_source[customers[problem]]
     received = pain_received(model, serving_dept[problem], pain_tp, pain_draw[problem])
     # --- renewal and churn (one draw: a renewal contact renews or not, any other
