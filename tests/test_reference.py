@@ -16,6 +16,7 @@ import pytest
 
 from cxsim.core.parameters import ParameterError
 from cxsim.engine.model import CXModel
+from cxsim.engine.phases import update_workforce
 from cxsim.experiments.scenarios import load_scenario
 from cxsim.reference import CustomerAgent, EmployeeAgent, ReferenceModel, run_reference
 from cxsim.reference.agents import ACTIVE, CHURNED, PROSPECT
@@ -201,7 +202,7 @@ def test_workforce_phase_matches_the_engine_exactly():
         for name in state:
             setattr(employee, name, float(getattr(engine, name)[employee.position]))
     assert not engine.active.all(), "the check should include vacant positions"
-    engine._update_workforce()
+    update_workforce(engine)  # the engine's workforce phase
     reference._update_workforce()
     active = engine.active
     assert np.array_equal(reference.active, active)
