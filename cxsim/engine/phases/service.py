@@ -224,13 +224,18 @@ def pick_servers(model: CXModel, department: np.ndarray, level: np.ndarray,
     position is equally likely, and a run whose workforce differs from another's by a
     few vacancies picks the same server for most contacts (common random numbers)."""
     key = model._roster_fallback[department * 3 + level]
-    count = model._roster_count[key]
-    fixed = model._positions_by_key[np.minimum(
+    server = model._positions_by_key[np.minimum(
         model._position_start[key] + (position_draw * model._position_count[key]).astype(
             np.int64), model.n_employees - 1)]
-    pick = model._roster_start[key] + (roster_draw * count).astype(np.int64)
-    roster = model._roster[np.minimum(pick, model._roster.size - 1)]
-    return np.where(count > 0, np.where(model.active[fixed], fixed, roster), -1)
+    vacant = np.flatnonzero(~model.active[server])
+    if vacant.size:  # a filled position from the roster instead (-1 if there is none)
+        key = key[vacant]
+        count = model._roster_count[key]
+        pick = model._roster_start[key] + (roster_draw[vacant] * count).astype(np.int64)
+        server[vacant] = np.where(count > 0, model._roster[np.minimum(pick,
+                                                                      model._roster.size - 1)],
+                                  -1)
+    return server
 
 
 def open_problems(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray) -> None:
