@@ -113,12 +113,14 @@ class RandomStreams:
         """64 random bits for each of ``rows`` (uint64), a function of
         ``(purpose, counter, row)`` only; ``counter`` is one int for all rows or one per
         row (non-negative, below 2**31; rows below 2**32)."""
-        z = np.asarray(rows).astype(np.uint64)
         if isinstance(counter, np.ndarray):
-            z |= counter.astype(np.uint64) << np.uint64(32)
+            z = np.left_shift(counter, 32, dtype=np.int64)
+            z |= rows
+            z = z.view(np.uint64)
             z *= _GAMMA
             z += self._keys[purpose]
         else:  # (counter * 2**32 + row) * gamma + key, the constant part folded
+            z = np.asarray(rows).astype(np.uint64)
             z *= _GAMMA
             z += np.uint64(((int(counter) << 32) * int(_GAMMA) + int(self._keys[purpose]))
                            % 2 ** 64)
@@ -163,10 +165,18 @@ class RandomStreams:
                   p: float) -> np.ndarray:
         """A geometric number on {1, 2, ...} with success probability ``p`` per row
         (inversion: the first day a daily chance ``p`` comes true)."""
-        u = ((self.bits(purpose, counter, rows) >> np.uint64(11)) + 0.5) * _2_POW_53
+        z = self.bits(purpose, counter, rows)
         if p >= 1.0:
-            return np.ones(u.shape, dtype=np.int64)
-        return (np.floor(np.log(u) / math.log1p(-p)) + 1.0).astype(np.int64)
+            return np.ones(z.shape, dtype=np.int64)
+        z >>= np.uint64(11)
+        u = z.view(np.int64).astype(np.float64)  # below 2**53: exact
+        u += 0.5
+        u *= _2_POW_53
+        np.log(u, out=u)
+        u /= math.log1p(-p)
+        np.floor(u, out=u)
+        u += 1.0
+        return u.astype(np.int64)
 
     # ------------------------------------------------------------------ generators
 
