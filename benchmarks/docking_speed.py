@@ -27,8 +27,8 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import mesa  # noqa: E402
 
-from cxsim.engine.model import CXModel  # noqa: E402
 from cxsim.core.parameters import PARAMETERS_BY_NAME  # noqa: E402
+from cxsim.engine.model import CXModel  # noqa: E402
 from cxsim.reference import ReferenceModel  # noqa: E402
 from cxsim.results import Result  # noqa: E402
 

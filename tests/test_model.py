@@ -13,8 +13,12 @@ from conftest import (
     run_model,
     simulated_days,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cxsim.core import dynamics as dyn
+from cxsim.core.parameters import ParameterError
+from cxsim.core.structure import Structure
 from cxsim.engine.agents import CUSTOMER_STATES, LEVEL_NAMES, Customer, Employee
 from cxsim.engine.interventions import (
     CrossFunctionalCollaboration,
@@ -26,9 +30,7 @@ from cxsim.engine.interventions import (
 )
 from cxsim.engine.metrics import DAILY_METRICS
 from cxsim.engine.model import ACTIVE, CHURNED, FRONTLINE, PROSPECT, CXModel
-from cxsim.core.parameters import ParameterError
 from cxsim.results import Result
-from cxsim.core.structure import Structure
 
 PARAMS = dict(n_employees=120, n_customers=4000, burn_in_days=20, days=60,
               base_quit_rate=0.6, hiring_delay_days=5, prospect_pool_share=0.3,
@@ -356,7 +358,7 @@ def test_fork_after_warm_up_is_bit_identical_to_a_run_from_scratch():
     run built with the interventions from the start (same seed)."""
     import pickle
 
-    from cxsim.engine.interventions import CXTraining, CrossFunctionalCollaboration
+    from cxsim.engine.interventions import CrossFunctionalCollaboration, CXTraining
 
     size = dict(n_employees=120, n_customers=3000, burn_in_days=20, days=25)
     ivs = [CXTraining(start=0, ramp_days=5), CrossFunctionalCollaboration(start=3)]
@@ -377,3 +379,30 @@ def test_fork_past_the_warm_up_is_refused():
     model = CXModel(n_employees=60, n_customers=500, burn_in_days=3, days=5, rng=1).run()
     with pytest.raises(ParameterError, match="fork on day 8 is not allowed"):
         model.fork()
+
+
+def test_numpy_integer_seed_is_the_same_seed():
+    size = dict(n_employees=60, n_customers=800, burn_in_days=3, days=4)
+    a = CXModel(rng=np.int64(5), **size).run()
+    b = CXModel(rng=5, **size).run()
+    assert a.seed == b.seed == 5 and type(a.seed) is int
+    assert a.datacollector.get_model_vars_dataframe().equals(
+        b.datacollector.get_model_vars_dataframe())
+
+
+def test_an_unseeded_model_records_the_seed_it_drew():
+    size = dict(n_employees=60, n_customers=800, burn_in_days=3, days=4)
+    first = CXModel(**size).run()
+    again = CXModel(rng=first.seed, **size).run()
+    assert isinstance(first.seed, int) and first.seed >= 0
+    assert first.datacollector.get_model_vars_dataframe().equals(
+        again.datacollector.get_model_vars_dataframe())
+
+
+@settings(max_examples=25)
+@given(st.one_of(st.integers(max_value=-1), st.floats(), st.text(), st.booleans(),
+                 st.lists(st.integers(0, 3), max_size=2), st.none().map(lambda _: {})))
+def test_any_bad_seed_is_refused_with_a_one_line_error(seed):
+    with pytest.raises(ParameterError) as info:
+        CXModel(rng=seed, n_employees=40, n_customers=200, burn_in_days=1, days=1)
+    assert str(info.value).startswith("rng = ") and "\n" not in str(info.value)

@@ -13,11 +13,11 @@ from hypothesis.extra import numpy as hnp
 
 from cxsim.core import dynamics as dyn
 from cxsim.core import organisation as org
+from cxsim.core.parameters import PARAMETERS, Config, ParameterError
+from cxsim.core.structure import Structure
 from cxsim.engine.interventions import INTERVENTIONS
 from cxsim.engine.model import CXModel
-from cxsim.core.parameters import PARAMETERS, Config, ParameterError
 from cxsim.results import Result
-from cxsim.core.structure import Structure
 
 N = 8
 unit = st.floats(0.0, 1.0)

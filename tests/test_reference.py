@@ -14,12 +14,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxsim.engine.model import CXModel
 from cxsim.core.parameters import ParameterError
+from cxsim.engine.model import CXModel
+from cxsim.engine.phases import update_workforce
+from cxsim.experiments.scenarios import load_scenario
 from cxsim.reference import CustomerAgent, EmployeeAgent, ReferenceModel, run_reference
 from cxsim.reference.agents import ACTIVE, CHURNED, PROSPECT
 from cxsim.results import Result, run
-from cxsim.experiments.scenarios import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = dict(n_employees=40, n_customers=400, burn_in_days=5, days=10)
@@ -203,7 +204,7 @@ def test_workforce_phase_matches_the_engine_exactly():
         for name in state:
             setattr(employee, name, float(getattr(engine, name)[employee.position]))
     assert not engine.active.all(), "the check should include vacant positions"
-    engine._update_workforce()
+    update_workforce(engine)  # the engine's workforce phase
     reference._update_workforce()
     active = engine.active
     assert np.array_equal(reference.active, active)
@@ -213,3 +214,59 @@ def test_workforce_phase_matches_the_engine_exactly():
                                    err_msg=name)
     assert reference.today["demand_mean"] == pytest.approx(engine.today["demand_mean"])
     assert reference.digital_skill == pytest.approx(engine._digital_skill)
+
+
+# --- the interface interventions and the Recorder use -------------------------------------
+
+
+@pytest.mark.parametrize("implementation", [CXModel, ReferenceModel])
+def test_both_models_offer_the_documented_interface(implementation):
+    from cxsim.engine.protocol import (
+        InterventionTarget,
+        MeasuredModel,
+        ModelInterface,
+        protocol_members,
+    )
+
+    model = implementation(rng=3, **TINY)
+    model.step()
+    for protocol in (InterventionTarget, MeasuredModel, ModelInterface):
+        assert isinstance(model, protocol), protocol.__name__
+    members = protocol_members(ModelInterface)
+    assert {"baseline_levers", "train", "lay_off", "active", "department", "levers",
+            "intervention_day", "engagement"} <= members
+    missing = [name for name in sorted(members) if not hasattr(model, name)]
+    assert not missing, missing
+    positions = model.n_employees
+    for name in ("department", "level", "active", "hired_today", "coverage_draw",
+                 "employee_phase", "engagement", "skill", "strain", "load", "last_trained"):
+        assert np.shape(getattr(model, name)) == (positions,), name
+
+
+def test_engine_and_reference_share_the_baseline_levers():
+    from dataclasses import fields
+
+    engine = CXModel(rng=1, silo_strength=0.3, cx_ownership=0.4, **TINY)
+    reference = ReferenceModel(rng=1, silo_strength=0.3, cx_ownership=0.4, **TINY)
+    a, b = engine.baseline_levers(), reference.baseline_levers()
+    for f in fields(a):
+        assert np.array_equal(getattr(a, f.name), getattr(b, f.name)), f.name
+    support = engine.structure.department_index("support")
+    assert (a.ownership[support] == 1.0).all() and (a.ownership[0] == 0.4).all()
+
+
+@pytest.mark.parametrize("implementation", [CXModel, ReferenceModel])
+def test_stepping_past_the_horizon_is_a_clear_error(implementation):
+    model = implementation(rng=1, n_employees=40, n_customers=300, burn_in_days=2, days=3)
+    model.run()
+    with pytest.raises(ParameterError, match="the model is at day 5, its horizon"):
+        model.step()
+    assert model.day == 5
+
+
+@pytest.mark.parametrize("implementation", [CXModel, ReferenceModel])
+@pytest.mark.parametrize("seed", [-1, "abc", 1.5, True, [1], float("nan")])
+def test_a_bad_seed_is_a_clear_error_naming_rng(implementation, seed):
+    with pytest.raises(ParameterError, match=r"^rng = .* is not allowed: expected a "
+                                             r"whole-number seed >= 0"):
+        implementation(rng=seed, **TINY)

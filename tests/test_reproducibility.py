@@ -12,8 +12,13 @@ import pytest
 from conftest import run_model, same_number
 
 import cxsim
-from cxsim.engine.interventions import CrossFunctionalCollaboration, CXTraining, Layoffs, Recognition
 from cxsim.core.parameters import Config
+from cxsim.engine.interventions import (
+    CrossFunctionalCollaboration,
+    CXTraining,
+    Layoffs,
+    Recognition,
+)
 from cxsim.experiments.scenarios import Scenario
 
 PARAMS = dict(n_employees=80, n_customers=3000, burn_in_days=15, days=30)

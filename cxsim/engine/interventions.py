@@ -24,7 +24,10 @@ import numpy as np
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from cxsim.core import dynamics as dyn
+from cxsim.core import organisation as org
 from cxsim.core.enums import LEVEL_NAMES
+from cxsim.core.parameters import Config
+from cxsim.core.structure import Structure
 from cxsim.core.validation import (
     ParameterError,
     Rule,
@@ -36,14 +39,51 @@ from cxsim.core.validation import (
 )
 
 if TYPE_CHECKING:
-    from cxsim.engine.model import CXModel
-    from cxsim.core.structure import Structure
+    from cxsim.engine.protocol import InterventionTarget
 
 LEVELS = LEVEL_NAMES
 
 
 @dataclass
-class Intervention:
+class InterventionRun:
+    """What one intervention keeps while it runs in one model: its targets resolved
+    against the model's structure, and the bookkeeping of its events. Created by
+    :meth:`Intervention.initialise`, so every model (and every fork) has its own."""
+
+    #: (departments x levels) mask of the targeted department and level pairs.
+    target_mask: np.ndarray
+    #: Cross-department ties added so far (collaboration, accountability partnerships).
+    ties_added: int = 0
+    #: Positions trained today (training) and recognised today (recognition).
+    trained_today: int = 0
+    recognised_today: int = 0
+    #: Positions eliminated on the start day (layoffs).
+    laid_off: int = 0
+
+
+class _PerRunState:
+    """Declares an intervention's per-run state (:class:`InterventionRun`). Not a dataclass
+    base, so the state is no field of the intervention: not part of its definition, its
+    equality, its repr or ``to_dict``."""
+
+    _run_state: InterventionRun | None = None
+
+    @property
+    def run_state(self) -> InterventionRun:
+        """This intervention's state in the model that initialised it."""
+        if self._run_state is None:
+            raise AttributeError(f"{type(self).__name__} has no per-run state yet: a model "
+                                 "creates it with initialise(model)")
+        return self._run_state
+
+    @property
+    def target_mask(self) -> np.ndarray:
+        """(departments x levels) mask of the targets (set by ``initialise``)."""
+        return self.run_state.target_mask
+
+
+@dataclass
+class Intervention(_PerRunState):
     """Base class. Subclasses set ``kind`` and override ``apply`` / ``on_day``.
 
     Fields common to all interventions:
@@ -150,41 +190,41 @@ class Intervention:
         if errors:
             raise ParameterError(errors)
 
-    def initialise(self, model: CXModel) -> None:
+    def initialise(self, model: InterventionTarget) -> None:
         """Resolve targets against the model's structure (validates department names and
         that the intervention starts within the horizon)."""
         self.check_targets(model.structure, model.p.days)
         names = model.structure.department_names
         dept = np.array([not self.departments or n in self.departments for n in names])
         level = np.array([not self.levels or lv in self.levels for lv in LEVELS])
-        self.target_mask = dept[:, None] & level[None, :]
+        self._run_state = InterventionRun(target_mask=dept[:, None] & level[None, :])
 
-    def targeted(self, model: CXModel) -> np.ndarray:
+    def targeted(self, model: InterventionTarget) -> np.ndarray:
         """Boolean mask over employee positions that this intervention targets (and filled)."""
         return self.target_mask[model.department, model.level] & model.active
 
-    def apply(self, model: CXModel, adoption: float) -> None:
+    def apply(self, model: InterventionTarget, adoption: float) -> None:
         """Change today's levers, scaled by adoption. Default: nothing."""
 
-    def on_day(self, model: CXModel, day: int, adoption: float) -> None:
+    def on_day(self, model: InterventionTarget, day: int, adoption: float) -> None:
         """Events of this day (training sessions, ties added...). Default: nothing."""
 
-    def daily_cost(self, model: CXModel, day: int, adoption: float) -> float:
+    def daily_cost(self, model: InterventionTarget, day: int, adoption: float) -> float:
         cost = self.fixed_cost if day == self.start else 0.0
         if adoption > 0 and self.cost_per_employee_year:
             cost += self.cost_per_employee_year * self.targeted(model).sum() / 365.0
         return cost
 
-    def add_ties_with_adoption(self, model: CXModel, ties_per_employee: float,
+    def add_ties_with_adoption(self, model: InterventionTarget, ties_per_employee: float,
                                adoption: float) -> None:
         """Add cross-department ties from targeted employees as adoption grows, up to
         ``ties_per_employee x intensity`` per targeted employee at full adoption."""
         targeted = self.targeted(model)
         wanted = int(round(ties_per_employee * self.intensity * adoption * targeted.sum() / 2))
-        done = getattr(self, "_ties_added", 0)
+        done = self.run_state.ties_added
         if wanted > done:
             model.add_cross_ties(wanted - done, targeted)
-            self._ties_added = wanted
+            self.run_state.ties_added = wanted
 
     def raise_lever(self, levers: np.ndarray, amount: float) -> None:
         """Raise a (department x level) lever toward 1 by ``amount`` where targeted."""
@@ -208,7 +248,7 @@ class LeadershipCommitment(Intervention):
     fixed_cost: float = 50_000.0
     cost_per_employee_year: float = 100.0
 
-    def apply(self, model: CXModel, adoption: float) -> None:
+    def apply(self, model: InterventionTarget, adoption: float) -> None:
         self.raise_lever(model.levers.commitment, adoption * self.intensity)
 
 
@@ -236,21 +276,21 @@ class CXTraining(Intervention):
     refresh_days: int = 90
     cost_per_hour: float = 40.0
 
-    def sessions_today(self, model: CXModel, day: int, adoption: float) -> np.ndarray:
+    def sessions_today(self, model: InterventionTarget, day: int, adoption: float) -> np.ndarray:
         if adoption <= 0:
             return np.zeros(model.n_employees, dtype=bool)
         due = (day - self.start + model.employee_phase) % self.refresh_days == 0
         covered = model.coverage_draw < self.coverage * self.intensity * adoption
         return due & covered & self.targeted(model)
 
-    def on_day(self, model: CXModel, day: int, adoption: float) -> None:
+    def on_day(self, model: InterventionTarget, day: int, adoption: float) -> None:
         trained = self.sessions_today(model, day, adoption)
         model.train(trained, self.hours)
-        self._trained_today = int(trained.sum())
+        self.run_state.trained_today = int(trained.sum())
 
-    def daily_cost(self, model: CXModel, day: int, adoption: float) -> float:
+    def daily_cost(self, model: InterventionTarget, day: int, adoption: float) -> float:
         hourly_salary = model.p.salary_per_employee / (220 * 8)
-        hours = getattr(self, "_trained_today", 0) * self.hours
+        hours = self.run_state.trained_today * self.hours
         return super().daily_cost(model, day, adoption) + hours * (self.cost_per_hour
                                                                    + hourly_salary)
 
@@ -268,7 +308,7 @@ class Empowerment(Intervention):
     guidelines: bool = False
     cost_per_employee_year: float = 300.0
 
-    def apply(self, model: CXModel, adoption: float) -> None:
+    def apply(self, model: InterventionTarget, adoption: float) -> None:
         self.raise_lever(model.levers.authority, adoption * self.intensity)
         if self.guidelines:
             self.raise_lever(model.levers.guidelines, adoption * self.intensity)
@@ -282,7 +322,7 @@ class ClearGuidelines(Intervention):
     fixed_cost: float = 30_000.0
     cost_per_employee_year: float = 20.0
 
-    def apply(self, model: CXModel, adoption: float) -> None:
+    def apply(self, model: InterventionTarget, adoption: float) -> None:
         self.raise_lever(model.levers.guidelines, adoption * self.intensity)
 
 
@@ -306,14 +346,14 @@ class CrossFunctionalCollaboration(Intervention):
     fixed_cost: float = 40_000.0
     cost_per_employee_year: float = 300.0
 
-    def apply(self, model: CXModel, adoption: float) -> None:
+    def apply(self, model: InterventionTarget, adoption: float) -> None:
         if self.journey_owners:
             model.levers.coordination += 0.5 * adoption * self.intensity * (
                 1 - model.levers.coordination)
         if self.cx_council:
             model.levers.voc += 0.4 * adoption * self.intensity * (1 - model.levers.voc)
 
-    def on_day(self, model: CXModel, day: int, adoption: float) -> None:
+    def on_day(self, model: InterventionTarget, day: int, adoption: float) -> None:
         self.add_ties_with_adoption(model, self.added_ties, adoption)
 
 
@@ -327,7 +367,7 @@ class SharedMetrics(Intervention):
     fixed_cost: float = 60_000.0
     cost_per_employee_year: float = 150.0
 
-    def apply(self, model: CXModel, adoption: float) -> None:
+    def apply(self, model: InterventionTarget, adoption: float) -> None:
         self.raise_lever(model.levers.shared_metrics, adoption * self.intensity)
         self.raise_lever(model.levers.ownership, 0.5 * adoption * self.intensity)
 
@@ -348,7 +388,7 @@ class IntegratedCRM(Intervention):
     fixed_cost: float = 200_000.0
     cost_per_employee_year: float = 600.0
 
-    def apply(self, model: CXModel, adoption: float) -> None:
+    def apply(self, model: InterventionTarget, adoption: float) -> None:
         levers = model.levers
         levers.crm += adoption * self.intensity * (1 - levers.crm)
         levers.digital_share += adoption * self.automation * (1 - levers.digital_share)
@@ -377,19 +417,19 @@ class Recognition(Intervention):
     boost: float = 0.3
     cost_per_recognition: float = 50.0
 
-    def on_day(self, model: CXModel, day: int, adoption: float) -> None:
-        self._recognised_today = 0
+    def on_day(self, model: InterventionTarget, day: int, adoption: float) -> None:
+        self.run_state.recognised_today = 0
         if adoption <= 0:
             return
         due = (day - self.start + model.employee_phase) % self.interval_days == 0
         chosen = (due & (model.coverage_draw < self.coverage * adoption)
                   & self.targeted(model))
         model.recognise(chosen, self.boost * self.intensity)
-        self._recognised_today = int(chosen.sum())
+        self.run_state.recognised_today = int(chosen.sum())
 
-    def daily_cost(self, model: CXModel, day: int, adoption: float) -> float:
+    def daily_cost(self, model: InterventionTarget, day: int, adoption: float) -> float:
         return (super().daily_cost(model, day, adoption)
-                + self.cost_per_recognition * getattr(self, "_recognised_today", 0))
+                + self.cost_per_recognition * self.run_state.recognised_today)
 
 
 @dataclass
@@ -401,7 +441,7 @@ class VoiceOfCustomerLoop(Intervention):
     fixed_cost: float = 80_000.0
     cost_per_employee_year: float = 50.0
 
-    def apply(self, model: CXModel, adoption: float) -> None:
+    def apply(self, model: InterventionTarget, adoption: float) -> None:
         model.levers.voc += adoption * self.intensity * (1 - model.levers.voc)
 
 
@@ -418,11 +458,11 @@ class HireForCXValues(Intervention):
     ramp_days: int = 30
     extra_cost_per_hire: float = 1500.0
 
-    def apply(self, model: CXModel, adoption: float) -> None:
+    def apply(self, model: InterventionTarget, adoption: float) -> None:
         self.raise_lever(model.levers.hire_centricity, 0.6 * adoption * self.intensity)
         self.raise_lever(model.levers.hire_engagement, 0.3 * adoption * self.intensity)
 
-    def daily_cost(self, model: CXModel, day: int, adoption: float) -> float:
+    def daily_cost(self, model: InterventionTarget, day: int, adoption: float) -> float:
         hires = model.hired_today & self.targeted(model)
         return super().daily_cost(model, day, adoption) + self.extra_cost_per_hire * hires.sum()
 
@@ -437,7 +477,7 @@ class ManagerCoaching(Intervention):
     levels: tuple[str, ...] = ("manager",)
     cost_per_employee_year: float = 2000.0
 
-    def apply(self, model: CXModel, adoption: float) -> None:
+    def apply(self, model: InterventionTarget, adoption: float) -> None:
         self.raise_lever(model.levers.coaching, adoption * self.intensity)
 
 
@@ -455,10 +495,10 @@ class AccountabilityPartnerships(Intervention):
     ties_per_employee: float = 1.0
     cost_per_employee_year: float = 100.0
 
-    def apply(self, model: CXModel, adoption: float) -> None:
+    def apply(self, model: InterventionTarget, adoption: float) -> None:
         self.raise_lever(model.levers.ownership, 0.6 * adoption * self.intensity)
 
-    def on_day(self, model: CXModel, day: int, adoption: float) -> None:
+    def on_day(self, model: InterventionTarget, day: int, adoption: float) -> None:
         self.add_ties_with_adoption(model, self.ties_per_employee, adoption)
 
 
@@ -477,14 +517,14 @@ class BudgetCut(Intervention):
     intensity: float = 0.3
     savings_per_employee_year: float = 3000.0
 
-    def apply(self, model: CXModel, adoption: float) -> None:
+    def apply(self, model: InterventionTarget, adoption: float) -> None:
         levers = model.levers
         cut = adoption * self.intensity
         levers.training_effect *= 1 - cut
         levers.crm *= 1 - 0.5 * cut
         levers.capacity *= 1 - 0.3 * cut
 
-    def daily_cost(self, model: CXModel, day: int, adoption: float) -> float:
+    def daily_cost(self, model: InterventionTarget, day: int, adoption: float) -> float:
         saving = self.savings_per_employee_year * self.intensity * self.targeted(model).sum()
         return super().daily_cost(model, day, adoption) - (saving / 365.0 if adoption else 0.0)
 
@@ -503,12 +543,12 @@ class Layoffs(Intervention):
     intensity: float = 0.1
     severance_months: float = 3.0
 
-    def on_day(self, model: CXModel, day: int, adoption: float) -> None:
+    def on_day(self, model: InterventionTarget, day: int, adoption: float) -> None:
         if day == self.start:
-            self._laid_off = model.lay_off(self.targeted(model), self.intensity)
+            self.run_state.laid_off = model.lay_off(self.targeted(model), self.intensity)
 
-    def daily_cost(self, model: CXModel, day: int, adoption: float) -> float:
-        laid_off = getattr(self, "_laid_off", 0)
+    def daily_cost(self, model: InterventionTarget, day: int, adoption: float) -> float:
+        laid_off = self.run_state.laid_off
         salary = model.p.salary_per_employee
         cost = super().daily_cost(model, day, adoption) - laid_off * salary / 365.0
         if day == self.start:
@@ -527,15 +567,15 @@ class Reorganisation(Intervention):
     intensity: float = 0.5
     fixed_cost: float = 100_000.0
 
-    def apply(self, model: CXModel, adoption: float) -> None:
+    def apply(self, model: InterventionTarget, adoption: float) -> None:
         model.levers.change_fatigue[self.target_mask] += model.p.resistance_dip * (1 - adoption)
 
-    def on_day(self, model: CXModel, day: int, adoption: float) -> None:
+    def on_day(self, model: InterventionTarget, day: int, adoption: float) -> None:
         if day == self.start:
             model.cut_cross_ties(self.intensity, self.target_mask[model.department, model.level])
 
 
-def apply_interventions(model: CXModel) -> float:
+def apply_interventions(model: InterventionTarget) -> float:
     """The daily intervention phase, shared by the engine and the reference model.
 
     Levers go back to the baseline; every intervention being adopted moves them by its
@@ -543,7 +583,7 @@ def apply_interventions(model: CXModel) -> float:
     with all of today's levers in place (so events see every lever, whatever the list
     order), each started intervention has its events and costs. Returns today's cost.
     """
-    model.levers = model._baseline_levers()
+    model.levers = model.baseline_levers()
     day = model.intervention_day
     adoptions = [iv.adoption(day) for iv in model.interventions]
     for iv, adoption in zip(model.interventions, adoptions):
@@ -653,3 +693,27 @@ class Levers:
     digital_share: float = 0.3
     training_effect: float = 1.0
     capacity: float = 1.0
+
+    @classmethod
+    def baseline(cls, config: Config, structure: Structure) -> Levers:
+        """The levers before any intervention: the baseline parameters of ``config``
+        spread over the departments and levels of ``structure`` (support owns CX fully).
+        The one rule both the engine and the reference model use."""
+        nd = len(structure.departments)
+        full = np.ones((nd, 3))
+        ownership = full * config.cx_ownership
+        ownership[structure.department_index("support")] = 1.0
+        return cls(
+            commitment=full * config.leadership_commitment,
+            coaching=full * config.coaching_share,
+            authority=org.authority_baseline(config.baseline_empowerment, nd),
+            guidelines=full * config.guidelines_clarity,
+            ownership=ownership,
+            shared_metrics=full * config.shared_metrics,
+            hire_centricity=full * config.hire_centricity,
+            hire_engagement=full * config.hire_engagement,
+            change_fatigue=np.zeros((nd, 3)),
+            crm=config.crm_integration,
+            voc=config.voc_loop,
+            digital_share=config.digital_share,
+        )

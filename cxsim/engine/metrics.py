@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from cxsim.engine.model import CXModel
+    from cxsim.engine.protocol import MeasuredModel
 
 DAILY_METRICS: tuple[str, ...] = (
     "day", "intervention_day",
@@ -102,7 +102,7 @@ def _ratios(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 class Recorder:
     """Collects a day's tallies from the model's phases and turns them into metrics."""
 
-    def __init__(self, model: CXModel):
+    def __init__(self, model: MeasuredModel):
         days = model.horizon + 1
         self.n_departments = model.n_departments
         self.n_touchpoints = model.n_touchpoints
@@ -166,7 +166,7 @@ class Recorder:
         self.quits_by_department = np.bincount(departments,
                                                minlength=self.n_departments).astype(float)
 
-    def measure(self, model: CXModel) -> None:
+    def measure(self, model: MeasuredModel) -> None:
         """Turn the day just simulated into its metrics (called after ``model.day`` has
         advanced). Rows are labelled with the simulated day: 0 is the first day, and
         the state before any step (collected when the model is built) is day -1."""

@@ -21,14 +21,18 @@ import numpy as np
 from cxsim.core import dynamics as dyn
 from cxsim.core import organisation as org
 from cxsim.core.enums import OUTCOME_NAMES, ContactOutcome, CustomerStatus, Level
+from cxsim.core.parameters import PARAMETERS, Config, ParameterError
+from cxsim.core.streams import RandomStreams, check_seed, fresh_seed
+from cxsim.core.structure import Structure
+from cxsim.engine import phases
 from cxsim.engine.agents import Customer, Employee
-from cxsim.engine.interventions import Intervention, Levers, apply_interventions
+from cxsim.engine.interventions import Intervention, Levers
 from cxsim.engine.interventions import from_dict as intervention_from_dict
 from cxsim.engine.metrics import DAILY_METRICS, Recorder, new_day_counters
-from cxsim.core.parameters import PARAMETERS, Config, ParameterError
-from cxsim.core.structure import Structure
+from cxsim.engine.phases.customers import NEVER
+from cxsim.engine.phases.service import advance_calendars
+from cxsim.engine.phases.workforce import measure_digital_channel
 
-NEVER = np.iinfo(np.int32).max
 PROSPECT, ACTIVE, CHURNED = CustomerStatus
 EXECUTIVE, MANAGER, FRONTLINE = Level
 NO_PROBLEM, RESOLVED_FIRST, RESOLVED_REPEAT, UNRESOLVED = ContactOutcome
@@ -49,10 +53,14 @@ class CXModel(mesa.Model):
             scenario-file tables (``{"type": "training", ...}``).
         structure: departments, touchpoints and segments (default: a mid-sized
             B2C service company).
-        rng: seed of the model's random generator; every draw comes from it.
+        rng: the run's seed (a whole number >= 0; None draws a fresh one from the
+            operating system, kept as ``model.seed``). Every draw of the engine comes
+            from the random streams derived from it (:class:`~cxsim.core.streams.RandomStreams`,
+            one per purpose); Mesa's ``model.rng`` and ``model.random`` are seeded with
+            it too.
 
     Raises:
-        ParameterError: an unknown parameter or a value out of range.
+        ParameterError: an unknown parameter, a value out of range, or a bad seed.
     """
 
     def __init__(self, config: Config | Mapping[str, Any] | None = None, *,
@@ -61,7 +69,11 @@ class CXModel(mesa.Model):
                  rng: int | None = None, **parameters: Any):
         self.p, self.structure, ivs = resolve_inputs(config, interventions, structure,
                                                      parameters)
-        super().__init__(rng=rng)
+        #: The run's seed (drawn from the operating system if none was given).
+        self.seed = fresh_seed() if rng is None else check_seed(rng)
+        super().__init__(rng=self.seed)
+        #: Counter-based random streams, one per purpose (common random numbers).
+        self.streams = RandomStreams(self.seed)
         self.interventions: list[Intervention] = ivs
         self.day = 0
         self.burn_in = self.p.burn_in_days
@@ -72,7 +84,7 @@ class CXModel(mesa.Model):
         self._build_customers()
         for iv in self.interventions:
             iv.initialise(self)
-        self.levers = self._baseline_levers()
+        self.levers = self.baseline_levers()
         self.recorder = Recorder(self)
         self.datacollector = mesa.DataCollector(
             model_reporters=metric_reporters()
@@ -105,7 +117,7 @@ class CXModel(mesa.Model):
         self.defect_rate = self.p.defect_rate * self.tp_defect_multiplier
 
     def _build_organisation(self) -> None:
-        p, rng = self.p, self.rng
+        p, rng = self.p, self.streams.generator("organisation")
         n = self.n_employees = p.n_employees
         positions = org.build_positions(n, p.span_of_control, self.structure)
         self.department = positions.department
@@ -113,6 +125,7 @@ class CXModel(mesa.Model):
         self.boss = positions.boss
         self.team = positions.team
         self.team_leaders = positions.team_leaders
+        self._positions = np.arange(n)
         self.active = np.ones(n, dtype=bool)
         self.eliminated = np.zeros(n, dtype=bool)
         self.vacant_until = np.zeros(n, dtype=np.int64)
@@ -141,14 +154,20 @@ class CXModel(mesa.Model):
         #: Personal disposition to engage (logit scale), redrawn for each new hire.
         self.disposition = rng.normal(0.0, p.disposition_sd, n)
         self._agents_by_row: list[Employee | None] = [Employee(self, r) for r in range(n)]
+        # every position by (department, level): fixed for the run (servers are drawn here
+        # first, see _pick_servers)
+        key = self.department * 3 + self.level
+        self._positions_by_key = np.argsort(key, kind="stable")
+        self._position_count = np.bincount(key, minlength=self.n_departments * 3)
+        self._position_start = np.concatenate([[0], np.cumsum(self._position_count)[:-1]])
         self._roster_dirty = False
-        self._refresh_rosters()
-        self._measure_digital_channel()
+        self.refresh_rosters()
+        measure_digital_channel(self)
 
     def _build_network(self) -> None:
         self.network = org.build_network(
             org.Positions(self.department, self.level, self.boss, self.team, self.team_leaders),
-            self.p.silo_strength, self.p.ties_per_employee, self.rng)
+            self.p.silo_strength, self.p.ties_per_employee, self.streams.generator("network"))
         self._refresh_network_arrays()
 
     def _refresh_network_arrays(self) -> None:
@@ -162,7 +181,7 @@ class CXModel(mesa.Model):
             self.edge_source, self.edge_target, self.department, self.n_departments)
 
     def _build_customers(self) -> None:
-        p, rng = self.p, self.rng
+        p, rng = self.p, self.streams.generator("customers")
         n0 = p.n_customers
         capacity = n0 + int(round(n0 * p.prospect_pool_share))
         self.n_customer_rows = capacity
@@ -188,9 +207,16 @@ class CXModel(mesa.Model):
         self.c_start_day[:n0] = -rng.integers(0, p.contract_days, n0)
         self.c_renewal_day = np.full(capacity, NEVER, dtype=np.int64)
         self.c_renewal_day[:n0] = self.c_start_day[:n0] + p.contract_days
+        #: Each customer's calendar of routine contacts: a fixed sequence of days with
+        #: geometric gaps (a daily chance 1 / contact_interval_days), the same in every run
+        #: with this seed; ``c_calendar_day`` is the latest calendar day reached and
+        #: ``c_calendar_index`` its index. After a problem or the acquisition touchpoints
+        #: a customer returns to the next day of their calendar, so runs re-synchronise.
+        self.c_calendar_index = np.zeros(capacity, dtype=np.int64)
+        self.c_calendar_day = np.full(capacity, -1, dtype=np.int64)
         self.c_next_contact = np.full(capacity, NEVER, dtype=np.int64)
-        self.c_next_contact[:n0] = np.minimum(
-            rng.geometric(1.0 / p.contact_interval_days, n0) - 1, self.c_renewal_day[:n0])
+        self.c_next_contact[:n0] = np.minimum(advance_calendars(self, np.arange(n0), -1),
+                                              self.c_renewal_day[:n0])
         self.c_problem_open = np.zeros(capacity, dtype=bool)
         self.c_problem_source = np.zeros(capacity, dtype=np.int64)
         self.c_problem_route = np.zeros(capacity, dtype=np.int64)
@@ -216,27 +242,11 @@ class CXModel(mesa.Model):
         self.churn_by_outcome = np.zeros(4, dtype=np.int64)
         self._customer_views: dict[int, Customer] = {}
 
-    def _baseline_levers(self) -> Levers:
-        p, nd = self.p, self.n_departments
-        full = np.ones((nd, 3))
-        ownership = full * p.cx_ownership
-        ownership[self.support_department] = 1.0
-        return Levers(
-            commitment=full * p.leadership_commitment,
-            coaching=full * p.coaching_share,
-            authority=org.authority_baseline(self.p.baseline_empowerment, self.n_departments),
-            guidelines=full * p.guidelines_clarity,
-            ownership=ownership,
-            shared_metrics=full * p.shared_metrics,
-            hire_centricity=full * p.hire_centricity,
-            hire_engagement=full * p.hire_engagement,
-            change_fatigue=np.zeros((nd, 3)),
-            crm=p.crm_integration,
-            voc=p.voc_loop,
-            digital_share=p.digital_share,
-        )
-
     # ------------------------------------------------------------------ public API
+
+    def baseline_levers(self) -> Levers:
+        """The levers before interventions (the baseline parameters)."""
+        return Levers.baseline(self.p, self.structure)
 
     @property
     def intervention_day(self) -> int:
@@ -248,7 +258,8 @@ class CXModel(mesa.Model):
         return self._agents_by_row[row]
 
     def customer(self, row: int) -> Customer:
-        """A :class:`~cxsim.engine.agents.Customer` agent for customer row ``row`` (created on demand)."""
+        """A :class:`~cxsim.engine.agents.Customer` agent for customer row ``row``
+        (created on demand)."""
         if not 0 <= row < self.n_customer_rows:
             raise IndexError(f"customer row {row} is out of range 0..{self.n_customer_rows - 1}")
         if row not in self._customer_views:
@@ -256,14 +267,17 @@ class CXModel(mesa.Model):
         return self._customer_views[row]
 
     def step(self) -> None:
-        """One day: the phases below, in order."""
+        """One day: the phases of :data:`cxsim.engine.phases.DAY` in order (interventions,
+        acquisition, service, voice of the customer, workforce, turnover and hiring),
+        then the day's metrics.
+
+        Raises:
+            ParameterError: the model is already at its horizon.
+        """
+        check_not_past_horizon(self)
         self._reset_today()
-        self._apply_interventions()
-        self._acquire_customers()
-        self._serve_customers()
-        self._voice_of_customer()
-        self._update_workforce()
-        self._turnover_and_hiring()
+        for phase in phases.DAY:
+            phase(self)
         self.day += 1
         self.recorder.measure(self)
         self.datacollector.collect(self)
@@ -303,181 +317,7 @@ class CXModel(mesa.Model):
             iv.initialise(child)
         return child
 
-    # ------------------------------------------------------------------ phase: interventions
-
-    def _apply_interventions(self) -> None:
-        self.today["intervention_cost"] = apply_interventions(self)
-
-    # ------------------------------------------------------------------ phase: customers
-
-    def _serve_customers(self) -> None:
-        """Customers whose contact day is today contact the organisation: about an open
-        problem, else the next acquisition touchpoint (new customers, one a day), else
-        renewal when due, else onboarding while new, else a routine touchpoint."""
-        customers = np.flatnonzero(self.c_next_contact == self.day)
-        if customers.size == 0:
-            return
-        rng = self.rng
-        problem = self.c_problem_open[customers]
-        step = self.c_acquisition_step[customers]
-        acquiring = ~problem & (step >= 0)
-        renewal = ~problem & ~acquiring & (self.c_renewal_day[customers] <= self.day)
-        onboarding = (~problem & ~acquiring & ~renewal
-                      & (self.day - self.c_start_day[customers] < self.p.onboarding_days))
-        touchpoint = self._routine_tps[np.searchsorted(self._routine_cum,
-                                                       rng.random(customers.size))]
-        touchpoint[onboarding] = self._onboarding_tps[
-            np.searchsorted(self._onboarding_cum, rng.random(int(onboarding.sum())))]
-        touchpoint[renewal] = self.renewal_tp
-        touchpoint[acquiring] = self._acquisition_tps[step[acquiring]]
-        touchpoint[problem] = self.c_problem_route[customers[problem]]
-        self._interact(customers, touchpoint, problem, acquiring)
-
-    def _acquire_customers(self) -> None:
-        """Marketing and word of mouth win prospects; they become active today and meet
-        the acquisition touchpoints (awareness, purchase...) on consecutive days,
-        starting today."""
-        p = self.p
-        expected = dyn.expected_acquisitions(
-            p.acquisition_rate, p.n_customers, self.promoters, self.detractors, p.referral_rate,
-            p.deterrence_rate, p.social_amplification, self.prospects_left, self.prospect_pool)
-        k = min(int(self.rng.poisson(expected)), self.prospects_left)
-        self.today["acquisitions"] = k
-        if k == 0:
-            return
-        rows = self.prospect_stack[self.prospects_left - k:self.prospects_left]
-        self.prospects_left -= k
-        self.c_status[rows] = ACTIVE
-        self.c_start_day[rows] = self.day
-        self.c_renewal_day[rows] = self.day + p.contract_days
-        self.active_customers += k
-        self.outcome_customers[NO_PROBLEM] += k
-        self._count_advocates(rows, +1)
-        self.c_acquisition_step[rows] = 0
-        self.c_next_contact[rows] = self.day
-
-    def _interact(self, customers: np.ndarray, touchpoint: np.ndarray, problem: np.ndarray,
-                  acquiring: np.ndarray) -> None:
-        """Serve one contact for each customer at ``touchpoint`` and let them judge it.
-        ``acquiring`` marks contacts of new customers buying (never ending in churn)."""
-        p, rng, lv, day = self.p, self.rng, self.levers, self.day
-        n = customers.size
-        # --- who serves: the digital channel or an employee of the owning department
-        digital = ~problem & ((self.tp_digital[touchpoint] == 2)
-                              | ((self.tp_digital[touchpoint] == 1)
-                                 & (rng.random(n) < lv.digital_share)))
-        contacts_so_far = np.where(problem, self.c_problem_contacts[customers] + 1, 0)
-        escalated = problem & (contacts_so_far >= p.escalate_after)
-        serving_dept = self.tp_owner[touchpoint]
-        server = self._pick_servers(serving_dept, np.where(escalated, MANAGER, FRONTLINE),
-                                    rng.random(n))
-        server[digital] = -1
-        human = server >= 0
-        rows = np.maximum(server, 0)
-        serving_dept = np.where(human, self.department[rows], self.digital_department)
-        digital_capability = dyn.digital_capability(lv.crm, self._digital_skill)
-        skill = np.where(human, self.skill[rows], digital_capability)
-        engagement = np.where(human, self.engagement[rows], digital_capability)
-        centricity = np.where(human, self.centricity[rows], self._digital_centricity)
-        authority = np.where(human, self.empowerment[rows], 0.0)
-        guidelines = lv.guidelines[serving_dept, self.level[rows]]
-        # --- handoffs: a problem caused elsewhere loses context crossing silos
-        cause_dept = self.tp_owner[self.c_problem_source[customers]]
-        needs_handoff = problem & self.c_needs_handoff[customers] & (serving_dept != cause_dept)
-        loss = np.where(needs_handoff,
-                        dyn.handoff_loss(1.0, lv.crm, lv.coordination, p.context_loss)
-                        * self.department_silo[cause_dept], 0.0)
-        quality = dyn.interaction_quality(skill, engagement, centricity, authority, lv.crm,
-                                          guidelines, loss, rng.standard_normal(n), p.noise_sd,
-                                          p.inconsistency_factor)
-        # --- problems: resolution, repeats, abandonment; new problems revealed
-        resolved = problem & (rng.random(n) < dyn.resolution_probability(
-            skill, authority, lv.crm, needs_handoff, loss))
-        abandoned = problem & ~resolved & (contacts_so_far >= p.max_contacts)
-        revealed = ~problem & (rng.random(n) < self.defect_rate[touchpoint])
-        experience = dyn.contact_experience(quality, problem, resolved, contacts_so_far,
-                                            abandoned, revealed)
-        # --- judgement: disconfirmation, peak-end memory, satisfaction, loyalty
-        self._count_advocates(customers, -1)
-        affect = dyn.disconfirmation_affect(experience, self.c_expectation[customers],
-                                            p.loss_aversion)
-        mean_affect, peak_affect = dyn.remember(self.c_mean_affect[customers],
-                                                self.c_peak_affect[customers], affect,
-                                                p.memory_rate, p.peak_decay)
-        satisfaction = dyn.judged_satisfaction(mean_affect, peak_affect, affect, p.peak_weight,
-                                               p.end_weight, p.satisfaction_gain,
-                                               p.satisfaction_offset)
-        self.c_mean_affect[customers] = mean_affect
-        self.c_peak_affect[customers] = peak_affect
-        self.c_end_affect[customers] = affect
-        self.c_satisfaction[customers] = satisfaction
-        loyalty = dyn.drift(self.c_loyalty[customers], satisfaction, p.loyalty_rate)
-        self.c_loyalty[customers] = loyalty
-        self.c_expectation[customers] = dyn.drift(self.c_expectation[customers], experience,
-                                                  p.expectation_adaptation)
-        self._count_advocates(customers, +1)
-        # --- survey answers
-        answered = rng.random(n) < p.response_rate
-        csat = dyn.csat_answer(satisfaction[answered], rng.standard_normal(int(answered.sum())))
-        nps = dyn.nps_answer(satisfaction[answered], rng.standard_normal(int(answered.sum())))
-        # --- problem bookkeeping
-        self._close_problems(customers, problem, resolved, abandoned, contacts_so_far)
-        self._open_problems(customers[revealed], touchpoint[revealed])
-        still_open = problem & ~resolved & ~abandoned
-        self.c_problem_contacts[customers[still_open]] += 1
-        # --- pain points reach the causing department through ties, metrics, systems
-        pain_tp = self.c_problem_source[customers[problem]]
-        received = self._pain_received(serving_dept[problem], pain_tp)
-        # --- renewal and churn
-        is_renewal = self.tp_is_renewal[touchpoint]
-        leave = ~acquiring & np.where(
-            is_renewal,
-            rng.random(n) >= dyn.renewal_probability(loyalty, p.renewal_midpoint, p.renewal_gain),
-            rng.random(n) < dyn.contact_churn_probability(satisfaction, p.contact_churn_hazard,
-                                                          p.churn_sensitivity))
-        next_step = self.c_acquisition_step[customers[acquiring]] + 1
-        self.c_acquisition_step[customers[acquiring]] = np.where(
-            next_step < self._acquisition_tps.size, next_step, -1)
-        renewed = is_renewal & ~leave
-        self.c_renewal_day[customers[renewed]] += p.contract_days
-        new_rate = self.c_value[customers] * dyn.spend_multiplier(
-            loyalty, p.spend_loyalty_elasticity) / 365.0
-        new_rate[leave] = 0.0
-        self.revenue_rate += float(new_rate.sum() - self.c_spend_rate[customers].sum())
-        self.c_spend_rate[customers] = new_rate
-        self._churn(customers[leave])
-        # --- next contact
-        stay = customers[~leave]
-        open_now = self.c_problem_open[stay]
-        gap = np.where(open_now, rng.geometric(1.0 / p.repeat_delay_days, stay.size),
-                       np.where(self.c_acquisition_step[stay] >= 0, 1,
-                                rng.geometric(1.0 / p.contact_interval_days, stay.size)))
-        renewal_day = self.c_renewal_day[stay]
-        nxt = day + gap
-        nxt = np.where(~open_now & (renewal_day > day), np.minimum(nxt, renewal_day), nxt)
-        self.c_next_contact[stay] = nxt
-        # --- employees' load and skill from practice
-        effort = np.where(problem, dyn.PROBLEM_EFFORT, self.tp_effort[touchpoint])
-        load = np.bincount(server[human], weights=effort[human], minlength=self.n_employees)
-        self.load += load
-        # --- today's tallies
-        self.recorder.tally_interactions(
-            touchpoint=touchpoint, department=serving_dept, team=np.where(
-                human, self.team[rows], -1), quality=quality, answered=answered, csat=csat,
-            nps=nps, problem=problem, first_contact=problem & (contacts_so_far == 1),
-            resolved=resolved, revealed=revealed, pain_tp=pain_tp, pain_received=received,
-            contacts_so_far=contacts_so_far, resolution_days=day - self.c_problem_start[customers],
-            abandoned=abandoned)
-
-    def _pick_servers(self, department: np.ndarray, level: np.ndarray,
-                      draw: np.ndarray) -> np.ndarray:
-        """A random filled position of each (department, level); -1 if none at all."""
-        key = self._roster_fallback[department * 3 + level]
-        count = self._roster_count[key]
-        pick = self._roster_start[key] + (draw * count).astype(np.int64)
-        return np.where(count > 0, self._roster[np.minimum(pick, self._roster.size - 1)], -1)
-
-    def _refresh_rosters(self) -> None:
+    def refresh_rosters(self) -> None:
         """Index filled positions by (department, level) for fast random picks."""
         key = self.department * 3 + self.level
         filled = np.flatnonzero(self.active)
@@ -497,136 +337,6 @@ class CXModel(mesa.Model):
                 fallback[k] = next((o for o in options if counts[o] > 0), k)
         self._roster_fallback = fallback
 
-    def _count_advocates(self, customers: np.ndarray, sign: int) -> None:
-        sat = self.c_satisfaction[customers]
-        self.promoters += sign * int((sat >= dyn.PROMOTER_SATISFACTION).sum())
-        self.detractors += sign * int((sat < dyn.DETRACTOR_SATISFACTION).sum())
-
-    def _open_problems(self, customers: np.ndarray, touchpoint: np.ndarray) -> None:
-        if customers.size == 0:
-            return
-        rng = self.rng
-        cause = self.tp_owner[touchpoint]
-        at_source = rng.random(customers.size) < self.levers.ownership[cause, FRONTLINE]
-        route = np.where(at_source & (self.tp_digital[touchpoint] != 2), touchpoint,
-                         self.support_tp)
-        self.c_problem_open[customers] = True
-        self.c_problem_source[customers] = touchpoint
-        self.c_problem_route[customers] = route
-        self.c_problem_contacts[customers] = 0
-        self.c_problem_start[customers] = self.day
-        self.c_needs_handoff[customers] = rng.random(customers.size) < self.p.handoff_need
-
-    def _close_problems(self, customers: np.ndarray, problem: np.ndarray, resolved: np.ndarray,
-                        abandoned: np.ndarray, contacts_so_far: np.ndarray) -> None:
-        closing = resolved | abandoned
-        if not closing.any():
-            return
-        outcome = np.where(abandoned, UNRESOLVED,
-                           np.where(contacts_so_far == 1, RESOLVED_FIRST, RESOLVED_REPEAT))
-        rows = customers[closing]
-        self._set_outcome(rows, outcome[closing])
-        self.c_problem_open[rows] = False
-
-    def _set_outcome(self, customers: np.ndarray, outcome: np.ndarray | int) -> None:
-        """Record the outcome of each customer's latest problem (and keep the counts)."""
-        new = np.broadcast_to(np.asarray(outcome, dtype=np.int8), customers.shape)
-        self.outcome_customers -= np.bincount(self.c_last_outcome[customers], minlength=4)
-        self.outcome_customers += np.bincount(new, minlength=4)
-        self.c_last_outcome[customers] = new
-
-    def _pain_received(self, serving_dept: np.ndarray, pain_tp: np.ndarray) -> np.ndarray:
-        """Which pain points reach the department that causes them."""
-        cause = self.tp_owner[pain_tp]
-        lv = self.levers
-        flow = dyn.pain_flow(self.department_silo[cause], lv.shared_metrics[cause, MANAGER],
-                             lv.crm, lv.voc)
-        direct = serving_dept == cause
-        return direct | (self.rng.random(cause.size) < flow)
-
-    def _churn(self, customers: np.ndarray) -> None:
-        if customers.size == 0:
-            return
-        self._count_advocates(customers, -1)
-        # leaving with a problem still open is leaving with it unresolved
-        self._set_outcome(customers[self.c_problem_open[customers]], UNRESOLVED)
-        outcome = self.c_last_outcome[customers]
-        self.churn_by_outcome += np.bincount(outcome, minlength=4)
-        self.outcome_customers -= np.bincount(outcome, minlength=4)
-        self.c_status[customers] = CHURNED
-        self.c_next_contact[customers] = NEVER
-        self.c_problem_open[customers] = False
-        self.active_customers -= customers.size
-        self.today["churned"] += customers.size
-
-    # ------------------------------------------------------------------ phase: voice of customer
-
-    def _voice_of_customer(self) -> None:
-        """Pain points that reached their cause lead to root-cause fixes (defects fall)."""
-        received = self.recorder.pain_received_today
-        if not received.any():
-            return
-        p = self.p
-        owner = self.tp_owner
-        filled = self.active
-        centric = np.bincount(self.department[filled], weights=self.centricity[filled],
-                              minlength=self.n_departments) / np.maximum(
-            np.bincount(self.department[filled], minlength=self.n_departments), 1)
-        per_thousand = received * 1000.0 / max(p.n_customers, 1)
-        floor = p.defect_floor * self.tp_defect_multiplier
-        self.defect_rate = dyn.root_cause_fix(self.defect_rate, floor, per_thousand,
-                                              centric[owner], p.root_cause_fix_rate)
-
-    # ------------------------------------------------------------------ phase: workforce
-
-    def _update_workforce(self) -> None:
-        p, lv = self.p, self.levers
-        dept, level, active = self.department, self.level, self.active
-        coaches = (self.coach_draw < lv.coaching[dept, MANAGER]) & active
-        signal = dyn.cascade_signal(lv.commitment[dept, EXECUTIVE], level, self.boss, coaches,
-                                    p.coaching_amplification, p.non_coaching_damping)
-        weight = self.edge_weight * active[self.edge_source]
-        peer_engagement, _ = dyn.neighbour_mean(self.engagement, self.edge_source,
-                                                self.edge_target, weight)
-        peer_centricity, _ = dyn.neighbour_mean(self.centricity, self.edge_source,
-                                                self.edge_target, weight)
-        ownership = lv.ownership[dept, level]
-        centricity_target = dyn.centricity_target(signal, ownership,
-                                                  lv.shared_metrics[dept, level])
-        self.centricity = dyn.clip01(
-            self.centricity + p.leadership_rate * (centricity_target - self.centricity)
-            + p.social_influence_rate * (peer_centricity - self.centricity))
-        self.empowerment = dyn.drift(self.empowerment, lv.authority[dept, level],
-                                     dyn.EMPOWERMENT_DRIFT)
-        self.skill = dyn.skill_decay(self.skill, p.skill_decay, p.skill_floor)
-        self.skill = dyn.learning_curve(self.skill, self.load, p.on_the_job_learning)
-        capacity = p.contact_capacity * lv.capacity
-        self.load_average = dyn.drift(self.load_average, self.load, dyn.LOAD_SMOOTHING)
-        demand = dyn.job_demand(self.load_average, capacity)
-        boss_coaches = coaches[self.boss] | (level == EXECUTIVE)
-        support = dyn.manager_support(level == FRONTLINE, boss_coaches, coaches)
-        resources = dyn.job_resources(self.skill, self.empowerment, lv.crm, support,
-                                      1.0 - self.department_silo[dept])
-        self.strain = dyn.strain_update(self.strain, demand, resources, p.strain_build_rate,
-                                        p.strain_recovery_rate)
-        self.recognition = dyn.fade(self.recognition, p.recognition_fade_days)
-        self.habituation = dyn.fade(self.habituation, dyn.HABITUATION_HALF_LIFE)
-        target = dyn.engagement_target(resources, self.strain, signal, self.recognition,
-                                       self.centricity, lv.change_fatigue[dept, level],
-                                       self.disposition)
-        self.engagement = dyn.clip01(
-            self.engagement + p.engagement_rate * (target - self.engagement)
-            + p.social_influence_rate * (peer_engagement - self.engagement))
-        self.tenure += active
-        self.today["demand_mean"] = float(demand[active].mean()) if active.any() else 0.0
-        self._measure_digital_channel()
-
-    def _measure_digital_channel(self) -> None:
-        """The digital channel is as good as its tools and the staff who run it."""
-        staff = (self.department == self.digital_department) & self.active
-        self._digital_skill = float(self.skill[staff].mean()) if staff.any() else 0.0
-        self._digital_centricity = float(self.centricity[staff].mean()) if staff.any() else 0.0
-
     def train(self, who: np.ndarray, hours: float) -> None:
         """Give ``hours`` of CX training to positions in the boolean mask ``who``."""
         effective = hours * self.levers.training_effect
@@ -645,7 +355,7 @@ class CXModel(mesa.Model):
         candidates = np.flatnonzero(among)
         if count <= 0 or candidates.size == 0:
             return
-        rng, n = self.rng, self.n_employees
+        rng, n = self.streams.generator("ties", self.day), self.n_employees
         source = candidates[rng.integers(0, candidates.size, count)]
         target = rng.integers(0, n, count)
         keep = self.department[source] != self.department[target]
@@ -662,7 +372,7 @@ class CXModel(mesa.Model):
                  if kind == "informal" and dept[u] != dept[v] and (among[u] or among[v])]
         if not cross:
             return
-        chosen = self.rng.random(len(cross)) < share
+        chosen = self.streams.generator("tie_cuts", self.day).random(len(cross)) < share
         self.network.remove_edges_from([e for e, c in zip(cross, chosen) if c])
         self._refresh_network_arrays()
 
@@ -672,13 +382,15 @@ class CXModel(mesa.Model):
         k = int(round(share * candidates.size))
         if k == 0:
             return 0
-        rows = self.rng.choice(candidates, size=k, replace=False)
+        rows = self.streams.generator("layoffs", self.day).choice(candidates, size=k,
+                                                                  replace=False)
         self.eliminated[rows] = True
-        self._vacate(rows)
-        self._refresh_rosters()
+        self.vacate(rows)
+        self.refresh_rosters()
         return k
 
-    def _vacate(self, rows: np.ndarray) -> None:
+    def vacate(self, rows: np.ndarray) -> None:
+        """Vacate the positions ``rows`` (their holders leave; agents removed)."""
         self.active[rows] = False
         for r in rows.tolist():
             agent = self._agents_by_row[r]
@@ -686,46 +398,6 @@ class CXModel(mesa.Model):
                 agent.remove()
                 self._agents_by_row[r] = None
         self._roster_dirty = True
-
-    # ------------------------------------------------------------------ phase: turnover
-
-    def _turnover_and_hiring(self) -> None:
-        p, rng, lv = self.p, self.rng, self.levers
-        q = dyn.quit_probability(p.base_quit_rate, self.strain, self.engagement,
-                                 p.strain_quit_factor, p.disengaged_quit_factor)
-        leavers = np.flatnonzero(self.active & (rng.random(self.n_employees) < q))
-        self.today["quits"] = leavers.size
-        self.recorder.tally_quits(self.department[leavers])
-        if leavers.size:
-            self.vacant_until[leavers] = self.day + p.hiring_delay_days
-            self._vacate(leavers)
-        fill = np.flatnonzero(~self.active & ~self.eliminated & (self.vacant_until <= self.day))
-        self.hired_today[:] = False
-        if fill.size:
-            d, lvl = self.department[fill], self.level[fill]
-            self.engagement[fill] = dyn.clip01(rng.normal(lv.hire_engagement[d, lvl], org.HIRE_SD))
-            self.centricity[fill] = dyn.clip01(rng.normal(lv.hire_centricity[d, lvl],
-                                                          org.HIRE_SD))
-            self.skill[fill] = p.new_hire_skill
-            self.empowerment[fill] = lv.authority[d, lvl]
-            self.strain[fill] = 0.0
-            self.recognition[fill] = 0.0
-            self.disposition[fill] = rng.normal(0.0, p.disposition_sd, fill.size)
-            self.habituation[fill] = 0.0
-            self.tenure[fill] = 0
-            self.training_hours[fill] = 0.0
-            self.last_trained[fill] = -NEVER
-            self.load_average[fill] = 0.0
-            self.active[fill] = True
-            self.hired_today[fill] = True
-            for r in fill.tolist():
-                self._agents_by_row[r] = Employee(self, r)
-            self._roster_dirty = True
-        self.today["hires"] = fill.size
-        self.today["hiring_cost"] = fill.size * p.hiring_cost
-        if self._roster_dirty:
-            self._refresh_rosters()
-            self._roster_dirty = False
 
     # ------------------------------------------------------------------ bookkeeping
 
@@ -751,6 +423,14 @@ def resolve_inputs(config: Config | Mapping[str, Any] | None,
     return base.with_overrides(parameters), structure or Structure(), ivs
 
 
+def check_not_past_horizon(model: Any) -> None:
+    """Raise ParameterError if ``model`` has reached its horizon (it cannot step on)."""
+    if model.day >= model.horizon:
+        raise ParameterError(
+            f"step is not allowed: the model is at day {model.day}, its horizon "
+            f"(burn_in_days + days = {model.horizon}); build a model with more days")
+
+
 def run_to_horizon(model: Any, progress: bool, label: str) -> Any:
     """Step ``model`` from its current day to its horizon, with an optional progress bar."""
     days = range(model.day, model.horizon)
@@ -774,7 +454,10 @@ def metric_reporters() -> dict[str, partial]:
     return {name: partial(daily_metric, name) for name in DAILY_METRICS}
 
 
-def _signature() -> inspect.Signature:
+def model_signature() -> inspect.Signature:
+    """The keyword signature of a model's ``__init__``: config, interventions, structure,
+    rng and every parameter of :data:`~cxsim.core.parameters.PARAMETERS` with its default
+    (for Mesa's batch_run and SolaraViz)."""
     params = [
         inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
         inspect.Parameter("config", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None),
@@ -787,6 +470,6 @@ def _signature() -> inspect.Signature:
     return inspect.Signature(params)
 
 
-CXModel.__init__.__signature__ = _signature()
+CXModel.__init__.__signature__ = model_signature()
 
 __all__ = ["CXModel", "ParameterError", "OUTCOME_NAMES"]

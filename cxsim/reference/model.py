@@ -33,17 +33,19 @@ import numpy as np
 
 from cxsim.core import dynamics as dyn
 from cxsim.core import organisation as org
+from cxsim.core.parameters import Config
+from cxsim.core.streams import check_seed, fresh_seed
+from cxsim.core.structure import Structure
 from cxsim.engine.interventions import Intervention, Levers, apply_interventions
-from cxsim.engine.metrics import DAILY_METRICS, Recorder, new_day_counters
+from cxsim.engine.metrics import Recorder, new_day_counters
 from cxsim.engine.model import (
     OUTCOME_NAMES,
-    CXModel,
+    check_not_past_horizon,
     metric_reporters,
-    _signature,
+    model_signature,
     resolve_inputs,
     run_to_horizon,
 )
-from cxsim.core.parameters import Config
 from cxsim.reference.agents import (
     ACTIVE,
     CHURNED,
@@ -53,7 +55,6 @@ from cxsim.reference.agents import (
     EmployeeAgent,
 )
 from cxsim.results import Result
-from cxsim.core.structure import Structure
 
 
 def _assembled(attribute: str, doc: str) -> property:
@@ -100,7 +101,9 @@ class ReferenceModel(mesa.Model):
                  rng: int | None = None, **parameters: Any):
         self.p, self.structure, ivs = resolve_inputs(config, interventions, structure,
                                                      parameters)
-        super().__init__(rng=rng)
+        #: The run's seed (drawn from the operating system if none was given).
+        self.seed = fresh_seed() if rng is None else check_seed(rng)
+        super().__init__(rng=self.seed)
         self.interventions: list[Intervention] = ivs
         self.day = 0
         self.burn_in = self.p.burn_in_days
@@ -111,7 +114,7 @@ class ReferenceModel(mesa.Model):
         self._build_customers()
         for iv in self.interventions:
             iv.initialise(self)
-        self.levers = self._baseline_levers()
+        self.levers = self.baseline_levers()
         self.recorder = Recorder(self)
         self.datacollector = mesa.DataCollector(
             model_reporters=metric_reporters())
@@ -194,9 +197,9 @@ class ReferenceModel(mesa.Model):
                 customer.start_as_existing_customer()
         self.prospect_pool = max(capacity - n0, 1)
 
-    def _baseline_levers(self) -> Levers:
-        """Levers before interventions: built by the engine's own rule (parameters only)."""
-        return CXModel._baseline_levers(self)  # type: ignore[arg-type]
+    def baseline_levers(self) -> Levers:
+        """Levers before interventions: the shared rule (:meth:`Levers.baseline`)."""
+        return Levers.baseline(self.p, self.structure)
 
     # ------------------------------------------------------------------ agents
 
@@ -299,7 +302,12 @@ class ReferenceModel(mesa.Model):
         return self.day - self.burn_in
 
     def step(self) -> None:
-        """One day: the same phases, in the same order, as CXModel.step."""
+        """One day: the same phases, in the same order, as CXModel.step.
+
+        Raises:
+            ParameterError: the model is already at its horizon.
+        """
+        check_not_past_horizon(self)
         self._start_day()
         self._apply_interventions()
         self._acquire_customers()
@@ -505,7 +513,7 @@ class ReferenceModel(mesa.Model):
         return k
 
 
-ReferenceModel.__init__.__signature__ = _signature()
+ReferenceModel.__init__.__signature__ = model_signature()
 
 
 def run_reference(config: Config | Mapping[str, Any] | None = None, *, seed: int = 0,

@@ -1,0 +1,50 @@
+"""Customer bookkeeping shared by the acquisition and service phases: counts of
+promoters and detractors, outcomes of problems, churn. The model keeps these counts
+incrementally instead of recounting its customers every day."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from cxsim.core import dynamics as dyn
+from cxsim.core.enums import ContactOutcome, CustomerStatus
+
+if TYPE_CHECKING:
+    from cxsim.engine.model import CXModel
+
+#: A day that never comes (no contact scheduled, no renewal due, never trained).
+NEVER = np.iinfo(np.int32).max
+UNRESOLVED = ContactOutcome.UNRESOLVED
+CHURNED = CustomerStatus.CHURNED
+
+
+def count_advocates(model: CXModel, customers: np.ndarray, sign: int) -> None:
+    sat = model.c_satisfaction[customers]
+    model.promoters += sign * int((sat >= dyn.PROMOTER_SATISFACTION).sum())
+    model.detractors += sign * int((sat < dyn.DETRACTOR_SATISFACTION).sum())
+
+
+def set_outcome(model: CXModel, customers: np.ndarray, outcome: np.ndarray | int) -> None:
+    """Record the outcome of each customer's latest problem (and keep the counts)."""
+    new = np.broadcast_to(np.asarray(outcome, dtype=np.int8), customers.shape)
+    model.outcome_customers -= np.bincount(model.c_last_outcome[customers], minlength=4)
+    model.outcome_customers += np.bincount(new, minlength=4)
+    model.c_last_outcome[customers] = new
+
+
+def churn(model: CXModel, customers: np.ndarray) -> None:
+    if customers.size == 0:
+        return
+    count_advocates(model, customers, -1)
+    # leaving with a problem still open is leaving with it unresolved
+    set_outcome(model, customers[model.c_problem_open[customers]], UNRESOLVED)
+    outcome = model.c_last_outcome[customers]
+    model.churn_by_outcome += np.bincount(outcome, minlength=4)
+    model.outcome_customers -= np.bincount(outcome, minlength=4)
+    model.c_status[customers] = CHURNED
+    model.c_next_contact[customers] = NEVER
+    model.c_problem_open[customers] = False
+    model.active_customers -= customers.size
+    model.today["churned"] += customers.size

@@ -1,0 +1,279 @@
+"""Phase: service. Customers whose contact day is today contact the organisation; each
+contact is served (digital channel or an employee), judged, surveyed, may resolve or
+reveal a problem and end in renewal or churn; the customer's next contact is scheduled.
+All in one batch of array operations over today's contacts; every draw is the
+customer's own for the day (:mod:`cxsim.core.streams`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from cxsim.core import dynamics as dyn
+from cxsim.core.enums import ContactOutcome, Level
+from cxsim.core.streams import normal, uniform_pair
+from cxsim.engine.phases.customers import churn, count_advocates, set_outcome
+
+if TYPE_CHECKING:
+    from cxsim.engine.model import CXModel
+
+EXECUTIVE, MANAGER, FRONTLINE = Level
+NO_PROBLEM, RESOLVED_FIRST, RESOLVED_REPEAT, UNRESOLVED = ContactOutcome
+#: The streams every contact draws from, in one batch: touchpoint and channel; server;
+#: quality noise; resolution or defect, and survey response; renewal or churn, and pain
+#: point received.
+CONTACT_PURPOSES = ("route", "server", "service_noise", "outcome", "departure")
+
+
+def serve_customers(model: CXModel) -> None:
+    """Customers whose contact day is today contact the organisation: about an open
+    problem, else the next acquisition touchpoint (new customers, one a day), else
+    renewal when due, else onboarding while new, else a routine touchpoint."""
+    customers = np.flatnonzero(model.c_next_contact == model.day)
+    if customers.size == 0:
+        return
+    problem = model.c_problem_open[customers]
+    step = model.c_acquisition_step[customers]
+    acquiring = ~problem & (step >= 0)
+    renewal = ~problem & ~acquiring & (model.c_renewal_day[customers] <= model.day)
+    onboarding = (~problem & ~acquiring & ~renewal
+                  & (model.day - model.c_start_day[customers] < model.p.onboarding_days))
+    bits = model.streams.bits_many(CONTACT_PURPOSES, model.day, customers)
+    touchpoint_draw, channel_draw = uniform_pair(bits[0])
+    touchpoint = model._routine_tps[np.searchsorted(model._routine_cum, touchpoint_draw)]
+    touchpoint[onboarding] = model._onboarding_tps[
+        np.searchsorted(model._onboarding_cum, touchpoint_draw[onboarding])]
+    touchpoint[renewal] = model.renewal_tp
+    touchpoint[acquiring] = model._acquisition_tps[step[acquiring]]
+    touchpoint[problem] = model.c_problem_route[customers[problem]]
+    interact(model, customers, touchpoint, problem, acquiring, channel_draw, bits)
+
+
+def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
+             problem: np.ndarray, acquiring: np.ndarray, channel_draw: np.ndarray,
+             bits: np.ndarray) -> None:
+    """Serve one contact for each customer at ``touchpoint`` and let them judge it.
+    ``acquiring`` marks contacts of new customers buying (never ending in churn).
+
+    Every draw is the customer's own for today (see :mod:`cxsim.core.streams`):
+    ``bits`` holds the random bits of :data:`CONTACT_PURPOSES` for each contact."""
+    p, lv, day, streams = model.p, model.levers, model.day, model.streams
+    # --- who serves: the digital channel or an employee of the owning department
+    digital = ~problem & ((model.tp_digital[touchpoint] == 2)
+                          | ((model.tp_digital[touchpoint] == 1)
+                             & (channel_draw < lv.digital_share)))
+    contacts_so_far = np.where(problem, model.c_problem_contacts[customers] + 1, 0)
+    escalated = problem & (contacts_so_far >= p.escalate_after)
+    serving_dept = model.tp_owner[touchpoint]
+    server = pick_servers(model, serving_dept, np.where(escalated, MANAGER, FRONTLINE),
+                          *uniform_pair(bits[1]))
+    server[digital] = -1
+    human = server >= 0
+    rows = np.maximum(server, 0)
+    serving_dept = np.where(human, model.department[rows], model.digital_department)
+    digital_capability = dyn.digital_capability(lv.crm, model._digital_skill)
+    skill = np.where(human, model.skill[rows], digital_capability)
+    engagement = np.where(human, model.engagement[rows], digital_capability)
+    centricity = np.where(human, model.centricity[rows], model._digital_centricity)
+    authority = np.where(human, model.empowerment[rows], 0.0)
+    guidelines = lv.guidelines[serving_dept, model.level[rows]]
+    # --- handoffs: a problem caused elsewhere loses context crossing silos
+    cause_dept = model.tp_owner[model.c_problem_source[customers]]
+    needs_handoff = problem & model.c_needs_handoff[customers] & (serving_dept != cause_dept)
+    loss = np.where(needs_handoff,
+                    dyn.handoff_loss(1.0, lv.crm, lv.coordination, p.context_loss)
+                    * model.department_silo[cause_dept], 0.0)
+    quality = dyn.interaction_quality(skill, engagement, centricity, authority, lv.crm,
+                                      guidelines, loss,
+                                      normal(bits[2]),
+                                      p.noise_sd, p.inconsistency_factor)
+    # --- problems: resolution, repeats, abandonment; new problems revealed (one draw:
+    # a problem contact can resolve, another contact can reveal a defect)
+    outcome_draw, survey_draw = uniform_pair(bits[3])
+    resolved = problem & (outcome_draw < dyn.resolution_probability(
+        skill, authority, lv.crm, needs_handoff, loss))
+    abandoned = problem & ~resolved & (contacts_so_far >= p.max_contacts)
+    revealed = ~problem & (outcome_draw < model.defect_rate[touchpoint])
+    experience = dyn.contact_experience(quality, problem, resolved, contacts_so_far,
+                                        abandoned, revealed)
+    # --- judgement: disconfirmation, peak-end memory, satisfaction, loyalty
+    count_advocates(model, customers, -1)
+    affect = dyn.disconfirmation_affect(experience, model.c_expectation[customers],
+                                        p.loss_aversion)
+    mean_affect, peak_affect = dyn.remember(model.c_mean_affect[customers],
+                                            model.c_peak_affect[customers], affect,
+                                            p.memory_rate, p.peak_decay)
+    satisfaction = dyn.judged_satisfaction(mean_affect, peak_affect, affect, p.peak_weight,
+                                           p.end_weight, p.satisfaction_gain,
+                                           p.satisfaction_offset)
+    model.c_mean_affect[customers] = mean_affect
+    model.c_peak_affect[customers] = peak_affect
+    model.c_end_affect[customers] = affect
+    model.c_satisfaction[customers] = satisfaction
+    loyalty = dyn.drift(model.c_loyalty[customers], satisfaction, p.loyalty_rate)
+    model.c_loyalty[customers] = loyalty
+    model.c_expectation[customers] = dyn.drift(model.c_expectation[customers], experience,
+                                               p.expectation_adaptation)
+    count_advocates(model, customers, +1)
+    # --- survey answers
+    answered = survey_draw < p.response_rate
+    csat_noise, nps_noise = streams.normal_pair("survey_answers", day, customers[answered])
+    csat = dyn.csat_answer(satisfaction[answered], csat_noise)
+    nps = dyn.nps_answer(satisfaction[answered], nps_noise)
+    # --- problem bookkeeping
+    close_problems(model, customers, problem, resolved, abandoned, contacts_so_far)
+    open_problems(model, customers[revealed], touchpoint[revealed])
+    still_open = problem & ~resolved & ~abandoned
+    model.c_problem_contacts[customers[still_open]] += 1
+    # --- pain points reach the causing department through ties, metrics, systems
+    departure_draw, pain_draw = uniform_pair(bits[4])
+    pain_tp = model.c_problem_source[customers[problem]]
+    received = pain_received(model, serving_dept[problem], pain_tp, pain_draw[problem])
+    # --- renewal and churn (one draw: a renewal contact renews or not, any other
+    # contact may end in churn)
+    is_renewal = model.tp_is_renewal[touchpoint]
+    leave = ~acquiring & np.where(
+        is_renewal,
+        departure_draw >= dyn.renewal_probability(loyalty, p.renewal_midpoint,
+                                                  p.renewal_gain),
+        departure_draw < dyn.contact_churn_probability(satisfaction, p.contact_churn_hazard,
+                                                       p.churn_sensitivity))
+    next_step = model.c_acquisition_step[customers[acquiring]] + 1
+    model.c_acquisition_step[customers[acquiring]] = np.where(
+        next_step < model._acquisition_tps.size, next_step, -1)
+    renewed = is_renewal & ~leave
+    model.c_renewal_day[customers[renewed]] += p.contract_days
+    new_rate = model.c_value[customers] * dyn.spend_multiplier(
+        loyalty, p.spend_loyalty_elasticity) / 365.0
+    new_rate[leave] = 0.0
+    model.revenue_rate += float(new_rate.sum() - model.c_spend_rate[customers].sum())
+    model.c_spend_rate[customers] = new_rate
+    churn(model, customers[leave])
+    # --- next contact: a repeat contact while a problem is open, the next acquisition
+    # touchpoint tomorrow, else the next day of the customer's calendar (no later than
+    # the renewal day)
+    stay = customers[~leave]
+    open_now = model.c_problem_open[stay]
+    buying = ~open_now & (model.c_acquisition_step[stay] >= 0)
+    routine = ~open_now & ~buying
+    nxt = np.empty(stay.size, dtype=np.int64)
+    nxt[open_now] = day + streams.geometric("repeat_delay", day, stay[open_now],
+                                            1.0 / p.repeat_delay_days)
+    nxt[buying] = day + 1
+    routine_rows = stay[routine]
+    calendar = advance_calendars(model, routine_rows, day)
+    renewal_day = model.c_renewal_day[routine_rows]
+    nxt[routine] = np.where(renewal_day > day, np.minimum(calendar, renewal_day), calendar)
+    model.c_next_contact[stay] = nxt
+    # --- employees' load and skill from practice
+    effort = np.where(problem, dyn.PROBLEM_EFFORT, model.tp_effort[touchpoint])
+    load = np.bincount(server[human], weights=effort[human], minlength=model.n_employees)
+    model.load += load
+    # --- today's tallies
+    model.recorder.tally_interactions(
+        touchpoint=touchpoint, department=serving_dept, team=np.where(
+            human, model.team[rows], -1), quality=quality, answered=answered, csat=csat,
+        nps=nps, problem=problem, first_contact=problem & (contacts_so_far == 1),
+        resolved=resolved, revealed=revealed, pain_tp=pain_tp, pain_received=received,
+        contacts_so_far=contacts_so_far, resolution_days=day - model.c_problem_start[customers],
+        abandoned=abandoned)
+
+
+def advance_calendars(model: CXModel, customers: np.ndarray, day: int) -> np.ndarray:
+    """Move each customer's routine-contact calendar to its first day after ``day``, and
+    return those days (aligned with ``customers``, which must be distinct).
+
+    Calendar day ``k`` of a customer is calendar day ``k - 1`` plus a geometric gap
+    drawn for (customer, ``k``): the same sequence in every run with this seed."""
+    p = 1.0 / model.p.contact_interval_days
+    calendar = model.c_calendar_day[customers]
+    late = np.flatnonzero(calendar <= day)
+    if late.size == 0:
+        return calendar
+    # one calendar day each: enough for most
+    behind = customers[late]
+    index = model.c_calendar_index[behind] + 1
+    model.c_calendar_index[behind] = index
+    calendar[late] += model.streams.geometric("contact_calendar", index, behind, p)
+    late = late[calendar[late] <= day]
+    while late.size:  # those still behind (new customers): many calendar days at once
+        behind = customers[late]
+        block = int(min(64, 4 + 1.5 * (day - int(calendar[late].min())) * p))
+        index = model.c_calendar_index[behind]
+        indices = index[:, None] + np.arange(1, block + 1)
+        gaps = model.streams.geometric("contact_calendar", indices,
+                                       np.broadcast_to(behind[:, None], indices.shape), p)
+        days = calendar[late][:, None] + np.cumsum(gaps, axis=1)
+        after = days > day
+        reached = after.any(axis=1)
+        first = np.where(reached, after.argmax(axis=1), block - 1)
+        model.c_calendar_index[behind] = index + first + 1
+        calendar[late] = days[np.arange(late.size), first]
+        late = late[~reached]
+    model.c_calendar_day[customers] = calendar
+    return calendar
+
+
+def pick_servers(model: CXModel, department: np.ndarray, level: np.ndarray,
+                 position_draw: np.ndarray, roster_draw: np.ndarray) -> np.ndarray:
+    """A random filled position of each (department, level); -1 if none at all.
+
+    A position of the (department, level) is drawn among all its positions, filled
+    or not; if it is vacant, a filled one is drawn from the roster. Each filled
+    position is equally likely, and a run whose workforce differs from another's by a
+    few vacancies picks the same server for most contacts (common random numbers)."""
+    key = model._roster_fallback[department * 3 + level]
+    server = model._positions_by_key[np.minimum(
+        model._position_start[key] + (position_draw * model._position_count[key]).astype(
+            np.int64), model.n_employees - 1)]
+    vacant = np.flatnonzero(~model.active[server])
+    if vacant.size:  # a filled position from the roster instead (-1 if there is none)
+        key = key[vacant]
+        count = model._roster_count[key]
+        pick = model._roster_start[key] + (roster_draw[vacant] * count).astype(np.int64)
+        server[vacant] = np.where(count > 0, model._roster[np.minimum(pick,
+                                                                      model._roster.size - 1)],
+                                  -1)
+    return server
+
+
+def open_problems(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray) -> None:
+    if customers.size == 0:
+        return
+    route_draw, handoff_draw = model.streams.uniform_pair("problem", model.day, customers)
+    cause = model.tp_owner[touchpoint]
+    at_source = route_draw < model.levers.ownership[cause, FRONTLINE]
+    route = np.where(at_source & (model.tp_digital[touchpoint] != 2), touchpoint,
+                     model.support_tp)
+    model.c_problem_open[customers] = True
+    model.c_problem_source[customers] = touchpoint
+    model.c_problem_route[customers] = route
+    model.c_problem_contacts[customers] = 0
+    model.c_problem_start[customers] = model.day
+    model.c_needs_handoff[customers] = handoff_draw < model.p.handoff_need
+
+
+def close_problems(model: CXModel, customers: np.ndarray, problem: np.ndarray,
+                   resolved: np.ndarray, abandoned: np.ndarray,
+                   contacts_so_far: np.ndarray) -> None:
+    closing = resolved | abandoned
+    if not closing.any():
+        return
+    outcome = np.where(abandoned, UNRESOLVED,
+                       np.where(contacts_so_far == 1, RESOLVED_FIRST, RESOLVED_REPEAT))
+    rows = customers[closing]
+    set_outcome(model, rows, outcome[closing])
+    model.c_problem_open[rows] = False
+
+
+def pain_received(model: CXModel, serving_dept: np.ndarray, pain_tp: np.ndarray,
+                  draw: np.ndarray) -> np.ndarray:
+    """Which pain points reach the department that causes them (``draw``: uniform
+    numbers, one per pain point)."""
+    cause = model.tp_owner[pain_tp]
+    lv = model.levers
+    flow = dyn.pain_flow(model.department_silo[cause], lv.shared_metrics[cause, MANAGER],
+                         lv.crm, lv.voc)
+    direct = serving_dept == cause
+    return direct | (draw < flow)
