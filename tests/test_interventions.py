@@ -15,6 +15,7 @@ from conftest import intervention_period, run_model
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cxsim.core.parameters import ParameterError
 from cxsim.engine.interventions import (
     INTERVENTIONS,
     LEVELS,
@@ -37,7 +38,6 @@ from cxsim.engine.interventions import (
     from_dict,
 )
 from cxsim.engine.model import CXModel
-from cxsim.core.parameters import ParameterError
 
 # --- construction and validation --------------------------------------------------------
 

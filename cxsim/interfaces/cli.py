@@ -161,9 +161,11 @@ def _add_compare_parser(sub) -> None:
         "sharing each seed's warm-up, and print each scenario's mean with a 95%% CI, its "
         "paired difference from the baseline with a 95%% CI, and the economics. See "
         "docs/comparisons.md.")
-    compare.add_argument("baseline", help="baseline: a scenario file (TOML) or a library scenario's name")
+    compare.add_argument("baseline",
+                         help="baseline: a scenario file (TOML) or a library scenario's name")
     compare.add_argument("scenarios", nargs="+", metavar="scenario",
-                         help="scenario files (TOML) or library names to compare with the baseline")
+                         help="scenario files (TOML) or library names to compare with the "
+                              "baseline")
     compare.add_argument("--replicates", required=True,
                          help="seeds per scenario (at least 2 for confidence intervals)")
     compare.add_argument("--workers", help="worker processes (default: the machine's cores); "
