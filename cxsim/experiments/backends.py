@@ -1,0 +1,124 @@
+"""Where a sweep's runs execute: a local process pool or a Dask distributed cluster.
+
+:func:`execute` yields each task's outcome as it completes (any order), so the driver
+writes it to the store at once and a driver killed later loses no finished run. Tasks
+(:class:`~cxsim.experiments.sweeps.SweepTask`, holding a run spec) and outcomes (model-free
+summaries) are what cross processes. The outcome of a run never depends on the backend or
+the worker count: its seed and inputs are in its spec.
+
+* local (default): ``workers`` spawned processes (default ``os.cpu_count()``); one worker
+  runs everything in this process.
+* Dask: ``scheduler`` is a scheduler address (``tcp://host:8786``) or ``"local"``, which
+  starts a ``LocalCluster(processes=True)`` on 127.0.0.1 with ``workers`` workers (default
+  2) of one thread each, closed at the end.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Any, TypeVar
+
+from cxsim.core.parameters import ParameterError
+from cxsim.experiments.pool import check_workers, default_workers
+
+Task = TypeVar("Task")
+Outcome = TypeVar("Outcome")
+
+#: Seconds to wait for a Dask scheduler to answer.
+CONNECT_TIMEOUT = 5
+
+
+def execute(function: Callable[[Task], Outcome], tasks: Sequence[Task],
+            lost: Callable[[Task, BaseException], Outcome], *, workers: int | None = None,
+            scheduler: str | None = None) -> Iterator[Outcome]:
+    """``function(task)`` for every task, yielded as each completes.
+
+    A task whose process dies or whose call raises (``function`` should catch its own
+    errors) yields ``lost(task, error)`` instead, and the others go on.
+    """
+    if workers is not None:
+        workers = check_workers(workers, "--workers")
+    if scheduler is not None:
+        return _dask(function, tasks, lost, scheduler, workers)
+    return _local(function, tasks, lost, workers or default_workers())
+
+
+def _local(function, tasks, lost, workers: int) -> Iterator[Any]:
+    if not tasks:
+        return
+    if workers == 1 or len(tasks) == 1:
+        for task in tasks:
+            try:
+                yield function(task)
+            except Exception as error:
+                yield lost(task, error)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)),
+                             mp_context=context) as pool:
+        futures = {pool.submit(function, task): task for task in tasks}
+        for future in as_completed(futures):
+            task = futures.pop(future)
+            try:
+                yield future.result()
+            except Exception as error:  # a worker died (BrokenProcessPool) or it raised
+                yield lost(task, error)
+
+
+def check_scheduler(scheduler: Any) -> str:
+    """``scheduler`` as text: ``"local"`` or an address, or ParameterError."""
+    if not isinstance(scheduler, str) or not scheduler.strip():
+        raise ParameterError(f"--scheduler = {scheduler!r} is not allowed: expected local or "
+                             "a Dask scheduler address such as tcp://host:8786")
+    return scheduler.strip()
+
+
+def connect(scheduler: str, workers: int | None):
+    """A Dask ``(client, cluster)``: ``cluster`` is the LocalCluster started for
+    ``"local"`` (else None). An unreachable scheduler is a one-line ParameterError."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    scheduler = check_scheduler(scheduler)
+    if scheduler == "local":
+        cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None)
+        return Client(cluster), cluster
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+    except Exception as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ParameterError(f"--scheduler = {scheduler!r} is not allowed: no Dask scheduler "
+                             f"answered within {CONNECT_TIMEOUT} s ({reason}); expected a "
+                             "running scheduler's address (dask scheduler prints it)") from None
+    return client, None
+
+
+def _dask(function, tasks, lost, scheduler: str, workers: int | None) -> Iterator[Any]:
+    client, cluster = connect(scheduler, workers)  # now: an unreachable one fails at once
+    return _dask_outcomes(function, tasks, lost, client, cluster)
+
+
+def _dask_outcomes(function, tasks, lost, client, cluster) -> Iterator[Any]:
+    from distributed import as_completed as dask_completed
+
+    try:
+        if not tasks:
+            return
+        futures = {client.submit(function, task, pure=False): task for task in tasks}
+        for future in dask_completed(list(futures)):
+            task = futures.pop(future)
+            try:
+                yield future.result()
+            except Exception as error:
+                yield lost(task, error)
+            future.release()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+

@@ -1,0 +1,45 @@
+"""Tiny sweep specs shared by tests/test_sweeps.py and tests/test_store.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SMALL_BASE = """\
+extends = "training"
+name = "small training"
+[organisation]
+n_employees = 40
+[customers]
+n_customers = 500
+[run]
+burn_in_days = 10
+days = 20
+"""
+
+
+def write_spec(directory: Path, *, design: str = "latin", samples: int = 3,
+               replicates: int = 2, seed: int = 5, extra: str = "",
+               name: str = "tiny") -> Path:
+    """A sweep spec over the small training base in ``directory``; returns its path."""
+    (directory / "small.toml").write_text(SMALL_BASE)
+    path = directory / f"{name}.toml"
+    path.write_text(f"""\
+name = "{name}"
+base = "small.toml"
+design = "{design}"
+samples = {samples}
+replicates = {replicates}
+seed = {seed}
+outputs = ["csat", "nps", "revenue"]
+{extra}
+[[parameters]]
+key = "organisation.silo_strength"
+low = 0.2
+high = 0.9
+
+[[parameters]]
+key = "interventions.training.intensity"
+low = 0.1
+high = 1.0
+""")
+    return path
