@@ -1,6 +1,6 @@
 """Where a sweep's runs execute: a local process pool or a Dask distributed cluster.
 
-:func:`execute` yields each task's outcome as it completes (any order), so the driver
+:meth:`Backend.map` yields each task's outcome as it completes (any order), so the driver
 writes it to the store at once and a driver killed later loses no finished run. Tasks
 (:class:`~cxsim.experiments.sweeps.SweepTask`, holding a run spec) and outcomes (model-free
 summaries) are what cross processes. The outcome of a run never depends on the backend or
@@ -30,41 +30,87 @@ Outcome = TypeVar("Outcome")
 CONNECT_TIMEOUT = 5
 
 
-def execute(function: Callable[[Task], Outcome], tasks: Sequence[Task],
-            lost: Callable[[Task, BaseException], Outcome], *, workers: int | None = None,
-            scheduler: str | None = None) -> Iterator[Outcome]:
-    """``function(task)`` for every task, yielded as each completes.
+class Backend:
+    """Runs tasks and yields their outcomes as they complete; :meth:`close` it after."""
 
-    A task whose process dies or whose call raises (``function`` should catch its own
-    errors) yields ``lost(task, error)`` instead, and the others go on.
-    """
+    def map(self, function: Callable[[Task], Outcome], tasks: Sequence[Task],
+            lost: Callable[[Task, BaseException], Outcome]) -> Iterator[Outcome]:
+        """``function(task)`` for every task, yielded as each completes. A task whose
+        process dies or whose call raises (``function`` should catch its own errors)
+        yields ``lost(task, error)`` instead, and the others go on."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release workers and connections."""
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def start(*, workers: int | None = None, scheduler: str | None = None) -> Backend:
+    """The local pool (``workers`` processes, default the machine's cores) or, with
+    ``scheduler``, a Dask client (connected now: an unreachable scheduler is a one-line
+    ParameterError before anything is written)."""
     if workers is not None:
         workers = check_workers(workers, "--workers")
     if scheduler is not None:
-        return _dask(function, tasks, lost, scheduler, workers)
-    return _local(function, tasks, lost, workers or default_workers())
+        return DaskBackend(*connect(scheduler, workers))
+    return LocalBackend(workers or default_workers())
 
 
-def _local(function, tasks, lost, workers: int) -> Iterator[Any]:
-    if not tasks:
-        return
-    if workers == 1 or len(tasks) == 1:
-        for task in tasks:
-            try:
-                yield function(task)
-            except Exception as error:
-                yield lost(task, error)
-        return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)),
-                             mp_context=context) as pool:
-        futures = {pool.submit(function, task): task for task in tasks}
-        for future in as_completed(futures):
+class LocalBackend(Backend):
+    """Spawned local processes (one worker: this process)."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+
+    def map(self, function, tasks, lost):
+        if self.workers == 1 or len(tasks) <= 1:
+            for task in tasks:
+                try:
+                    yield function(task)
+                except Exception as error:
+                    yield lost(task, error)
+            return
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(self.workers, len(tasks)),
+                                 mp_context=context) as pool:
+            futures = {pool.submit(function, task): task for task in tasks}
+            for future in as_completed(futures):
+                task = futures.pop(future)
+                try:
+                    yield future.result()
+                except Exception as error:  # a worker died (BrokenProcessPool) or it raised
+                    yield lost(task, error)
+
+
+class DaskBackend(Backend):
+    """A Dask distributed client (and the LocalCluster it started, if any)."""
+
+    def __init__(self, client: Any, cluster: Any = None):
+        self.client, self.cluster = client, cluster
+
+    def map(self, function, tasks, lost):
+        from distributed import as_completed as dask_completed
+
+        if not tasks:
+            return
+        futures = {self.client.submit(function, task, pure=False): task for task in tasks}
+        for future in dask_completed(list(futures)):
             task = futures.pop(future)
             try:
                 yield future.result()
-            except Exception as error:  # a worker died (BrokenProcessPool) or it raised
+            except Exception as error:
                 yield lost(task, error)
+            future.release()
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
 
 
 def check_scheduler(scheduler: Any) -> str:
@@ -96,29 +142,4 @@ def connect(scheduler: str, workers: int | None):
                              f"answered within {CONNECT_TIMEOUT} s ({reason}); expected a "
                              "running scheduler's address (dask scheduler prints it)") from None
     return client, None
-
-
-def _dask(function, tasks, lost, scheduler: str, workers: int | None) -> Iterator[Any]:
-    client, cluster = connect(scheduler, workers)  # now: an unreachable one fails at once
-    return _dask_outcomes(function, tasks, lost, client, cluster)
-
-
-def _dask_outcomes(function, tasks, lost, client, cluster) -> Iterator[Any]:
-    from distributed import as_completed as dask_completed
-
-    try:
-        if not tasks:
-            return
-        futures = {client.submit(function, task, pure=False): task for task in tasks}
-        for future in dask_completed(list(futures)):
-            task = futures.pop(future)
-            try:
-                yield future.result()
-            except Exception as error:
-                yield lost(task, error)
-            future.release()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
 

@@ -378,32 +378,34 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, workers: int | None = None,
     Results do not depend on either.
     """
     from cxsim.experiments import backends
-    from cxsim.experiments.store import Store, load_sweep
+    from cxsim.experiments.store import Store, check_store_dir, load_sweep
 
     runs = plan(spec)
-    store = Store.open(out, spec, runs, sweep_hash(spec, runs))
-    todo = [r for r in runs if r.spec.content_hash not in store.done]
-    by_hash = {r.spec.content_hash: r for r in runs}
-    bar = _progress(len(runs), len(runs) - len(todo), progress)
-    failed = 0
-    tasks = [SweepTask(r.spec, spec.daily) for r in todo]
-
-    def lost(task: SweepTask, error: BaseException) -> RunOutcome:
-        return RunOutcome(task.spec.content_hash, None, None,
-                          f"{type(error).__name__}: {error}")
-
-    try:
-        for outcome in backends.execute(function, tasks, lost, workers=workers,
-                                        scheduler=scheduler):
-            store.write(by_hash[outcome.spec_hash], outcome)
-            failed += outcome.error is not None
+    digest = sweep_hash(spec, runs)
+    check_store_dir(Path(out), digest)  # before any worker starts or any file is written
+    with backends.start(workers=workers, scheduler=scheduler) as backend:
+        store = Store.open(out, spec, runs, digest)
+        todo = [r for r in runs if r.spec.content_hash not in store.done]
+        by_hash = {r.spec.content_hash: r for r in runs}
+        tasks = [SweepTask(r.spec, spec.daily) for r in todo]
+        bar = _progress(len(runs), len(runs) - len(todo), progress)
+        failed = 0
+        try:
+            for outcome in backend.map(function, tasks, _lost):
+                store.write(by_hash[outcome.spec_hash], outcome)
+                failed += outcome.error is not None
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(failed=failed, refresh=False)
+        finally:
             if bar is not None:
-                bar.update(1)
-                bar.set_postfix(failed=failed, refresh=False)
-    finally:
-        if bar is not None:
-            bar.close()
+                bar.close()
     return load_sweep(out)
+
+
+def _lost(task: SweepTask, error: BaseException) -> RunOutcome:
+    """The outcome of a task whose worker died or raised."""
+    return RunOutcome(task.spec.content_hash, None, None, f"{type(error).__name__}: {error}")
 
 
 def _progress(total: int, done: int, enabled: bool):

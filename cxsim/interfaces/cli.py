@@ -1,4 +1,5 @@
-"""Command line: ``cxsim run``, ``cxsim compare`` and ``cxsim params``.
+"""Command line: ``cxsim run``, ``cxsim compare``, ``cxsim sweep``, ``cxsim sensitivity``
+and ``cxsim params``.
 
 Errors in the user's input (unknown parameter, value out of range, bad
 scenario file) print one line naming the field, the value and what is allowed,
@@ -103,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     bar.add_argument("--no-progress", dest="progress", action="store_false",
                      help="never show a progress bar")
     _add_compare_parser(sub)
+    _add_sweep_parsers(sub)
     params = sub.add_parser("params", help="list every parameter with its range and default")
     params.add_argument("section", nargs="?", choices=SECTIONS, help="only this section")
     params.add_argument("--markdown", action="store_true",
@@ -117,8 +119,11 @@ def _add_scenario_commands(sub: argparse._SubParsersAction) -> None:
         "schema", help="print the JSON Schema of scenario files (for editor completion)",
         description="Print the JSON Schema of scenario files, generated from the definitions "
                     "the validator uses.")
-    schema.add_argument("--markdown", action="store_true",
-                        help="print the field reference instead (docs/scenario-reference.md)")
+    kind = schema.add_mutually_exclusive_group()
+    kind.add_argument("--markdown", action="store_true",
+                      help="print the field reference instead (docs/scenario-reference.md)")
+    kind.add_argument("--sweep", action="store_true",
+                      help="print the JSON Schema of sweep specs instead (docs/sweeps.md)")
     sub.add_parser("scenarios", help="list the scenario library, one line each",
                    description="List the library's scenarios (use a name with cxsim run).")
 
@@ -129,7 +134,11 @@ def _scenario_command(args: argparse.Namespace) -> int | None:
         from cxsim.experiments.schema import (
             scenario_json_schema_text,
             scenario_reference_markdown,
+            sweep_json_schema_text,
         )
+
+        if args.sweep:
+            return _print_all(sweep_json_schema_text())
 
         return _print_all(scenario_reference_markdown() if args.markdown
                           else scenario_json_schema_text())
@@ -180,6 +189,99 @@ def _add_compare_parser(sub) -> None:
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def _add_sweep_parsers(sub) -> None:
+    """``cxsim sweep`` and ``cxsim sensitivity``."""
+    sweep = sub.add_parser(
+        "sweep", help="run a sweep spec (points x replicates) into a resumable Parquet store",
+        description="Run every (point, replicate) of a sweep spec on a local process pool or "
+        "a Dask cluster, storing each finished run at once in --out (resume: run the same "
+        "command again). See docs/sweeps.md.")
+    sweep.add_argument("spec", nargs="?", help="sweep spec (TOML)")
+    sweep.add_argument("--status", metavar="DIR", type=Path,
+                       help="show done, pending and failed runs of the store in DIR")
+    sensitivity = sub.add_parser(
+        "sensitivity", help="Morris or Sobol sensitivity indices of a sweep spec",
+        description="Run (or resume) a morris or sobol sweep and print sensitivity indices "
+        "with confidence intervals per metric; writes sensitivity.csv and "
+        "tornado_<metric>.png to --out. See docs/sweeps.md.")
+    sensitivity.add_argument("spec", help="sweep spec (TOML) with design morris or sobol")
+    sensitivity.add_argument("--metric", action="append", metavar="NAME",
+                             help="summary metric to analyse (repeatable; default: the "
+                                  "spec's outputs)")
+    for command in (sweep, sensitivity):
+        command.add_argument("--out", type=Path, help="the sweep's store (new, empty, or this "
+                             "sweep's earlier store to resume)")
+        command.add_argument("--workers", help="local worker processes (default: the "
+                             "machine's cores); with --scheduler local, Dask workers")
+        command.add_argument("--scheduler", metavar="ADDRESS",
+                             help="a Dask scheduler address (tcp://host:8786), or local to "
+                                  "start a LocalCluster")
+        command.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _sweep_inputs(args: argparse.Namespace):
+    """The validated spec, out, workers and scheduler of ``sweep``/``sensitivity``."""
+    from cxsim.experiments.backends import check_scheduler
+    from cxsim.experiments.sweeps import load_sweep_spec
+
+    if args.spec is None:
+        raise ParameterError("sweep: a SPEC file is missing: expected cxsim sweep SPEC --out "
+                             "DIR, or cxsim sweep --status DIR")
+    if args.out is None:
+        raise ParameterError("--out is missing: expected the directory of the sweep's store")
+    workers = _int_option(args.workers, "--workers", 1, 1024)
+    scheduler = check_scheduler(args.scheduler) if args.scheduler is not None else None
+    check_output_dir(args.out)
+    return load_sweep_spec(args.spec), args.out, workers, scheduler
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    if args.status is not None:
+        if args.spec is not None:
+            raise ParameterError("--status is not allowed with a SPEC: expected cxsim sweep "
+                                 "--status DIR")
+        return _print_all(format_status(args.status))
+    from cxsim.experiments.sweeps import run_sweep
+
+    spec, out, workers, scheduler = _sweep_inputs(args)
+    frame = run_sweep(spec, out, workers=workers, scheduler=scheduler,
+                      progress=not args.quiet)
+    failed = int((frame["status"] == "failed").sum())
+    print(f"sweep {spec.name!r}: {len(frame) - failed} runs done, {failed} failed, "
+          f"stored in {out}/runs")
+    if failed:
+        print(f"see the errors with: cxsim sweep --status {out}")
+    return 0
+
+
+def format_status(out: Path) -> str:
+    """The ``cxsim sweep --status`` text: counts, then each failed run's error."""
+    from cxsim.experiments.store import store_status
+
+    status = store_status(out)
+    lines = [f"{out}: {status.total} runs: {status.done} done, {status.pending} pending, "
+             f"{len(status.failed)} failed"]
+    for run_hash, error in sorted(status.failed.items()):
+        lines.append(f"  failed {run_hash[:12]}: {error.splitlines()[0] if error else ''}")
+    return "\n".join(lines) + "\n"
+
+
+def _sensitivity(args: argparse.Namespace) -> int:
+    from cxsim.experiments.sensitivity import format_table, run_sensitivity
+    from cxsim.interfaces.plots import tornado
+
+    spec, out, workers, scheduler = _sweep_inputs(args)
+    metrics = args.metric or list(spec.metrics)
+    frame = run_sensitivity(spec, out, metrics, workers=workers, scheduler=scheduler,
+                            progress=not args.quiet)
+    print(format_table(frame))
+    for metric in metrics:
+        figure = tornado(frame, metric)
+        figure.savefig(Path(out) / f"tornado_{metric}.png", dpi=110)
+    print(f"\nWrote sensitivity.csv and tornado_<metric>.png to {out}/")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -194,6 +296,10 @@ def main(argv: list[str] | None = None) -> int:
             return _params(args.section)
         if args.command == "compare":
             return _compare(args)
+        if args.command == "sweep":
+            return _sweep(args)
+        if args.command == "sensitivity":
+            return _sensitivity(args)
         return _run(args)
     except ParameterError as error:
         for line in str(error).splitlines():  # every error of a file, one line each
