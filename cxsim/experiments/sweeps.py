@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,10 +160,11 @@ class SweepSpec(table_model("SweepSpecFields", TOP_LEVEL_RULES, DEFAULTS,
     def base_scenario(self) -> Scenario:
         """The base scenario, loaded (a library name, else a path relative to the spec)."""
         base = self.base
-        path = Path(base)
-        if not path.is_absolute() and base not in library():
-            path = self._base_dir / path
-        return load_scenario(base if base in library() and not path.exists() else path)
+        path = Path(base) if Path(base).is_absolute() else self._base_dir / base
+        if not path.exists() and (base in library() or ("/" not in base and os.sep not in base
+                                                        and not base.endswith(".toml"))):
+            return load_scenario(base)  # a library name (or a did-you-mean among them)
+        return load_scenario(path)
 
     # ------------------------------------------------------------------ checks
 
