@@ -145,6 +145,14 @@ def test_cli_errors_exit_2_and_leave_store_untouched(tmp_path, capsys):
     assert "2 runs: 2 done, 0 pending, 0 failed" in capsys.readouterr().out
 
 
+def test_the_worked_example_is_valid():
+    root = Path(__file__).resolve().parents[1]
+    spec = load_sweep_spec(root / "experiments" / "sweeps" / "silos_and_training.toml")
+    runs = plan(spec)
+    assert len(runs) == 48 and spec.keys[-1] == "interventions.training.hours"
+    assert {r.spec.config.n_employees for r in runs} == {100}
+
+
 # ---------------------------------------------------------------------- designs and points
 
 

@@ -1,0 +1,113 @@
+"""Sweep throughput and driver memory (issue 7's speed targets; prints, asserts nothing).
+
+Prints runs per minute of a 64-run sweep of small runs with 1 and 2 local workers and on a
+Dask LocalCluster with 2 workers, the parallel efficiency (speed-up / workers) and Dask's
+speed against the local pool, then the driver's peak RSS for sweeps of 64 and 256 tiny runs
+(2 local workers; the workers' memory is not the driver's). Each measurement runs in a
+fresh process, into a fresh store.
+
+    .venv/bin/python benchmarks/sweep_speed.py [--runs 64] [--rss 64,256]
+
+Targets (issue 7): 1 -> 2 workers at least 1.8x; Dask at most 10% slower than the local
+pool; the driver's peak RSS flat as the sweep grows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+#: Base scenarios: "small" runs for throughput, "tiny" runs for the memory test.
+BASES = {
+    "small": "[organisation]\nn_employees = 100\n[customers]\nn_customers = 2000\n"
+             "[run]\nburn_in_days = 30\ndays = 60\n",
+    "tiny": "[organisation]\nn_employees = 40\n[customers]\nn_customers = 500\n"
+            "[run]\nburn_in_days = 10\ndays = 20\n",
+}
+
+
+def write_spec(directory: Path, base: str, runs: int) -> Path:
+    """A latin sweep of ``runs`` runs (runs / 2 points x 2 replicates)."""
+    (directory / "base.toml").write_text('extends = "training"\n' + BASES[base])
+    spec = directory / "sweep.toml"
+    spec.write_text(f"""name = "bench"
+base = "base.toml"
+design = "latin"
+samples = {runs // 2}
+replicates = 2
+seed = 1
+outputs = ["csat", "nps", "revenue"]
+[[parameters]]
+key = "organisation.silo_strength"
+low = 0.2
+high = 0.9
+[[parameters]]
+key = "interventions.training.intensity"
+low = 0.1
+high = 1.0
+""")
+    return spec
+
+
+def measure(base: str, runs: int, workers: int, scheduler: str | None) -> dict:
+    """One sweep in this process: seconds and the driver's peak RSS (MB)."""
+    import resource
+
+    from cxsim.experiments.sweeps import load_sweep_spec, run_sweep
+
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = load_sweep_spec(write_spec(Path(tmp), base, runs))
+        start = time.perf_counter()
+        frame = run_sweep(spec, Path(tmp) / "out", workers=workers, scheduler=scheduler,
+                          progress=False)
+        seconds = time.perf_counter() - start
+    assert (frame["status"] == "done").all() and len(frame) == runs
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    return {"seconds": seconds, "runs": runs, "rss_mb": rss_mb}
+
+
+def in_fresh_process(base: str, runs: int, workers: int, scheduler: str | None) -> dict:
+    args = [sys.executable, __file__, "--one", base, str(runs), str(workers),
+            scheduler or "-"]
+    done = subprocess.run(args, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=64)
+    parser.add_argument("--rss", default="64,256")
+    parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        base, runs, workers, scheduler = args.one
+        print(json.dumps(measure(base, int(runs), int(workers),
+                                 None if scheduler == "-" else scheduler)))
+        return
+    print(f"sweep of {args.runs} small runs (100 employees, 2,000 customers, 30 + 60 days)")
+    rates = {}
+    for label, workers, scheduler in (("local, 1 worker", 1, None),
+                                      ("local, 2 workers", 2, None),
+                                      ("Dask LocalCluster, 2 workers", 2, "local")):
+        result = in_fresh_process("small", args.runs, workers, scheduler)
+        rates[label] = 60 * result["runs"] / result["seconds"]
+        print(f"  {label:<30} {result['seconds']:7.1f} s  {rates[label]:7.1f} runs/min")
+    speedup = rates["local, 2 workers"] / rates["local, 1 worker"]
+    print(f"  speed-up 1 -> 2 workers: {speedup:.2f}x (parallel efficiency "
+          f"{speedup / 2:.0%}; target >= 1.8x)")
+    dask = rates["Dask LocalCluster, 2 workers"] / rates["local, 2 workers"]
+    print(f"  Dask / local pool (2 workers): {dask:.2f} (target >= 0.90)")
+    print("driver peak RSS, tiny runs (40 employees, 500 customers, 10 + 20 days), 2 workers")
+    for runs in (int(n) for n in args.rss.split(",")):
+        result = in_fresh_process("tiny", runs, 2, None)
+        print(f"  {runs:5d} runs: {result['rss_mb']:7.1f} MB peak RSS, "
+              f"{60 * runs / result['seconds']:.0f} runs/min")
+
+
+if __name__ == "__main__":
+    main()
