@@ -57,7 +57,7 @@ def test_problem_from_declared_parameters_and_intervention_fields():
                              ("n_employees", 40, 80),
                              ("interventions.training.intensity", 0.0, 1.0)])
     assert problem == {"num_vars": 3,
-                       "names": ["organisation.silo_strength", "organisation.n_employees",
+                       "names": ["organisation.silo_strength", "n_employees",
                                  "interventions.training.intensity"],
                        "bounds": [[0.2, 0.9], [40.0, 80.0], [0.0, 1.0]]}
 

@@ -73,8 +73,9 @@ INTERVENTION_PREFIX = "interventions."
 def salib_problem(parameters: Sequence[tuple[str, float | None, float | None]]) -> dict:
     """A SALib problem ``{"num_vars", "names", "bounds"}`` from ``(key, low, high)`` triples.
 
-    ``key`` is a dotted parameter key (``organisation.silo_strength``) or an intervention
-    field (``interventions.training.intensity``). A declared parameter's bounds must lie
+    ``key`` is a dotted parameter key (``organisation.silo_strength``; a flat name is
+    accepted and kept as written) or an intervention field
+    (``interventions.training.intensity``). A declared parameter's bounds must lie
     within its declared range; ``None`` for a bound means the declared one. Raises
     :class:`ParameterError` (every problem at once, one line each) for no parameters, a key
     given twice, an unknown parameter, a bound that is not a finite number or outside the
@@ -88,6 +89,7 @@ def salib_problem(parameters: Sequence[tuple[str, float | None, float | None]]) 
                              "to vary")
     errors: list[str] = []
     names: list[str] = []
+    seen: set[str] = set()
     bounds: list[list[float]] = []
     for index, triple in enumerate(parameters):
         try:
@@ -95,9 +97,11 @@ def salib_problem(parameters: Sequence[tuple[str, float | None, float | None]]) 
         except ParameterError as error:
             errors.extend(error.errors)
             continue
-        if key in names:
+        canonical = key if key.startswith(INTERVENTION_PREFIX) else lookup(key).path
+        if canonical in seen:
             errors.append(f"parameters[{index}].key = {show_value(key)} is not allowed: "
                           "expected each parameter once")
+        seen.add(canonical)
         names.append(key)
         bounds.append([low, high])
     if errors:
@@ -121,7 +125,6 @@ def _check_triple(index: int, triple: Any) -> tuple[str, float, float]:
         if declared.kind is bool:
             raise ParameterError(f"{key} is not allowed in a sweep: it is true or false; "
                                  "expected a numeric parameter")
-        key = declared.path
     values = []
     for side, value in (("low", low), ("high", high)):
         if value is None and declared is not None:
