@@ -278,7 +278,8 @@ def _sensitivity(args: argparse.Namespace) -> int:
     for metric in metrics:
         figure = tornado(frame, metric)
         figure.savefig(Path(out) / f"tornado_{metric}.png", dpi=110)
-    print(f"\nWrote sensitivity.csv and tornado_<metric>.png to {out}/")
+    plots = ", ".join(f"tornado_{metric}.png" for metric in metrics)
+    print(f"\nWrote sensitivity.csv, {plots} to {out}/")
     return 0
 
 
