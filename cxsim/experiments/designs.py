@@ -261,7 +261,11 @@ def sample(problem: dict, design: str, samples: int, seed: int, *, levels: int =
         return np.array(list(itertools.product(*axes)), dtype=float)
     rng = np.random.default_rng(seed)
     if design == "latin":
-        unit = qmc.LatinHypercube(d=len(names), rng=rng).random(samples)
+        try:
+            engine = qmc.LatinHypercube(d=len(names), rng=rng)
+        except TypeError:  # scipy before 1.15 calls it seed
+            engine = qmc.LatinHypercube(d=len(names), seed=rng)
+        unit = engine.random(samples)
         return qmc.scale(unit, low, high)
     salib = _salib_copy(names, bounds)
     if design == "sobol":

@@ -214,13 +214,14 @@ def metric_unit(metric: str) -> str:
 
 
 def _number(value: float) -> str:
+    """Three significant figures (whole numbers from 100 on), compact for a table."""
     if not math.isfinite(value):
         return "nan"
     if abs(value) < 1e-10:  # rounding noise of an index that is zero
         return "0"
-    if 1e-3 <= abs(value) < 1e5:
-        return f"{value:.3f}" if abs(value) < 10 else f"{value:.4g}"
-    return f"{value:.2e}"
+    if abs(value) >= 1e7:
+        return f"{value:.2e}"
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def format_table(frame: pd.DataFrame) -> str:
@@ -236,8 +237,8 @@ def format_table(frame: pd.DataFrame) -> str:
             columns = {"S1 (first order)": ("S1", "S1_conf"),
                        "ST (total)": ("ST", "ST_conf")}
         else:
-            heading = (f"{metric}: Morris screening, effects of one step of a parameter's "
-                       f"range in {metric_unit(metric)}, ± 95% confidence interval")
+            heading = (f"{metric}: Morris screening (effects of one step of a parameter's "
+                       f"range, in {metric_unit(metric)}), ± 95% confidence interval")
             columns = {"mu* (importance)": ("mu_star", "mu_star_conf"),
                        "sigma (interactions)": ("sigma", None), "mu (direction)": ("mu", None)}
         cells = [[str(row["parameter"])]

@@ -69,14 +69,14 @@ def tornado(frame: pd.DataFrame, metric: str) -> Figure:
 
 
 def write_tornados(frame: pd.DataFrame, out: str | Path) -> list[Path]:
-    """One tornado plot per metric of ``frame``, as ``tornado-<metric>.png`` in ``out``
-    (``tornado.png`` if the frame holds one metric); returns the paths written."""
+    """One tornado plot per metric of ``frame``, as ``tornado_<metric>.png`` in ``out``;
+    returns the paths written."""
     out = Path(out)
     metrics = list(dict.fromkeys(frame["metric"]))
     paths = []
     for metric in metrics:
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", str(metric))
-        path = out / ("tornado.png" if len(metrics) == 1 else f"tornado-{safe}.png")
+        path = out / f"tornado_{safe}.png"
         tornado(frame, metric).savefig(path, dpi=120)
         paths.append(path)
     return paths
