@@ -14,6 +14,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from sweep_helpers import SMALL_BASE
@@ -187,6 +189,26 @@ def test_a_sweep_with_nothing_to_analyse_is_refused(fake_sweep, tmp_path):
     assert not (tmp_path / CSV_NAME).exists()
 
 
+ODD_NAMES = (st.none() | st.integers() | st.text(max_size=8) | st.binary(max_size=3)
+             | st.sampled_from(["nps", "csat", "churn_share_after_ignored"]))
+
+
+@given(metrics=st.none() | ODD_NAMES | st.lists(ODD_NAMES | st.lists(st.integers(), max_size=1),
+                                                max_size=3)
+       | st.dictionaries(st.text(max_size=2), st.integers(), max_size=2))
+def test_fuzzed_metric_choices_are_accepted_or_refused_before_any_run(metrics):
+    spec = fake_spec("latin", 4)  # refused after the metrics are checked: nothing runs
+    with pytest.raises(ParameterError) as caught:
+        run_sensitivity(spec, "unused", metrics)
+    message = str(caught.value)
+    assert "\n" not in message
+    chosen = None if metrics is None else ([metrics] if isinstance(metrics, str) else metrics)
+    valid = chosen is None or (isinstance(chosen, list) and chosen
+                               and all(isinstance(m, str) and m in spec.metrics
+                                       for m in chosen))
+    assert message.startswith("design = 'latin'" if valid else "--metric = ")
+
+
 # --- the table and the plot -----------------------------------------------------------
 
 
@@ -267,6 +289,16 @@ def test_tornado_from_the_csv_read_back_and_written_per_metric(sobol_frame, tmp_
     paths = write_tornados(pd.read_csv(tmp_path / "s.csv"), tmp_path)
     assert [p.name for p in paths] == ["tornado_nps.png", "tornado_revenue.png"]
     assert all(p.read_bytes().startswith(b"\x89PNG") for p in paths)
+
+
+@given(metric=ODD_NAMES)
+def test_fuzzed_metric_names_plot_or_give_a_parameter_error(sobol_frame, metric):
+    try:
+        figure = tornado(sobol_frame, metric)
+    except ParameterError as error:
+        assert "\n" not in str(error) and metric not in ("nps", "revenue")
+        return
+    assert metric in ("nps", "revenue") and isinstance(figure, Figure)
 
 
 def test_tornado_refuses_a_metric_the_frame_does_not_hold(sobol_frame):

@@ -155,10 +155,11 @@ def _check_problem(problem: Any) -> tuple[list[str], np.ndarray]:
     except (TypeError, ValueError):
         bounds = np.empty((0,))
     if (not isinstance(names, Sequence) or isinstance(names, str) or len(names) == 0
+            or not all(isinstance(n, str) and n for n in names) or len(set(names)) != len(names)
             or problem["num_vars"] != len(names) or bounds.shape != (len(names), 2)
             or not np.all(np.isfinite(bounds)) or not np.all(bounds[:, 0] < bounds[:, 1])):
         raise ParameterError(f"problem = {show_value(problem)} is not allowed: expected "
-                             f"{shape} with finite bounds, low < high")
+                             f"{shape} with distinct names and finite bounds, low < high")
     return list(names), bounds
 
 

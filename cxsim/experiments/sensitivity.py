@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +57,8 @@ def run_sensitivity(spec: Any, out: str | Path, metrics: Iterable[str] | None = 
     """
     from cxsim.experiments.sweeps import run_sweep
 
-    design = sensitivity_design(spec)
     wanted = _check_metrics(metrics, tuple(spec.metrics))
+    design = sensitivity_design(spec)
     runs = run_sweep(spec, out, workers=workers, scheduler=scheduler, progress=progress)
     problem = spec.problem()
     # the design's own points (integer parameters unrounded): Morris reads its steps from X
@@ -102,7 +102,14 @@ def _check_metrics(metrics: Iterable[str] | None, outputs: Sequence[str]) -> tup
         return tuple(outputs)
     if isinstance(metrics, str):
         metrics = [metrics]
-    wanted = tuple(dict.fromkeys(metrics))
+    if not isinstance(metrics, Iterable) or isinstance(metrics, (bytes, Mapping)):
+        raise ParameterError(f"--metric = {show_value(metrics)} is not allowed: expected a "
+                             "list of the sweep's outputs")
+    try:
+        wanted = tuple(dict.fromkeys(metrics))
+    except TypeError:  # an unhashable name
+        raise ParameterError(f"--metric = {show_value(metrics)} is not allowed: expected "
+                             "names of the sweep's outputs") from None
     if not wanted:
         raise ParameterError("--metric = [] is not allowed: expected at least one of the "
                              "sweep's outputs (or none given: all)")
