@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+from cxsim.experiments.sweeps import run_task
 
 SMALL_BASE = """\
 extends = "training"
@@ -43,3 +46,15 @@ low = 0.1
 high = 1.0
 """)
     return path
+
+
+def die_once(task):
+    """Run ``task``, except that the first worker to get here dies (``os._exit``), as a
+    worker killed with ``kill -9``: the marker file ``$CXSIM_TEST_DIE_ONCE`` says it
+    happened."""
+    marker = Path(os.environ["CXSIM_TEST_DIE_ONCE"])
+    try:
+        marker.open("x").close()
+    except FileExistsError:
+        return run_task(task)
+    os._exit(9)

@@ -7,7 +7,7 @@ import os
 
 import pandas as pd
 import pytest
-from sweep_helpers import write_spec
+from sweep_helpers import die_once, write_spec
 
 from cxsim.core.parameters import ParameterError
 from cxsim.experiments import store as store_module
@@ -146,3 +146,11 @@ def test_daily_series_stored_when_asked(tmp_path):
     assert set(daily["spec_hash"]) == set(frame["spec_hash"])
     assert len(daily) == 2 * len(daily[daily["spec_hash"] == frame["spec_hash"][0]])
 
+
+
+def test_a_dead_worker_loses_nothing(finished, tmp_path, monkeypatch):
+    spec, _, frame = finished
+    monkeypatch.setenv("CXSIM_TEST_DIE_ONCE", str(tmp_path / "died"))
+    again = run_sweep(spec, tmp_path / "out", workers=2, progress=False, function=die_once)
+    assert (tmp_path / "died").exists()  # a worker did die
+    pd.testing.assert_frame_equal(again, frame)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from cxsim.core.parameters import ParameterError
@@ -28,6 +29,8 @@ Outcome = TypeVar("Outcome")
 
 #: Seconds to wait for a Dask scheduler to answer.
 CONNECT_TIMEOUT = 5
+#: Times a broken local pool is started again before its unfinished tasks count as failed.
+MAX_RESTARTS = 3
 
 
 class Backend:
@@ -62,7 +65,12 @@ def start(*, workers: int | None = None, scheduler: str | None = None) -> Backen
 
 
 class LocalBackend(Backend):
-    """Spawned local processes (one worker: this process)."""
+    """Spawned local processes (one worker: this process).
+
+    A worker that dies (``kill -9``, out of memory) breaks a process pool: the pool is
+    started again for the tasks not finished, up to :data:`MAX_RESTARTS` times; after that
+    the unfinished tasks yield ``lost(task, BrokenProcessPool)``.
+    """
 
     def __init__(self, workers: int):
         self.workers = workers
@@ -75,16 +83,35 @@ class LocalBackend(Backend):
                 except Exception as error:
                     yield lost(task, error)
             return
+        remaining = list(range(len(tasks)))
+        restarts = 0
+        while remaining:
+            finished: set[int] = set()
+            for index, outcome in self._pool(function, tasks, lost, remaining,
+                                             give_up=restarts >= MAX_RESTARTS):
+                finished.add(index)
+                yield outcome
+            remaining = [i for i in remaining if i not in finished]
+            restarts += 1
+
+    def _pool(self, function, tasks, lost, indices: list[int], give_up: bool):
+        """``(index, outcome)`` of the tasks at ``indices`` on a fresh pool; stops at a
+        broken pool unless ``give_up`` (then the unfinished tasks are lost)."""
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(self.workers, len(tasks)),
+        with ProcessPoolExecutor(max_workers=min(self.workers, len(indices)),
                                  mp_context=context) as pool:
-            futures = {pool.submit(function, task): task for task in tasks}
+            futures = {pool.submit(function, tasks[i]): i for i in indices}
             for future in as_completed(futures):
-                task = futures.pop(future)
+                index = futures[future]
                 try:
-                    yield future.result()
-                except Exception as error:  # a worker died (BrokenProcessPool) or it raised
-                    yield lost(task, error)
+                    outcome = future.result()
+                except BrokenProcessPool as error:
+                    if not give_up:
+                        return  # start a new pool for the tasks not finished
+                    outcome = lost(tasks[index], error)
+                except Exception as error:  # the call raised
+                    outcome = lost(tasks[index], error)
+                yield index, outcome
 
 
 class DaskBackend(Backend):
