@@ -318,7 +318,7 @@ samples = 4
 levels = 4
 replicates = 2
 seed = 11
-outputs = ["nps", "csat"]
+outputs = ["nps", "csat", "final_window_days"]  # the last is constant: skipped
 
 [[parameters]]
 key = "service.defect_rate"
@@ -364,3 +364,18 @@ def test_model_sensitivity_resumes_from_the_store_with_the_same_indices(model_sc
     again = run_sensitivity(spec, out, workers=1, progress=False)  # every run is stored
     pd.testing.assert_frame_equal(again, frame)
     assert sensitivity.CSV_NAME in {p.name for p in out.iterdir()}
+
+
+def test_cli_sensitivity_plots_the_metrics_it_analysed_and_skips_constant_ones(model_screening,
+                                                                               capsys):
+    from cxsim.interfaces.cli import main
+
+    out, frame = model_screening
+    code = main(["sensitivity", str(out.parent / "screening.toml"), "--out", str(out),
+                 "--workers", "1", "--quiet"])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert "final_window_days" in printed  # named as skipped, not plotted
+    assert (out / "tornado_nps.png").stat().st_size > 0
+    assert (out / "tornado_csat.png").stat().st_size > 0
+    assert not (out / "tornado_final_window_days.png").exists()

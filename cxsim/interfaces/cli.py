@@ -268,17 +268,15 @@ def format_status(out: Path) -> str:
 
 def _sensitivity(args: argparse.Namespace) -> int:
     from cxsim.experiments.sensitivity import format_table, run_sensitivity
-    from cxsim.interfaces.plots import tornado
+    from cxsim.interfaces.plots import write_tornados
 
     spec, out, workers, scheduler = _sweep_inputs(args)
     metrics = args.metric or list(spec.metrics)
     frame = run_sensitivity(spec, out, metrics, workers=workers, scheduler=scheduler,
                             progress=not args.quiet)
     print(format_table(frame))
-    for metric in metrics:
-        figure = tornado(frame, metric)
-        figure.savefig(Path(out) / f"tornado_{metric}.png", dpi=110)
-    plots = ", ".join(f"tornado_{metric}.png" for metric in metrics)
+    # metrics that do not vary over the sweep are skipped (format_table names them)
+    plots = ", ".join(path.name for path in write_tornados(frame, out))
     print(f"\nWrote sensitivity.csv, {plots} to {out}/")
     return 0
 
