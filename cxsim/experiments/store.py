@@ -67,9 +67,15 @@ def write_file_atomically(path: Path, data: bytes) -> None:
 
 def _parquet_bytes(frame: pd.DataFrame, run_hash: str) -> bytes:
     import pyarrow as pa
+
+    return _table_bytes(pa.Table.from_pandas(frame, preserve_index=False), run_hash)
+
+
+def _table_bytes(table: Any, run_hash: str) -> bytes:
+    """Parquet bytes of a pyarrow ``table``, with ``run_hash`` in its metadata."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pandas(frame, preserve_index=False)
     table = table.replace_schema_metadata({**(table.schema.metadata or {}),
                                            HASH_KEY: run_hash.encode()})
     sink = pa.BufferOutputStream()
@@ -99,6 +105,9 @@ class Store:
     keys: list[str]
     metrics: tuple[str, ...]
     done: set[str] = field(default_factory=set)
+    #: Arrow schema of a run row (with pandas' metadata), made from the first row written:
+    #: later rows are built straight into Arrow, which costs the driver far less per run.
+    _row_schema: Any = field(default=None, repr=False)
 
     @classmethod
     def open(cls, out: str | Path, spec: SweepSpec, runs: list[SweepRun],
@@ -158,11 +167,20 @@ class Store:
         for metric in self.metrics:
             value = outcome.summary.get(metric)
             row[metric] = float("nan") if value is None else float(value)
-        frame = pd.DataFrame([row]).astype({"error": "string"})
         write_file_atomically(self.root / RUNS / f"{run_hash}.parquet",
-                              _parquet_bytes(frame, run_hash))
+                              _table_bytes(self._row_table(row), run_hash))
         (self.root / FAILED / f"{run_hash}.json").unlink(missing_ok=True)
         self.done.add(run_hash)
+
+
+    def _row_table(self, row: dict[str, Any]) -> Any:
+        """One run's row as a pyarrow Table with the store's fixed schema."""
+        import pyarrow as pa
+
+        if self._row_schema is None:
+            frame = pd.DataFrame([row]).astype({"error": "string"})
+            self._row_schema = pa.Table.from_pandas(frame, preserve_index=False).schema
+        return pa.Table.from_pylist([row], schema=self._row_schema)
 
 
 def check_store_dir(root: Path, sweep_hash: str | None = None) -> None:
