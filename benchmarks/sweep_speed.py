@@ -4,7 +4,9 @@ Prints runs per minute of a 64-run sweep of small runs with 1 and 2 local worker
 Dask LocalCluster with 2 workers, the parallel efficiency (speed-up / workers) and Dask's
 speed against the local pool, then the driver's peak RSS for sweeps of 64 and 256 tiny runs
 (2 local workers; the workers' memory is not the driver's). Each measurement runs in a
-fresh process, into a fresh store.
+fresh process, into a fresh store. The machine's ceiling, two independent one-worker
+sweeps run at the same time, shows what two cores give this workload at best (shared
+caches, memory bandwidth and clock speed limit it, whatever the pool does).
 
     .venv/bin/python benchmarks/sweep_speed.py [--runs 64] [--rss 64,256]
 
@@ -31,7 +33,7 @@ BASES = {
 }
 
 
-def write_spec(directory: Path, base: str, runs: int) -> Path:
+def write_spec(directory: Path, base: str, runs: int, seed: int = 1) -> Path:
     """A latin sweep of ``runs`` runs (runs / 2 points x 2 replicates)."""
     (directory / "base.toml").write_text('extends = "training"\n' + BASES[base])
     spec = directory / "sweep.toml"
@@ -40,7 +42,7 @@ base = "base.toml"
 design = "latin"
 samples = {runs // 2}
 replicates = 2
-seed = 1
+seed = {seed}
 outputs = ["csat", "nps", "revenue"]
 [[parameters]]
 key = "organisation.silo_strength"
@@ -58,14 +60,14 @@ high = 1.0
 SHORT_RUNS = 16
 
 
-def measure(base: str, runs: int, workers: int, scheduler: str | None) -> dict:
+def measure(base: str, runs: int, workers: int, scheduler: str | None, seed: int = 1) -> dict:
     """One sweep in this process: seconds and the driver's peak RSS (MB)."""
     import resource
 
     from cxsim.experiments.sweeps import load_sweep_spec, run_sweep
 
     with tempfile.TemporaryDirectory() as tmp:
-        spec = load_sweep_spec(write_spec(Path(tmp), base, runs))
+        spec = load_sweep_spec(write_spec(Path(tmp), base, runs, seed))
         start = time.perf_counter()
         frame = run_sweep(spec, Path(tmp) / "out", workers=workers, scheduler=scheduler,
                           progress=False)
@@ -75,23 +77,38 @@ def measure(base: str, runs: int, workers: int, scheduler: str | None) -> dict:
     return {"seconds": seconds, "runs": runs, "rss_mb": rss_mb}
 
 
+def _command(base: str, runs: int, workers: int, scheduler: str | None,
+             seed: int = 1) -> list[str]:
+    return [sys.executable, __file__, "--one", base, str(runs), str(workers),
+            scheduler or "-", str(seed)]
+
+
 def in_fresh_process(base: str, runs: int, workers: int, scheduler: str | None) -> dict:
-    args = [sys.executable, __file__, "--one", base, str(runs), str(workers),
-            scheduler or "-"]
-    done = subprocess.run(args, capture_output=True, text=True, check=True)
+    done = subprocess.run(_command(base, runs, workers, scheduler), capture_output=True,
+                          text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def machine_ceiling(runs: int) -> float:
+    """Runs per minute of two independent one-worker sweeps of ``runs / 2`` runs each,
+    started together in two processes (no pool, no shared driver): what two cores give
+    this workload, so the pool's speed-up can be read against what the machine allows."""
+    commands = [_command("small", runs // 2, 1, None, seed) for seed in (1, 1001)]
+    processes = [subprocess.Popen(c, stdout=subprocess.PIPE, text=True) for c in commands]
+    outputs = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in processes]
+    return 60 * sum(o["runs"] for o in outputs) / max(o["seconds"] for o in outputs)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=64)
     parser.add_argument("--rss", default="64,256")
-    parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--one", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        base, runs, workers, scheduler = args.one
+        base, runs, workers, scheduler, seed = args.one
         print(json.dumps(measure(base, int(runs), int(workers),
-                                 None if scheduler == "-" else scheduler)))
+                                 None if scheduler == "-" else scheduler, int(seed))))
         return
     print(f"sweep of {args.runs} small runs (100 employees, 2,000 customers, 30 + 60 days)")
     print("  wall time includes starting the backend (spawned workers import cxsim, Dask starts "
@@ -115,6 +132,10 @@ def main() -> None:
         print(f"  {name}: speed-up 1 -> 2 workers {speedup:.2f}x (parallel efficiency "
               f"{speedup / 2:.0%}; target >= 1.8x); Dask / local pool {dask:.2f} "
               "(target >= 0.90)")
+    ceiling = machine_ceiling(args.runs)
+    print(f"  machine ceiling: two independent one-worker sweeps of {args.runs // 2} runs at once: "
+          f"{ceiling:.1f} runs/min, {ceiling / rates['local, 1 worker']:.2f}x one worker; the "
+          f"2-worker pool's marginal rate is {marginal['local, 2 workers'] / ceiling:.0%} of it")
     print("driver peak RSS, tiny runs (40 employees, 500 customers, 10 + 20 days), 2 workers")
     for runs in (int(n) for n in args.rss.split(",")):
         result = in_fresh_process("tiny", runs, 2, None)
