@@ -240,6 +240,25 @@ def test_department_burnout(comparison, run_result):
     assert _legend_labels(single) == ["run (seed 2)"]
 
 
+def test_one_replicate_draws_lines_without_bands(comparison):
+    def first(frame):
+        return frame[frame["replicate"] == 0].reset_index(drop=True)
+
+    one = ComparisonResult(**{**comparison.__dict__, "seeds": comparison.seeds[:1],
+                              **{name: first(getattr(comparison, name)) for name in (
+                                  "daily", "departments", "touchpoints", "economics_daily")}})
+    for function in (plots.headline_series, plots.economics, plots.department_burnout):
+        figure = function(one)
+        _assert_drawn(figure)
+    ax = _visible_axes(plots.headline_series(one))[0]
+    assert np.isfinite(ax.lines[0].get_ydata()).all()
+    assert sum(len(path.vertices) for band in ax.collections
+               for path in band.get_paths()) == 0  # no band from one replicate
+    three = _visible_axes(plots.headline_series(comparison))[0]
+    assert sum(len(path.vertices) for band in three.collections
+               for path in band.get_paths()) > 0
+
+
 def test_a_comparison_without_series_is_refused_for_series_plots(comparison):
     bare = ComparisonResult(**{**comparison.__dict__, "daily": None, "departments": None,
                                "touchpoints": None, "economics_daily": None})
@@ -361,7 +380,9 @@ def test_response_surface(grid):
     _assert_drawn(figure)
     ax = figure.axes[0]
     assert ax.get_xlabel() == "organisation.silo_strength (share)"
-    assert ax.get_title().startswith("CSAT over organisation.silo_strength and")
+    runs = "2 runs" if grid else "1 run"
+    assert ax.get_title() == f"CSAT over two swept parameters (mean of {runs} per point)"
+    assert ax.get_ylabel() == "interventions.training.hours (hours)"
     assert figure.axes[1].get_ylabel() == "CSAT (%)"
     if grid:
         values = ax.collections[0].get_array()

@@ -34,6 +34,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from cxsim.core.parameters import ParameterError, lookup
+from cxsim.engine.interventions import INTERVENTIONS
 from cxsim.experiments.comparisons import ComparisonResult, payback_day
 from cxsim.experiments.sensitivity import indices_of, metric_unit
 from cxsim.results import HEADLINE, SUMMARY_UNITS, Result
@@ -261,12 +262,19 @@ def _smoothed_runs(daily: pd.DataFrame, metric: str, labels: Sequence[str]
     days = np.sort(daily["day"].unique())
     out = {}
     for label in labels:
-        rows = daily[daily["scenario"] == label]
-        table = rows.pivot_table(index="day", columns="replicate", values=metric,
-                                 aggfunc="first", dropna=False).reindex(days)
-        smooth = table.rolling(SMOOTHING_DAYS, min_periods=1).mean()
+        table = _by_replicate(daily[daily["scenario"] == label], metric, days)
+        smooth = pd.DataFrame(table.T).rolling(SMOOTHING_DAYS, min_periods=1).mean()
         out[label] = smooth.to_numpy(dtype=float).T
     return days, out
+
+
+def _by_replicate(rows: pd.DataFrame, column: str, days: np.ndarray) -> np.ndarray:
+    """``column`` of ``rows`` as a replicates x ``days`` array (NaN where missing)."""
+    replicates = np.unique(rows["replicate"].to_numpy())
+    table = np.full((len(replicates), len(days)), np.nan)
+    table[np.searchsorted(replicates, rows["replicate"].to_numpy()),
+          np.searchsorted(days, rows["day"].to_numpy())] = rows[column].to_numpy(dtype=float)
+    return table
 
 
 #: Values each kind of metric can take (bands are clipped to them).
@@ -448,10 +456,8 @@ def economics(comparison: ComparisonResult) -> Figure:
         colour, line = style[label]
         paid_back = None
         for ax, (column, _) in zip(axes, panels):
-            table = rows.pivot_table(index="day", columns="replicate", values=column,
-                                     aggfunc="first")
-            days = table.index.to_numpy()
-            mean, low, high = _t_band(table.to_numpy(dtype=float).T)
+            days = np.sort(rows["day"].unique())
+            mean, low, high = _t_band(_by_replicate(rows, column, days))
             ax.fill_between(days, low, high, color=colour, alpha=0.18, linewidth=0)
             ax.plot(days, mean, color=colour, linestyle=line)
             if column == "profit" and len(mean):
@@ -585,7 +591,7 @@ def journey_heatmap(comparison_or_result: ComparisonResult | Result, metric: str
         raise ParameterError(f"scenario = {scenario!r} is not allowed: expected one of "
                              + ", ".join(labels))
     rows = frame[(frame["scenario"] == label) & (frame["day"] >= 0)]
-    touchpoints = list(dict.fromkeys(rows["touchpoint"]))
+    touchpoints = rows["touchpoint"].unique().tolist()
     weight = rows[JOURNEY_WEIGHTS[metric]].to_numpy(dtype=float)
     value = rows[metric].to_numpy(dtype=float)
     pooled = pd.DataFrame({
@@ -636,7 +642,7 @@ def department_burnout(comparison_or_result: ComparisonResult | Result) -> Figur
     period = frame[frame["day"] >= 0]
     last = period["day"].max()
     final = period[period["day"] > last - window]
-    departments = list(dict.fromkeys(period["department"]))
+    departments = period["department"].unique().tolist()
     burnout = final.groupby(["scenario", "replicate", "department"], sort=False)[
         "burnout_share"].mean()
     totals = period.groupby(["scenario", "replicate", "department"], sort=False).agg(
@@ -882,7 +888,9 @@ def response_surface(frame: pd.DataFrame, x: str, y: str, metric: str) -> Figure
     ax.set_xlabel(_parameter_label(x))
     ax.set_ylabel(_parameter_label(y))
     runs = int(points["size"].max())
-    ax.set_title(f"{spec.name} over {x} and {y} (mean of up to {runs} runs per point)")
+    ax.set_title(f"{spec.name} over two swept parameters (mean of "
+                 f"{'up to ' if points['size'].min() < runs else ''}{runs} "
+                 f"run{'s' if runs != 1 else ''} per point)")
     return figure
 
 
@@ -895,7 +903,12 @@ def _edges(centres: np.ndarray) -> np.ndarray:
 
 
 def _parameter_label(key: str) -> str:
-    """A swept key with its unit when it is a model parameter."""
+    """A swept key with its unit (a model parameter's, or an intervention field's)."""
+    parts = str(key).split(".")
+    if len(parts) == 3 and parts[0] == "interventions" and parts[1] in INTERVENTIONS:
+        rule = INTERVENTIONS[parts[1]].field_rules().get(parts[2])
+        unit = getattr(rule, "unit", None)
+        return f"{key} ({unit})" if unit else key
     try:
         return f"{key} ({lookup(key).unit})"
     except ParameterError:
