@@ -6,9 +6,11 @@ breaking silos, CRM) over 20 replicates at the default horizon (180 warm-up days
 days; the figures' cost grows with days x replicates x scenarios, not with the size of
 the organisation, so the runs use a small one), or a comparison saved with
 ``cxsim compare --out`` (``--comparison DIR``). The network is drawn at 1,000 positions
-(the default organisation). The response surface and the tornado chart draw frames
-shaped like ``load_sweep``'s and ``run_sensitivity``'s (64 points x 3 replicates; 8
-parameters x 3 metrics), made up here: their cost does not depend on the values.
+(the default organisation), with networkx's spring layout of the same graph timed for
+reference (the layout ``network`` does not use). The response surface and the tornado
+chart draw frames shaped like ``load_sweep``'s and ``run_sensitivity``'s (64 points x 3
+replicates; 8 parameters x 3 metrics), made up here: their cost does not depend on the
+values.
 
     python benchmarks/plot_speed.py                        # runs the comparison first
     python benchmarks/plot_speed.py --save /tmp/cmp        # ... and keep it
@@ -38,6 +40,7 @@ def main() -> int:
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = "1"
 
+    import networkx
     import numpy as np
     import pandas as pd
 
@@ -81,6 +84,7 @@ def main() -> int:
         ("department_burnout", lambda: plots.department_burnout(comparison)),
         ("run_figure", lambda: plots.run_figure(result)),
         ("network_layout (1,000)", lambda: plots.network_layout(model)),
+        ("  networkx spring_layout", lambda: networkx.spring_layout(model.network, seed=1)),
         ("network (1,000)", lambda: plots.network(model)),
         ("network by engagement", lambda: plots.network(model, colour_by="engagement")),
         ("response_surface", lambda: plots.response_surface(

@@ -204,7 +204,8 @@ def test_journey_heatmap(comparison, run_result):
     assert ax.get_ylabel() == "touchpoint (journey order)"
     names = [t.get_text() for t in ax.get_yticklabels()]
     assert names == list(comparison.touchpoints["touchpoint"].unique())
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3"]  # 70 days
+    # 70 days: two full months (the last 10 days are too few for a month)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2"]
     assert figure.axes[1].get_ylabel() == "First-contact resolution (% of problems)"
     data = ax.images[0].get_array()
     assert np.nanmin(data) >= 0 and np.nanmax(data) <= 100
@@ -391,6 +392,10 @@ def test_response_surface(grid):
         assert "sampled point (mean of its replicates)" in _legend_labels(figure)
     with pytest.raises(ParameterError, match="x = 'nope'"):
         plots.response_surface(frame, "nope", "interventions.training.hours", "csat")
+    churned = frame.rename(columns={"csat": "churned_after_unresolved"})
+    figure = plots.response_surface(churned, "organisation.silo_strength",
+                                    "interventions.training.hours", "churned_after_unresolved")
+    assert figure.axes[1].get_ylabel() == "Churned after unresolved (customers)"
     with pytest.raises(ParameterError, match="at least 3"):
         plots.response_surface(frame.iloc[:2], "organisation.silo_strength",
                                "interventions.training.hours", "csat")

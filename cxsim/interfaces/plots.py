@@ -157,11 +157,13 @@ def metric_spec(metric: str, summary: bool = False) -> MetricSpec:
         return SUMMARY_METRICS[metric]
     if metric in METRICS:
         return METRICS[metric]
-    if summary and metric in SUMMARY_UNITS:
-        unit = SUMMARY_UNITS[metric]
+    per_outcome = str(metric).startswith(("churned_after_", "churn_share_after_"))
+    if summary and (metric in SUMMARY_UNITS or per_outcome):
+        unit = metric_unit(metric)
         kind = {"share": "share", "points": "points", "money": "money",
-                "money_per_day": "money", "days": "days"}.get(unit, "count")
-        return MetricSpec(metric.replace("_", " ").capitalize(), metric_unit(metric), kind)
+                "money per day": "money", "days": "days"}.get(unit, "count")
+        return MetricSpec(metric.replace("_", " ").capitalize(),
+                          "%" if kind == "share" else unit, kind)
     known = sorted(set(METRICS) | (set(SUMMARY_UNITS) if summary else set()))
     raise ParameterError(f"metric = {metric!r} is not allowed: expected one of "
                          + ", ".join(known))
@@ -169,10 +171,6 @@ def metric_spec(metric: str, summary: bool = False) -> MetricSpec:
 
 def _thousands(value: float, _: Any = None) -> str:
     return f"{value:,.0f}"
-
-
-def _percent_points(value: float, _: Any = None) -> str:
-    return f"{value * 100:+.1f}" if value else "0"
 
 
 def metric_axis(ax: Any, metric: str, axis: str = "y", *, summary: bool = False,
@@ -183,6 +181,8 @@ def metric_axis(ax: Any, metric: str, axis: str = "y", *, summary: bool = False,
     outside it. Call it after plotting. ``unit_only`` labels the axis with the unit
     alone (when the panel's title names the metric); ``summary`` reads ``metric`` as a
     summary key (``revenue`` is then the period's total)."""
+    if axis not in ("x", "y"):
+        raise ParameterError(f"axis = {axis!r} is not allowed: expected 'x' or 'y'")
     spec = metric_spec(metric, summary)
     target = ax.yaxis if axis == "y" else ax.xaxis
     if spec.kind in ("share", "annual"):
@@ -580,8 +580,9 @@ def journey_heatmap(comparison_or_result: ComparisonResult | Result, metric: str
                     scenario: str | None = None) -> Figure:
     """The journey as a heatmap: one row per touchpoint (journey order), one column per
     30-day month of the intervention period, the metric pooled over the month's answers
-    (CSAT, NPS), first contacts (FCR) or contacts (quality) and over replicates. For a
-    comparison, ``scenario`` picks the scenario (default: the baseline)."""
+    (CSAT, NPS), first contacts (FCR) or contacts (quality) and over replicates. The days
+    after the last full month are left out (unless the period is shorter than a month).
+    For a comparison, ``scenario`` picks the scenario (default: the baseline)."""
     if metric not in JOURNEY_WEIGHTS:
         raise ParameterError(f"metric = {metric!r} is not allowed: expected one of "
                              + ", ".join(JOURNEY_WEIGHTS))
@@ -591,6 +592,9 @@ def journey_heatmap(comparison_or_result: ComparisonResult | Result, metric: str
         raise ParameterError(f"scenario = {scenario!r} is not allowed: expected one of "
                              + ", ".join(labels))
     rows = frame[(frame["scenario"] == label) & (frame["day"] >= 0)]
+    full_months = (int(rows["day"].max()) + 1) // MONTH_DAYS if len(rows) else 0
+    if full_months:  # a last, partial month would rest on a few days' answers
+        rows = rows[rows["day"] < full_months * MONTH_DAYS]
     touchpoints = rows["touchpoint"].unique().tolist()
     weight = rows[JOURNEY_WEIGHTS[metric]].to_numpy(dtype=float)
     value = rows[metric].to_numpy(dtype=float)
