@@ -130,6 +130,17 @@ def test_headline_series(comparison):
     assert low == -plots.WARM_UP_SHOWN or low == -SMALL["run.burn_in_days"]
 
 
+def test_headline_series_of_chosen_scenarios_keep_their_colours(comparison):
+    full = _visible_axes(plots.headline_series(comparison))[0]
+    figure = plots.headline_series(comparison, scenarios=["Breaking silos"])
+    ax = _visible_axes(figure)[0]
+    assert [line.get_color() for line in ax.lines[:2]] == [
+        full.lines[0].get_color(), full.lines[2].get_color()]
+    assert _legend_labels(figure)[:2] == ["Baseline", "Breaking silos"]
+    with pytest.raises(ParameterError, match="scenarios = 'Nope'"):
+        plots.headline_series(comparison, scenarios=["Nope"])
+
+
 def test_headline_band_is_the_t_interval_over_replicates(comparison):
     figure = plots.headline_series(comparison, metrics=["engagement_share"])
     ax = _visible_axes(figure)[0]

@@ -331,17 +331,21 @@ def _label_days(figure: Figure) -> None:
 
 
 @_styled
-def headline_series(comparison: ComparisonResult, metrics: Iterable[str] = HEADLINE
-                    ) -> Figure:
+def headline_series(comparison: ComparisonResult, metrics: Iterable[str] = HEADLINE, *,
+                    scenarios: Sequence[str] | None = None) -> Figure:
     """Headline metrics over time: per scenario, the mean over replicates of each run's
     7-day rolling mean, with its 95% confidence band, from the last 60 days of the
-    warm-up to the horizon; the baseline black, the intervention start dashed."""
+    warm-up to the horizon; the baseline black, the intervention start dashed.
+    ``scenarios``: the scenarios drawn beside the baseline (default: all), each keeping
+    its colour."""
     comparison = _check_comparison(comparison)
     daily = comparison.daily
     metrics = _check_metrics(metrics, daily.columns)
-    labels = [comparison.baseline, *comparison.scenarios]
+    style = _colours([comparison.baseline, *comparison.scenarios])
+    chosen = comparison.scenarios if scenarios is None else _check_scenarios(comparison,
+                                                                             scenarios)
+    labels = [comparison.baseline, *chosen]
     shown = daily[daily["day"] >= -WARM_UP_SHOWN]
-    style = _colours(labels)
     n = len(comparison.seeds)
     figure = Figure(figsize=(11, 1.2 + 2.5 * math.ceil(len(metrics) / 2)),
                     layout="constrained")
@@ -360,13 +364,24 @@ def headline_series(comparison: ComparisonResult, metrics: Iterable[str] = HEADL
                 _start_handle(comparison.intervention_day)]
     figure.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4),
                   frameon=False)
-    figure.suptitle(f"Headline metrics: {_versus(comparison)} "
+    figure.suptitle(f"Headline metrics: {_versus(comparison, chosen)} "
                     f"({SMOOTHING_DAYS}-day means, {n} replicates)")
     return figure
 
 
-def _versus(comparison: ComparisonResult) -> str:
-    names = ", ".join(comparison.scenarios)
+def _check_scenarios(comparison: ComparisonResult, scenarios: Any) -> list[str]:
+    chosen = [scenarios] if isinstance(scenarios, str) else list(scenarios)
+    for name in chosen:
+        if name not in comparison.scenarios:
+            raise ParameterError(f"scenarios = {name!r} is not allowed: expected some of "
+                                 + ", ".join(comparison.scenarios))
+    if not chosen:
+        raise ParameterError("scenarios = [] is not allowed: expected at least one scenario")
+    return chosen
+
+
+def _versus(comparison: ComparisonResult, scenarios: Sequence[str] | None = None) -> str:
+    names = ", ".join(comparison.scenarios if scenarios is None else scenarios)
     return f"{names} against {comparison.baseline}"
 
 
