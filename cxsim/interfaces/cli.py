@@ -184,8 +184,9 @@ def _add_compare_parser(sub) -> None:
     _add_overrides(compare)
     compare.add_argument("--discount-rate", default=str(DEFAULT_DISCOUNT_RATE),
                          help="annual discount rate of the NPV (default %(default)s)")
-    compare.add_argument("--out", type=Path, help="write CSV and JSON (and every run's spec) "
-                         "to this directory (new, empty, or an earlier compare output)")
+    compare.add_argument("--out", type=Path, help="write CSV and JSON (and every run's spec), "
+                         "and the daily series as Parquet, to this directory (new, empty, or "
+                         "an earlier compare output)")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -368,8 +369,11 @@ def _run(args: argparse.Namespace) -> int:
     summary = result.summary()
     print(format_summary(scenario, result.config, _seed_line(seed, drawn), summary))
     if args.out is not None:
+        from cxsim.interfaces.plots import run_figure
+
         out = write_files_atomically(
-            args.out, lambda tmp: result.save(tmp, title=f"cxsim: {scenario.name}"))
+            args.out, lambda tmp: result.save(tmp, title=f"cxsim: {scenario.name}",
+                                              figure=run_figure))
         print(f"\nWrote {', '.join(result.files())} to {out}/")
     return 0
 
