@@ -9,13 +9,10 @@ and exit with status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 import textwrap
 from pathlib import Path
-
-import numpy as np
 
 from cxsim.core.parameters import (
     PARAMETERS,
@@ -27,6 +24,8 @@ from cxsim.core.parameters import (
 from cxsim.experiments.comparisons import DEFAULT_DISCOUNT_RATE
 from cxsim.experiments.output import check_output_dir, write_files_atomically
 from cxsim.experiments.scenarios import Scenario, load_scenario
+from cxsim.interfaces.formatting import format_difference, format_interval, format_value
+from cxsim.interfaces.formatting import is_finite as _finite
 from cxsim.results import SEED_LIMIT, SUMMARY_UNITS, draw_seed
 
 #: Rows of the printed summary: (label, summary key). Units come from SUMMARY_UNITS.
@@ -532,70 +531,6 @@ def format_comparison(result, seed_text: str = "") -> str:
 def _mean_ci(unit: str, row) -> str:
     interval = format_interval(unit, row["ci_low"], row["ci_high"], compact=True)
     return f"{format_value(unit, row['mean'], compact=True)} {interval}"
-
-
-#: Display of each unit: (scale, format of a value, format of a difference, suffix of a
-#: difference).
-UNIT_FORMATS = {
-    "share": (100.0, "{:.1f}%", "{:+.1f}", " pp"),
-    "points": (1.0, "{:+.1f}", "{:+.1f}", " pts"),
-    "money": (1.0, "{:,.0f}", "{:+,.0f}", ""),
-    "money_per_day": (1.0, "{:,.0f}", "{:+,.0f}", ""),
-    "count": (1.0, "{:,.0f}", "{:+,.0f}", ""),
-    "days": (1.0, "{:.1f}", "{:+.1f}", " d"),
-    "contacts": (1.0, "{:.2f}", "{:+.2f}", ""),
-    "score": (1.0, "{:.3f}", "{:+.3f}", ""),
-    "ratio": (100.0, "{:+.0f}%", "{:+.0f}", " pp"),
-}
-
-
-def format_value(unit: str, value, compact: bool = False) -> str:
-    """``value`` in its unit's display (shares in %, money with thousands separators, or
-    with k/M/bn when ``compact``)."""
-    if not _finite(value):
-        return "-"
-    if compact and unit in MONEY_UNITS:
-        return _compact_money(value, signed=False)
-    scale, fmt, _, _ = UNIT_FORMATS.get(unit, UNIT_FORMATS["score"])
-    return fmt.format(value * scale)
-
-
-def format_difference(unit: str, value, compact: bool = False) -> str:
-    """A difference in its unit's display: shares in percentage points (pp), NPS in
-    points (pts), never a relative percent."""
-    if not _finite(value):
-        return "-"
-    if compact and unit in MONEY_UNITS:
-        return _compact_money(value, signed=True)
-    scale, _, fmt, suffix = UNIT_FORMATS.get(unit, UNIT_FORMATS["score"])
-    return fmt.format(value * scale) + suffix
-
-
-def format_interval(unit: str, low, high, signed: bool = False, compact: bool = False) -> str:
-    """``[low, high]`` in the unit's display scale (no unit symbols)."""
-    if not (_finite(low) and _finite(high)):
-        return "[-]"
-    if compact and unit in MONEY_UNITS:
-        return f"[{_compact_money(low, signed)}, {_compact_money(high, signed)}]"
-    scale, value_fmt, diff_fmt, _ = UNIT_FORMATS.get(unit, UNIT_FORMATS["score"])
-    fmt = diff_fmt if signed or unit in ("points", "ratio") else value_fmt.replace("%", "")
-    return f"[{fmt.format(low * scale)}, {fmt.format(high * scale)}]"
-
-
-MONEY_UNITS = ("money", "money_per_day")
-
-
-def _compact_money(value: float, signed: bool) -> str:
-    sign = "+" if signed else ""
-    for threshold, size, suffix in ((1e9, 1e9, "bn"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
-        if abs(value) >= threshold:
-            digits = 1 if suffix == "k" else 2
-            return f"{value / size:{sign},.{digits}f}{suffix}"
-    return f"{value:{sign},.0f}"
-
-
-def _finite(x) -> bool:
-    return isinstance(x, (int, float, np.integer, np.floating)) and math.isfinite(x)
 
 
 def _params(section: str | None) -> int:
