@@ -478,7 +478,7 @@ def describe_intervention(table: Mapping[str, Any], days: int) -> dict[str, Any]
     kind = table["type"]
     cls = INTERVENTIONS[kind]
     rules = cls.field_rules()
-    summary = " ".join((cls.__doc__ or "").split("\n\n")[0].split())
+    summary = " ".join((cls.__doc__ or "").split("\n\n")[0].split()).replace("``", "")
 
     def rows(names: Iterable[str]) -> list[dict[str, str]]:
         return [{"field": _human(name),
