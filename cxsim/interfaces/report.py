@@ -74,28 +74,29 @@ SECTIONS = (
     ("reproducibility", "Reproducibility"),
 )
 
-#: Metrics of the headline table: summary key -> (label, what it means, whether higher
-#: is better).
-REPORT_METRICS: dict[str, tuple[str, str, bool]] = {
-    "csat": ("Customer satisfaction (CSAT)",
-             "share of survey answers 4 or 5 out of 5, last weeks of the period", True),
-    "nps": ("Net Promoter Score", "% promoters minus % detractors, in points", True),
-    "fcr": ("Problems solved at the first contact",
-            "first-contact resolution (FCR)", True),
-    "contacts_per_resolution": ("Contacts per solved problem",
-                                "how often a customer has to get in touch", False),
-    "time_to_resolution": ("Days to solve a problem", "from first contact to solution",
-                           False),
-    "quality_mean": ("Interaction quality", "mean quality of a contact, 0 to 1", True),
-    "engagement_share": ("Employees engaged", "share of staff above the engagement "
-                         "threshold", True),
-    "burnout_share": ("Employees burnt out", "share of staff above the strain threshold",
-                      False),
-    "turnover_rate": ("Employee turnover", "leavers per head, per year", False),
-    "churn_rate": ("Customers lost", "per active customer, per year", False),
-    "active_customers": ("Active customers", "on the last day", True),
-    "revenue": ("Revenue", "over the whole period, currency", True),
-}
+#: Metrics of the headline tables, in groups: (group, {summary key -> (label, what it
+#: means, whether higher is better)}).
+REPORT_METRICS: tuple[tuple[str, dict[str, tuple[str, str, bool]]], ...] = (
+    ("customers and service", {
+        "csat": ("Customer satisfaction (CSAT)",
+                 "share of survey answers 4 or 5 out of 5", True),
+        "nps": ("Net Promoter Score", "% promoters minus % detractors, in points", True),
+        "fcr": ("Solved at first contact", "first-contact resolution (FCR)", True),
+        "contacts_per_resolution": ("Contacts per solved problem",
+                                    "how often a customer must get in touch", False),
+        "time_to_resolution": ("Days to solve a problem", "first contact to solution",
+                               False),
+        "quality_mean": ("Interaction quality", "mean quality of a contact, 0 to 1", True),
+    }),
+    ("people and business", {
+        "engagement_share": ("Employees engaged", "share of staff", True),
+        "burnout_share": ("Employees burnt out", "share of staff", False),
+        "turnover_rate": ("Employee turnover", "leavers per head, per year", False),
+        "churn_rate": ("Customers lost", "per active customer, per year", False),
+        "active_customers": ("Active customers", "on the last day", True),
+        "revenue": ("Revenue", "over the whole period, currency", True),
+    }),
+)
 
 #: Economic quantities of the report: key -> (label, what it means).
 ECONOMICS_ROWS: dict[str, tuple[str, str]] = {
@@ -530,19 +531,25 @@ def scenario_assumptions(comparison: ComparisonResult,
     return out
 
 
-def headline_rows(comparison: ComparisonResult, label: str) -> list[dict[str, Any]]:
-    """The headline table of one scenario: per metric, the baseline's and the scenario's
-    mean with 95% CI, the paired difference with its CI, and a reading."""
+def headline_rows(comparison: ComparisonResult, label: str
+                  ) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The headline tables of one scenario, by group of :data:`REPORT_METRICS`: per
+    metric, the baseline's and the scenario's mean with 95% CI, the paired difference
+    with its CI, and a reading."""
     summary = comparison.summary.set_index(["scenario", "metric"])
-    rows = []
-    for metric, (text, meaning, higher_is_better) in REPORT_METRICS.items():
-        if (label, metric) not in summary.index:
-            continue
-        base, own = summary.loc[(comparison.baseline, metric)], summary.loc[(label, metric)]
-        rows.append({"metric": metric, "label": text, "meaning": meaning,
-                     "baseline": _mean_cell(base), "scenario": _mean_cell(own),
-                     "difference": _difference_cell(own, higher_is_better)})
-    return rows
+    tables = []
+    for group, metrics in REPORT_METRICS:
+        rows = []
+        for metric, (text, meaning, higher_is_better) in metrics.items():
+            if (label, metric) not in summary.index:
+                continue
+            base = summary.loc[(comparison.baseline, metric)]
+            own = summary.loc[(label, metric)]
+            rows.append({"metric": metric, "label": text, "meaning": meaning,
+                         "baseline": _mean_cell(base), "scenario": _mean_cell(own),
+                         "difference": _difference_cell(own, higher_is_better)})
+        tables.append((group, rows))
+    return tables
 
 
 def economics_rows(comparison: ComparisonResult, label: str) -> list[dict[str, Any]]:
@@ -568,9 +575,8 @@ def findings(comparison: ComparisonResult) -> list[str]:
         effects = []
         for metric in ("csat", "fcr", "nps"):
             row = summary.loc[(label, metric)]
-            text = REPORT_METRICS[metric][0].split(" (")[0].lower()
-            if metric == "csat":
-                text = "customer satisfaction"
+            text = {"csat": "customer satisfaction", "fcr": "problems solved at the first "
+                    "contact", "nps": "Net Promoter Score"}[metric]
             change = format_difference(row["unit"], row["difference"])
             interval = format_interval(row["unit"], row["difference_ci_low"],
                                        row["difference_ci_high"], signed=True)
