@@ -5,6 +5,7 @@ line's bad input. The browser checks are in tests/test_report_browser.py."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import re
 import types
@@ -164,9 +165,12 @@ def test_scenarios_must_match_the_comparison(comparison):
 
 
 def test_report_without_series_says_so(comparison):
-    bare = types.SimpleNamespace(**{**vars(comparison), "daily": None})
+    bare = dataclasses.replace(comparison, daily=None, departments=None, touchpoints=None,
+                               economics_daily=None)
     document = build_report(bare)
-    assert "the comparison holds no daily series" in document
+    assert "Not available: the comparison holds no daily series" in " ".join(document.split())
+    images = [attrs for tag, attrs in parse(document).tags if tag == "img"]
+    assert len(images) == 1  # the effects need only the summary
 
 
 # ---------------------------------------------------------------------- drivers

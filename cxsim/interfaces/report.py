@@ -690,6 +690,10 @@ def question(comparison: ComparisonResult, assumptions: list[dict[str, Any]]) ->
 # ---------------------------------------------------------------------- figures
 
 
+#: Figures drawn narrower than the text (square or tall ones), by key prefix.
+MEDIUM_FIGURES = ("journey", "network")
+
+
 @dataclass
 class Figure:
     """A figure of the report: caption and PNG bytes, embedded as a data URI."""
@@ -699,21 +703,88 @@ class Figure:
     png: bytes = field(repr=False)
 
     @property
+    def size(self) -> str:
+        """``medium`` (three quarters of the text width) or ``wide``."""
+        return "medium" if self.key.startswith(MEDIUM_FIGURES) else "wide"
+
+    @property
     def uri(self) -> str:
         return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
 
 
-def figure_png(figure: Any, dpi: int = 150) -> bytes:
-    """A matplotlib Figure as PNG bytes."""
+def figure_png(figure: Any, dpi: int = 120) -> bytes:
+    """A matplotlib Figure as PNG bytes, without its overall title (the report's caption
+    says it, and a long one would be cut at the figure's edges)."""
+    figure.suptitle("")
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
 
 
 def report_figures(comparison: ComparisonResult) -> dict[str, list[Figure]]:
-    """The report's figures by section (``charts``, ``economics``). Empty lists when the
-    comparison has no daily series."""
-    return {"charts": [], "economics": []}
+    """The report's figures by section, from :mod:`cxsim.interfaces.plots`: ``charts``
+    (headline series with 95% bands, effects with CIs, the journey heatmap of each
+    scenario, burnout and turnover by department, the informal network) and
+    ``economics`` (cumulative cost, revenue gain and profit with the payback day).
+    Only the effects need no daily series; without them the rest is left out.
+
+    Scenario names are drawn as plain text (``text.parse_math`` off), so a ``$`` in a
+    name is never read as mathematics."""
+    import matplotlib
+
+    from cxsim.interfaces import plots
+
+    n = len(comparison.seeds)
+    series = getattr(comparison, "daily", None) is not None
+    versus = f"{', '.join(comparison.scenarios)} against {comparison.baseline}"
+    planned: dict[str, list[tuple[str, str, Any]]] = {"charts": [], "economics": []}
+    if series:
+        planned["charts"].append((
+            "headline", f"Headline measures over time: {versus}. Lines: the mean over "
+            f"{n} replicates of 7-day means; bands: 95% confidence intervals; dashed "
+            "vertical line: the interventions start.",
+            lambda: plots.headline_series(comparison)))
+    planned["charts"].append((
+        "effects", f"Effects against {comparison.baseline}: each scenario's mean paired "
+        "difference with its 95% confidence interval (filled dot: the interval excludes "
+        "zero).", lambda: plots.effects(comparison)))
+    if series:
+        for index, label in enumerate([comparison.baseline, *comparison.scenarios]):
+            planned["charts"].append((
+                f"journey-{index}", f"Customer satisfaction along the journey, month by "
+                f"month: {label} (touchpoints in journey order; mean over {n} "
+                "replicates).",
+                lambda label=label: plots.journey_heatmap(comparison, "csat",
+                                                          scenario=label)))
+        planned["charts"].append((
+            "departments", "Burnout and turnover by department, per scenario (mean over "
+            f"{n} replicates with 95% intervals).",
+            lambda: plots.department_burnout(comparison)))
+        planned["charts"].append((
+            "network", "The informal network at the start (the baseline's first "
+            "replicate): departments as discs, ties across departments dark, within "
+            "them light; few dark lines between discs mean silos.",
+            lambda: plots.network(_starting_model(comparison), "department")))
+        planned["economics"].append((
+            "economics", f"Cumulative cost, revenue gain and profit against "
+            f"{comparison.baseline} (mean over {n} replicates with 95% bands); dotted: "
+            "the payback day.", lambda: plots.economics(comparison)))
+    figures: dict[str, list[Figure]] = {}
+    with matplotlib.rc_context({"text.parse_math": False}):
+        for section, items in planned.items():
+            figures[section] = [Figure(key, caption, figure_png(draw()))
+                                for key, caption, draw in items]
+    return figures
+
+
+def _starting_model(comparison: ComparisonResult):
+    """The baseline's organisation on its first day (first replicate's seed): built, not
+    run."""
+    from cxsim.engine.model import CXModel
+
+    spec = first_spec(comparison, comparison.baseline)
+    return CXModel(spec.config, interventions=spec.intervention_tables,
+                   structure=spec.structure_tables, rng=spec.seed)
 
 
 # ---------------------------------------------------------------------- HTML
