@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import io
 import re
 import types
@@ -77,6 +78,13 @@ def visible_text(document: str) -> str:
     """The document's text nodes, whitespace collapsed (style sheet left out)."""
     body = document[document.index("<body>"):]
     return " ".join(" ".join(parse(body).text).split())
+
+
+@pytest.fixture
+def no_figures(monkeypatch):
+    """Leave the figures out where a test is about something else (they take seconds;
+    tests/test_report_browser.py checks them)."""
+    monkeypatch.setattr(report, "report_figures", lambda c: {"charts": [], "economics": []})
 
 
 @pytest.fixture(scope="module")
@@ -279,7 +287,8 @@ def test_decomposition_needs_series(comparison):
 
 def test_write_report_atomically_replaces_and_leaves_nothing_on_failure(comparison,
                                                                         tmp_path,
-                                                                        monkeypatch):
+                                                                        monkeypatch,
+                                                                        no_figures):
     path = tmp_path / "client" / "report.html"
     assert write_report(comparison, path, scenarios()) == [path]
     first = path.read_text(encoding="utf-8")
@@ -292,7 +301,7 @@ def test_write_report_atomically_replaces_and_leaves_nothing_on_failure(comparis
     with pytest.raises(RuntimeError):
         write_report(comparison, path, scenarios())
     assert path.read_text(encoding="utf-8") == first
-    monkeypatch.undo()
+    monkeypatch.setattr(report, "build_report", build_report)
 
     def failing_pdf(html, pdf, paper="a4", chromium=None):
         Path(pdf).write_bytes(b"%PDF-1.4 half")
@@ -341,7 +350,7 @@ def stored(tmp_path_factory):
     return directory
 
 
-def test_cli_report_from_stored_comparison(stored, tmp_path, comparison):
+def test_cli_report_from_stored_comparison(stored, tmp_path, comparison, no_figures):
     out = tmp_path / "report.html"
     status, printed, err = run_cli(["report", *scenario_paths(), "--from", str(stored),
                                     "--out", str(out)])
@@ -449,15 +458,23 @@ def test_fuzz_scenario_text_is_always_escaped(comparison, name, description):
     with pytest.MonkeyPatch.context() as patch:  # the figures are checked elsewhere
         patch.setattr(report, "report_figures", lambda c: {"charts": [], "economics": []})
         document = build_report(renamed, chosen)
-        plain = scenarios()
-        plain[1].description = "x" if description else ""
-        reference = parse(build_report(_renamed(comparison, comparison.scenarios[0], "X"),
-                                       plain))
+    reference = _reference_tags(comparison, bool(description))
     elements = parse(document)
     text = visible_text(document)
     assert " ".join(name.split()) in text
     assert " ".join(description.split()) in text
-    assert [tag for tag, _ in elements.tags] == [tag for tag, _ in reference.tags]
+    assert [tag for tag, _ in elements.tags] == reference
+
+
+@functools.cache
+def _reference_tags(comparison, described: bool) -> list[str]:
+    """The tags of the report with a plain name (and a description if ``described``)."""
+    plain = scenarios()
+    plain[1].description = "x" if described else ""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(report, "report_figures", lambda c: {"charts": [], "economics": []})
+        document = build_report(_renamed(comparison, comparison.scenarios[0], "X"), plain)
+    return [tag for tag, _ in parse(document).tags]
 
 
 def _renamed(comparison, old: str, new: str):
