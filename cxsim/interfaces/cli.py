@@ -261,9 +261,12 @@ def _report(args: argparse.Namespace) -> int:
     written = write_report(result, args.out, scenarios, command=command_line(),
                            source=str(args.stored) if args.stored is not None else None,
                            title=args.title, pdf=args.pdf, paper=args.paper)
-    seeds = f" ({seed_text})" if seed_text else ""
+    first, last = result.seeds[0], result.seeds[-1]
+    seeds = f"seeds {first}..{last}" if last != first else f"seed {first}"
+    if "drawn" in seed_text:
+        seeds += f", drawn; repeat with --seed {first}"
     print(f"cxsim report: {len(result.scenarios)} scenario(s) against '{result.baseline}', "
-          f"{len(result.seeds)} replicates{seeds}")
+          f"{len(result.seeds)} replicates ({seeds})")
     print(f"Wrote {', '.join(str(path) for path in written)}")
     return 0
 
