@@ -34,7 +34,12 @@ from cxsim.core import dynamics as dyn
 from cxsim.core.parameters import ParameterError
 from cxsim.interfaces import report
 from cxsim.interfaces.cli import main
-from cxsim.interfaces.formatting import format_difference, format_interval
+from cxsim.interfaces.formatting import (
+    UNIT_FORMATS,
+    format_difference,
+    format_interval,
+    format_value,
+)
 from cxsim.interfaces.report import (
     SECTIONS,
     build_report,
@@ -493,3 +498,12 @@ def _renamed(comparison, old: str, new: str):
     fields["specs"] = [{**row, "scenario": new if row["scenario"] == old else row["scenario"]}
                        for row in comparison.specs]
     return types.SimpleNamespace(**fields)
+
+
+@given(unit=st.sampled_from(sorted(UNIT_FORMATS)),
+       value=st.floats(-1e-3, 1e-3, allow_nan=False), compact=st.booleans())
+def test_fuzz_no_minus_on_a_zero(unit, value, compact):
+    """A number that rounds to zero never shows a minus ("-0.0 pp" reads as a loss)."""
+    for text in (format_value(unit, value, compact), format_difference(unit, value, compact),
+                 format_interval(unit, value, -value, signed=True, compact=compact)):
+        assert not re.search(r"(^|\[|, )-[0.,]*0(?![0-9.,]*[1-9])", text), text

@@ -10,6 +10,8 @@ Shared by the ``cxsim`` console tables (:mod:`cxsim.interfaces.cli`) and the HTM
 '+0.4 pp'
 >>> format_interval("money", -1234.0, 56789.0, compact=True)
 '[-1,234, 56.8k]'
+>>> format_difference("share", -0.0001)   # no minus on a change that rounds to zero
+'+0.0 pp'
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def format_value(unit: str, value, compact: bool = False) -> str:
     if compact and unit in MONEY_UNITS:
         return _compact_money(value, signed=False)
     scale, fmt, _, _ = UNIT_FORMATS.get(unit, UNIT_FORMATS["score"])
-    return fmt.format(value * scale)
+    return _format(fmt, value * scale)
 
 
 def format_difference(unit: str, value, compact: bool = False) -> str:
@@ -52,7 +54,7 @@ def format_difference(unit: str, value, compact: bool = False) -> str:
     if compact and unit in MONEY_UNITS:
         return _compact_money(value, signed=True)
     scale, _, fmt, suffix = UNIT_FORMATS.get(unit, UNIT_FORMATS["score"])
-    return fmt.format(value * scale) + suffix
+    return _format(fmt, value * scale) + suffix
 
 
 def format_interval(unit: str, low, high, signed: bool = False, compact: bool = False) -> str:
@@ -63,7 +65,16 @@ def format_interval(unit: str, low, high, signed: bool = False, compact: bool = 
         return f"[{_compact_money(low, signed)}, {_compact_money(high, signed)}]"
     scale, value_fmt, diff_fmt, _ = UNIT_FORMATS.get(unit, UNIT_FORMATS["score"])
     fmt = diff_fmt if signed or unit in ("points", "ratio") else value_fmt.replace("%", "")
-    return f"[{fmt.format(low * scale)}, {fmt.format(high * scale)}]"
+    return f"[{_format(fmt, low * scale)}, {_format(fmt, high * scale)}]"
+
+
+def _format(fmt: str, value: float) -> str:
+    """``fmt.format(value)``, never showing a minus on a number that rounds to zero
+    ("-0.0 pp" would read as a loss): "0.0", or "+0.0" for a signed format."""
+    text = fmt.format(value)
+    if text.startswith("-") and not any(c in "123456789" for c in text):
+        text = ("+" if "{:+" in fmt else "") + text[1:]
+    return text
 
 
 MONEY_UNITS = ("money", "money_per_day")
@@ -74,8 +85,8 @@ def _compact_money(value: float, signed: bool) -> str:
     for threshold, size, suffix in ((1e9, 1e9, "bn"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
         if abs(value) >= threshold:
             digits = 1 if suffix == "k" else 2
-            return f"{value / size:{sign},.{digits}f}{suffix}"
-    return f"{value:{sign},.0f}"
+            return _format(f"{{:{sign},.{digits}f}}", value / size) + suffix
+    return _format(f"{{:{sign},.0f}}", value)
 
 
 def is_finite(x) -> bool:

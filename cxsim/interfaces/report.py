@@ -863,31 +863,31 @@ def _stylesheet() -> str:
 def _driver_rows(frame: pd.DataFrame) -> dict[str, Any]:
     """Formatted rows of the drivers section for one scenario."""
 
-    def experience(row) -> dict[str, Any]:
+    def change(row) -> dict[str, Any]:
         return {"label": row["label"],
-                "difference": f"{row['difference']:+.3f}" if is_finite(row["difference"])
-                else "-",
+                "difference": format_difference("score", row["difference"]),
                 "interval": format_interval("score", row["ci_low"], row["ci_high"],
                                             signed=True),
-                "share": f"{row['share']:.0%}" if is_finite(row["share"]) else "-",
-                "csat": format_difference("share", row["csat_part"]),
                 "significant": bool(row["significant"])}
+
+    def experience(row) -> dict[str, Any]:
+        share = row["share"]
+        return change(row) | {
+            "share": f"{round(share, 2) + 0.0:.0%}" if is_finite(share) else "-",
+            "csat": format_difference("share", row["csat_part"])}
+
+    def workforce(row) -> dict[str, Any]:
+        return change(row) | {"weight": f"{row['weight']:.2f}",
+                              "implied": format_difference(
+                                  "score", row["weight"] * row["difference"])}
 
     rows = [experience(row) for _, row in frame[frame["kind"] == "experience"].iterrows()]
     total = frame[(frame["kind"] == "total") & (frame["component"] == "experience")].iloc[0]
     csat = frame[(frame["kind"] == "total") & (frame["component"] == "csat")].iloc[0]
-    workforce = [{"label": row["label"],
-                  "difference": f"{row['difference']:+.3f}" if is_finite(row["difference"])
-                  else "-",
-                  "interval": format_interval("score", row["ci_low"], row["ci_high"],
-                                              signed=True),
-                  "weight": f"{row['weight']:.2f}",
-                  "implied": f"{row['weight'] * row['difference']:+.3f}"
-                  if is_finite(row["difference"]) else "-",
-                  "significant": bool(row["significant"])}
-                 for _, row in frame[frame["kind"] == "workforce"].iterrows()]
     attributable = bool(total["significant"]) and is_finite(total["share"])
-    return {"experience": rows, "total": experience(total), "workforce": workforce,
+    return {"experience": rows, "total": experience(total),
+            "workforce": [workforce(row) for _, row in
+                          frame[frame["kind"] == "workforce"].iterrows()],
             "csat": format_difference("share", csat["difference"]),
             "csat_interval": format_interval("share", csat["ci_low"], csat["ci_high"],
                                              signed=True),
