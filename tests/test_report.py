@@ -358,10 +358,11 @@ def stored(tmp_path_factory):
 def test_cli_report_from_stored_comparison(stored, tmp_path, comparison, no_figures):
     out = tmp_path / "report.html"
     status, printed, err = run_cli(["report", *scenario_paths(), "--from", str(stored),
-                                    "--out", str(out)])
+                                    "--out", str(out), "--title", "For <b>Client</b>"])
     assert status == 0, err
     assert f"Wrote {out}" in printed
     document = out.read_text(encoding="utf-8")
+    assert "<title>For &lt;b&gt;Client&lt;/b&gt;</title>" in document
     text = visible_text(document)
     assert f"Comparison read from {stored}" in text
     row = comparison.summary.set_index(["scenario", "metric"]).loc[
@@ -413,6 +414,18 @@ def test_pdf_without_chromium_is_refused_before_running(tmp_path, monkeypatch):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("paper", ["a3", "A4 ", "legal"])
+def test_paper_choices(paper, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["report", "baseline", "training", "--replicates", "2", "--out",
+              str(tmp_path / "r.html"), "--pdf", "--paper", paper])
+    assert exit_info.value.code == 2
+    assert "--paper: invalid choice" in capsys.readouterr().err
+    with pytest.raises(ParameterError, match="paper = 'a3' is not allowed"):
+        write_report(small_comparison(), tmp_path / "r.html", paper="a3")
+    assert not (tmp_path / "r.html").exists()
+
+
 def test_replicates_required_without_from(tmp_path):
     status, _, err = run_cli(["report", "baseline", "training", "--out",
                               str(tmp_path / "r.html")])
@@ -431,6 +444,7 @@ BAD_OPTIONS = st.sampled_from([
     ("--seed", st.sampled_from(["-3", "seed", str(2**128)])),
     ("--discount-rate", st.sampled_from(["2", "-0.1", "nan", "abc"])),
     ("--title", st.sampled_from(["", "   "])),
+    ("--out", st.sampled_from(["", "/", "/proc/version/report.html"])),
 ])
 
 

@@ -679,7 +679,7 @@ def question(comparison: ComparisonResult, assumptions: list[dict[str, Any]]) ->
     for item in assumptions[1:]:
         what = item["description"] or ", ".join(iv["title"].lower()
                                                 for iv in item["interventions"])
-        options.append({"label": item["label"], "what": what})
+        options.append({"label": item["label"], "what": what.strip().rstrip(".").strip()})
     months = days / 30.4
     return {"baseline": comparison.baseline, "options": options, "days": days,
             "months": f"{months:.0f}" if months >= 2 else f"{days}",
@@ -970,6 +970,9 @@ def write_report(comparison: ComparisonResult, path: str | Path,
     each replaces its namesake at once, so nothing half-written is ever at either path.
     Returns the paths written. See :func:`build_report` for the arguments."""
     path = check_report_path(path)
+    if paper not in PAPERS:
+        raise ParameterError(f"paper = {paper!r} is not allowed: expected one of "
+                             + ", ".join(PAPERS))
     if pdf and find_chromium() is None:
         raise ParameterError(chromium_missing_message())
     text = build_report(comparison, scenarios, command=command, source=source, title=title)
