@@ -171,8 +171,9 @@ def _add_compare_parser(sub) -> None:
         "paired difference from the baseline with a 95%% CI, and the economics. See "
         "docs/comparisons.md.")
     _add_comparison_options(compare, replicates_required=True)
-    compare.add_argument("--out", type=Path, help="write CSV and JSON (and every run's spec) "
-                         "to this directory (new, empty, or an earlier compare output)")
+    compare.add_argument("--out", type=Path, help="write CSV and JSON (and every run's spec), "
+                         "and the daily series as Parquet, to this directory (new, empty, or "
+                         "an earlier compare output)")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
