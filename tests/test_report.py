@@ -365,9 +365,23 @@ def test_cli_report_from_stored_comparison(stored, tmp_path, comparison, no_figu
     assert "<title>For &lt;b&gt;Client&lt;/b&gt;</title>" in document
     text = visible_text(document)
     assert f"Comparison read from {stored}" in text
+    assert f"cxsim report baseline training {scenario_paths()[2]} --from {stored}" in text
     row = comparison.summary.set_index(["scenario", "metric"]).loc[
         ("Regular CX training", "csat")]
     assert format_difference("share", row["difference"]) in document
+
+
+def test_cli_runs_the_comparison_and_writes_the_seed_out(tmp_path, no_figures):
+    """Without --seed the baseline file's seed (1) is used: the reproducibility box's
+    command names it."""
+    out = tmp_path / "report.html"
+    status, printed, err = run_cli(["report", "baseline", "training", "--replicates", "2",
+                                    *SMALL_ARGS, "--out", str(out), "--quiet"])
+    assert status == 0, err
+    assert "2 replicates (seeds 1..2)" in printed
+    text = visible_text(out.read_text(encoding="utf-8"))
+    assert ("cxsim report baseline training --replicates 2 --seed 1 --days 90 "
+            f"--employees 100 --customers 2000 --set run.burn_in_days=30 --out {out}") in text
 
 
 def test_cli_refuses_a_stored_comparison_of_other_scenarios(stored, tmp_path):

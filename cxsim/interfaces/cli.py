@@ -223,7 +223,6 @@ def _report(args: argparse.Namespace) -> int:
         check_report_path,
         check_stored_comparison,
         chromium_missing_message,
-        command_line,
         find_chromium,
         write_report,
     )
@@ -259,7 +258,8 @@ def _report(args: argparse.Namespace) -> int:
         result, seed_text = _comparison_of(args, check_output, series=True)
         scenarios = _scenarios_of(args)
         scenarios = [scenarios[0], *scenarios[1]]
-    written = write_report(result, args.out, scenarios, command=command_line(),
+    written = write_report(result, args.out, scenarios,
+                           command=_report_command(args, result.seeds[0]),
                            source=str(args.stored) if args.stored is not None else None,
                            title=args.title, pdf=args.pdf, paper=args.paper)
     first, last = result.seeds[0], result.seeds[-1]
@@ -270,6 +270,32 @@ def _report(args: argparse.Namespace) -> int:
           f"{len(result.seeds)} replicates ({seeds})")
     print(f"Wrote {', '.join(str(path) for path in written)}")
     return 0
+
+
+def _report_command(args: argparse.Namespace, seed: int) -> str:
+    """The command that repeats this report, with the seed written out (a drawn one too)."""
+    import shlex
+
+    words = ["cxsim", "report", args.baseline, *args.scenarios]
+    if args.stored is not None:
+        words += ["--from", str(args.stored)]
+    else:
+        words += ["--replicates", args.replicates, "--seed", str(seed)]
+        for option, value in (("--workers", args.workers), ("--days", args.days),
+                              ("--employees", args.employees),
+                              ("--customers", args.customers)):
+            if value is not None:
+                words += [option, value]
+        for assignment in args.set:
+            words += ["--set", assignment]
+        if args.discount_rate != str(DEFAULT_DISCOUNT_RATE):
+            words += ["--discount-rate", args.discount_rate]
+    words += ["--out", str(args.out)]
+    if args.title is not None:
+        words += ["--title", args.title]
+    if args.pdf:
+        words += ["--pdf", "--paper", args.paper]
+    return shlex.join(words)
 
 
 def _stored_comparison(directory: Path):

@@ -28,10 +28,8 @@ import io
 import math
 import os
 import platform
-import shlex
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -992,8 +990,3 @@ def write_report(comparison: ComparisonResult, path: str | Path,
     if pdf:
         written.append(path.with_suffix(".pdf"))
     return written
-
-
-def command_line(argv: Sequence[str] | None = None) -> str:
-    """The command as typed: ``cxsim`` and its arguments, quoted for a POSIX shell."""
-    return shlex.join(["cxsim", *(sys.argv[1:] if argv is None else argv)])
