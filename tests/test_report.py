@@ -446,6 +446,12 @@ def test_replicates_required_without_from(tmp_path):
     assert status == 2 and "--replicates is missing" in err
 
 
+def test_pdf_named_like_the_report_is_refused_before_running(tmp_path):
+    status, _, err = run_cli(["report", "baseline", "training", "--replicates", "2",
+                              "--out", str(tmp_path / "r.PDF"), "--pdf"])
+    assert status == 2 and "the PDF would replace it" in err
+
+
 def test_out_that_is_a_directory_is_refused(tmp_path):
     status, _, err = run_cli(["report", "baseline", "training", "--replicates", "2",
                               "--out", str(tmp_path)])

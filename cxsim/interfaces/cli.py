@@ -228,7 +228,7 @@ def _report(args: argparse.Namespace) -> int:
     )
 
     def check_output() -> None:
-        check_report_path(args.out)
+        check_report_path(args.out, pdf=args.pdf)
         if args.pdf and find_chromium() is None:
             raise ParameterError(chromium_missing_message())
 

@@ -156,13 +156,17 @@ PDF_TIMEOUT = 180
 # ---------------------------------------------------------------------- checks
 
 
-def check_report_path(path: str | Path, flag: str = "--out") -> Path:
-    """``path`` as the report's file, or ParameterError: not a directory, and its folder
-    (created if missing) must be writable."""
+def check_report_path(path: str | Path, flag: str = "--out", pdf: bool = False) -> Path:
+    """``path`` as the report's file, or ParameterError: not a directory, its folder
+    (created if missing) must be writable, and with ``pdf`` the PDF beside it (suffix
+    ``.pdf``) must not be the report itself."""
     path = Path(path)
     if str(path).strip() == "":
         raise ParameterError(f"{flag} = '' is not allowed: expected a file path such as "
                              "report.html")
+    if pdf and path.suffix.lower() == ".pdf":
+        raise ParameterError(f"{flag} = {str(path)!r} is not allowed with --pdf: the PDF "
+                             "would replace it; give the HTML file an .html ending")
     if path.is_dir():
         raise ParameterError(f"{flag} = {str(path)!r} is not allowed: it is a directory; "
                              "expected a file path such as report.html")
@@ -967,7 +971,7 @@ def write_report(comparison: ComparisonResult, path: str | Path,
     with the suffix ``.pdf``; atomically: both are made in a temporary folder first and
     each replaces its namesake at once, so nothing half-written is ever at either path.
     Returns the paths written. See :func:`build_report` for the arguments."""
-    path = check_report_path(path)
+    path = check_report_path(path, pdf=pdf)
     if paper not in PAPERS:
         raise ParameterError(f"paper = {paper!r} is not allowed: expected one of "
                              + ", ".join(PAPERS))
@@ -975,9 +979,6 @@ def write_report(comparison: ComparisonResult, path: str | Path,
         raise ParameterError(chromium_missing_message())
     text = build_report(comparison, scenarios, command=command, source=source, title=title)
     pdf_name = path.with_suffix(".pdf").name
-    if pdf and pdf_name == path.name:
-        raise ParameterError(f"--out = {str(path)!r} is not allowed with --pdf: the PDF "
-                             "would replace it; give the HTML file an .html ending")
 
     def fill(tmp: Path) -> None:
         html = tmp / path.name
