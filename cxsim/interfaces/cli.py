@@ -9,13 +9,10 @@ and exit with status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 import textwrap
 from pathlib import Path
-
-import numpy as np
 
 from cxsim.core.parameters import (
     PARAMETERS,
@@ -27,6 +24,8 @@ from cxsim.core.parameters import (
 from cxsim.experiments.comparisons import DEFAULT_DISCOUNT_RATE
 from cxsim.experiments.output import check_output_dir, write_files_atomically
 from cxsim.experiments.scenarios import Scenario, load_scenario
+from cxsim.interfaces.formatting import format_difference, format_interval, format_value
+from cxsim.interfaces.formatting import is_finite as _finite
 from cxsim.results import SEED_LIMIT, SUMMARY_UNITS, draw_seed
 
 #: Rows of the printed summary: (label, summary key). Units come from SUMMARY_UNITS.
@@ -104,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     bar.add_argument("--no-progress", dest="progress", action="store_false",
                      help="never show a progress bar")
     _add_compare_parser(sub)
+    _add_report_parser(sub)
     _add_sweep_parsers(sub)
     params = sub.add_parser("params", help="list every parameter with its range and default")
     params.add_argument("section", nargs="?", choices=SECTIONS, help="only this section")
@@ -170,24 +170,142 @@ def _add_compare_parser(sub) -> None:
         "sharing each seed's warm-up, and print each scenario's mean with a 95%% CI, its "
         "paired difference from the baseline with a 95%% CI, and the economics. See "
         "docs/comparisons.md.")
-    compare.add_argument("baseline",
-                         help="baseline: a scenario file (TOML) or a library scenario's name")
-    compare.add_argument("scenarios", nargs="+", metavar="scenario",
-                         help="scenario files (TOML) or library names to compare with the "
-                              "baseline")
-    compare.add_argument("--replicates", required=True,
-                         help="seeds per scenario (at least 2 for confidence intervals)")
-    compare.add_argument("--workers", help="worker processes (default: the machine's cores); "
-                         "results do not depend on it")
-    compare.add_argument("--seed", help="seed of the first replicate (default: the "
-                         "baseline's, else drawn and printed)")
-    _add_overrides(compare)
-    compare.add_argument("--discount-rate", default=str(DEFAULT_DISCOUNT_RATE),
-                         help="annual discount rate of the NPV (default %(default)s)")
+    _add_comparison_options(compare, replicates_required=True)
     compare.add_argument("--out", type=Path, help="write CSV and JSON (and every run's spec), "
                          "and the daily series as Parquet, to this directory (new, empty, or "
                          "an earlier compare output)")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _add_comparison_options(parser: argparse.ArgumentParser,
+                            replicates_required: bool) -> None:
+    """The scenarios and options of a comparison, shared by ``compare`` and ``report``."""
+    parser.add_argument("baseline",
+                        help="baseline: a scenario file (TOML) or a library scenario's name")
+    parser.add_argument("scenarios", nargs="+", metavar="scenario",
+                        help="scenario files (TOML) or library names to compare with the "
+                             "baseline")
+    parser.add_argument("--replicates", required=replicates_required,
+                        help="seeds per scenario (at least 2 for confidence intervals)")
+    parser.add_argument("--workers", help="worker processes (default: the machine's cores); "
+                        "results do not depend on it")
+    parser.add_argument("--seed", help="seed of the first replicate (default: the "
+                        "baseline's, else drawn and printed)")
+    _add_overrides(parser)
+    parser.add_argument("--discount-rate", default=str(DEFAULT_DISCOUNT_RATE),
+                        help="annual discount rate of the NPV (default %(default)s)")
+
+
+def _add_report_parser(sub) -> None:
+    report = sub.add_parser(
+        "report", help="a self-contained HTML report of a comparison (tables, charts, "
+        "economics, drivers), optionally also as PDF",
+        description="Run a comparison as cxsim compare does (same options), or read one "
+        "stored by cxsim compare --out with --from DIR, and write one self-contained, "
+        "printable HTML file: the question, assumptions, results with 95%% CIs, charts, "
+        "economics, what drives the effect, limitations, reproducibility. See docs/report.md.")
+    _add_comparison_options(report, replicates_required=False)
+    report.add_argument("--out", type=Path, required=True,
+                        help="the HTML file to write (replaced atomically)")
+    report.add_argument("--from", dest="stored", type=Path, metavar="DIR",
+                        help="read the comparison stored by cxsim compare --out DIR instead of "
+                             "running it (it must hold the named scenarios)")
+    report.add_argument("--pdf", action="store_true",
+                        help="also print it to PDF (same name, .pdf) with headless Chromium")
+    report.add_argument("--paper", choices=("a4", "letter"), default="a4",
+                        help="paper size of the PDF (default %(default)s)")
+    report.add_argument("--title", help="the report's title (default: the scenarios' names)")
+    report.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _report(args: argparse.Namespace) -> int:
+    from cxsim.interfaces.report import (
+        check_report_path,
+        check_stored_comparison,
+        chromium_missing_message,
+        find_chromium,
+        write_report,
+    )
+
+    def check_output() -> None:
+        check_report_path(args.out, pdf=args.pdf)
+        if args.pdf and find_chromium() is None:
+            raise ParameterError(chromium_missing_message())
+
+    if args.title is not None and not args.title.strip():
+        raise ParameterError("--title = '' is not allowed: expected a text, or leave it out")
+    scenarios = None
+    if args.stored is not None:
+        given = [flag for flag, value in (
+            ("--replicates", args.replicates), ("--workers", args.workers),
+            ("--seed", args.seed), ("--days", args.days), ("--employees", args.employees),
+            ("--customers", args.customers), ("--set", args.set or None)) if value is not None]
+        if args.discount_rate != str(DEFAULT_DISCOUNT_RATE):
+            given.append("--discount-rate")
+        if given:
+            raise ParameterError(f"{given[0]} is not allowed with --from: the stored "
+                                 "comparison fixes it (run the report without --from to "
+                                 "change it)")
+        check_output()
+        result = _stored_comparison(args.stored)
+        baseline, others = _scenarios_of(args)
+        check_stored_comparison(result, baseline, others)
+        scenarios, seed_text = [baseline, *others], ""
+    else:
+        if args.replicates is None:
+            raise ParameterError("--replicates is missing: expected the seeds per scenario "
+                                 "(or --from DIR to read a stored comparison)")
+        result, seed_text = _comparison_of(args, check_output, series=True)
+        scenarios = _scenarios_of(args)
+        scenarios = [scenarios[0], *scenarios[1]]
+    written = write_report(result, args.out, scenarios,
+                           command=_report_command(args, result.seeds[0]),
+                           source=str(args.stored) if args.stored is not None else None,
+                           title=args.title, pdf=args.pdf, paper=args.paper)
+    first, last = result.seeds[0], result.seeds[-1]
+    seeds = f"seeds {first}..{last}" if last != first else f"seed {first}"
+    if "drawn" in seed_text:
+        seeds += f", drawn; repeat with --seed {first}"
+    print(f"cxsim report: {len(result.scenarios)} scenario(s) against '{result.baseline}', "
+          f"{len(result.seeds)} replicates ({seeds})")
+    print(f"Wrote {', '.join(str(path) for path in written)}")
+    return 0
+
+
+def _report_command(args: argparse.Namespace, seed: int) -> str:
+    """The command that repeats this report, with the seed written out (a drawn one too)."""
+    import shlex
+
+    words = ["cxsim", "report", args.baseline, *args.scenarios]
+    if args.stored is not None:
+        words += ["--from", str(args.stored)]
+    else:
+        words += ["--replicates", args.replicates, "--seed", str(seed)]
+        for option, value in (("--workers", args.workers), ("--days", args.days),
+                              ("--employees", args.employees),
+                              ("--customers", args.customers)):
+            if value is not None:
+                words += [option, value]
+        for assignment in args.set:
+            words += ["--set", assignment]
+        if args.discount_rate != str(DEFAULT_DISCOUNT_RATE):
+            words += ["--discount-rate", args.discount_rate]
+    words += ["--out", str(args.out)]
+    if args.title is not None:
+        words += ["--title", args.title]
+    if args.pdf:
+        words += ["--pdf", "--paper", args.paper]
+    return shlex.join(words)
+
+
+def _stored_comparison(directory: Path):
+    """The comparison stored in ``directory`` by ``cxsim compare --out``."""
+    from cxsim.experiments.comparisons import MARKER, ComparisonResult
+
+    if not (directory / MARKER).is_file():
+        raise ParameterError(f"--from = {str(directory)!r} is not allowed: it holds no "
+                             f"{MARKER}; expected a directory written by cxsim compare --out")
+    return ComparisonResult.load(directory)
 
 
 def _add_sweep_parsers(sub) -> None:
@@ -296,6 +414,8 @@ def main(argv: list[str] | None = None) -> int:
             return _params(args.section)
         if args.command == "compare":
             return _compare(args)
+        if args.command == "report":
+            return _report(args)
         if args.command == "sweep":
             return _sweep(args)
         if args.command == "sensitivity":
@@ -429,25 +549,32 @@ def format_summary(scenario: Scenario, config, seed: int | str, summary: dict) -
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from cxsim.experiments.comparisons import (
-        MARKER,
-        check_discount_rate,
-        compare,
-        plan,
-    )
+    from cxsim.experiments.comparisons import MARKER
+
+    def check_out() -> None:
+        if args.out is not None:
+            check_output_dir(args.out, marker=MARKER)
+
+    result, seed_text = _comparison_of(args, check_out)
+    print(format_comparison(result, seed_text))
+    if args.out is not None:
+        out = result.save(args.out)
+        print(f"\nWrote {', '.join(result.files())} to {out}/")
+    return 0
+
+
+def _comparison_of(args: argparse.Namespace, check_output, **options):
+    """Run the comparison that the options of :func:`_add_comparison_options` describe,
+    every check (the output's too: ``check_output()``) done before any run starts;
+    returns the result and the seed's text."""
+    from cxsim.experiments.comparisons import compare, plan
 
     replicates = _int_option(args.replicates, "--replicates", 1, 100_000)
     workers = _int_option(args.workers, "--workers", 1, 1024)
     seed = _int_option(args.seed, "--seed", 0, SEED_LIMIT - 1)
-    try:
-        discount_rate = check_discount_rate(float(args.discount_rate), "--discount-rate")
-    except ValueError:
-        raise ParameterError(f"--discount-rate = {args.discount_rate} is not allowed: "
-                             "expected a number from 0 to 1 (per year, e.g. 0.08)") from None
-    if args.out is not None:
-        check_output_dir(args.out, marker=MARKER)
-    baseline = load_scenario(args.baseline)
-    scenarios = [load_scenario(path) for path in args.scenarios]
+    discount_rate = _discount_rate(args.discount_rate)
+    check_output()
+    baseline, scenarios = _scenarios_of(args)
     overrides = _overrides(args)
     drawn = seed is None and baseline.seed is None
     if seed is None:
@@ -458,12 +585,23 @@ def _compare(args: argparse.Namespace) -> int:
         raise _with_flags(error) from None
     result = compare(baseline, scenarios, replicates=replicates, workers=workers, seed=seed,
                      overrides=overrides, discount_rate=discount_rate,
-                     progress=not args.quiet)
-    print(format_comparison(result, _seed_line(seed, drawn)))
-    if args.out is not None:
-        out = result.save(args.out)
-        print(f"\nWrote {', '.join(result.files())} to {out}/")
-    return 0
+                     progress=not args.quiet, **options)
+    return result, _seed_line(seed, drawn)
+
+
+def _scenarios_of(args: argparse.Namespace):
+    """The baseline and the scenarios named on the command line, loaded."""
+    return load_scenario(args.baseline), [load_scenario(path) for path in args.scenarios]
+
+
+def _discount_rate(text: str) -> float:
+    from cxsim.experiments.comparisons import check_discount_rate
+
+    try:
+        return check_discount_rate(float(text), "--discount-rate")
+    except ValueError:
+        raise ParameterError(f"--discount-rate = {text} is not allowed: expected a number "
+                             "from 0 to 1 (per year, e.g. 0.08)") from None
 
 
 def format_comparison(result, seed_text: str = "") -> str:
@@ -536,70 +674,6 @@ def format_comparison(result, seed_text: str = "") -> str:
 def _mean_ci(unit: str, row) -> str:
     interval = format_interval(unit, row["ci_low"], row["ci_high"], compact=True)
     return f"{format_value(unit, row['mean'], compact=True)} {interval}"
-
-
-#: Display of each unit: (scale, format of a value, format of a difference, suffix of a
-#: difference).
-UNIT_FORMATS = {
-    "share": (100.0, "{:.1f}%", "{:+.1f}", " pp"),
-    "points": (1.0, "{:+.1f}", "{:+.1f}", " pts"),
-    "money": (1.0, "{:,.0f}", "{:+,.0f}", ""),
-    "money_per_day": (1.0, "{:,.0f}", "{:+,.0f}", ""),
-    "count": (1.0, "{:,.0f}", "{:+,.0f}", ""),
-    "days": (1.0, "{:.1f}", "{:+.1f}", " d"),
-    "contacts": (1.0, "{:.2f}", "{:+.2f}", ""),
-    "score": (1.0, "{:.3f}", "{:+.3f}", ""),
-    "ratio": (100.0, "{:+.0f}%", "{:+.0f}", " pp"),
-}
-
-
-def format_value(unit: str, value, compact: bool = False) -> str:
-    """``value`` in its unit's display (shares in %, money with thousands separators, or
-    with k/M/bn when ``compact``)."""
-    if not _finite(value):
-        return "-"
-    if compact and unit in MONEY_UNITS:
-        return _compact_money(value, signed=False)
-    scale, fmt, _, _ = UNIT_FORMATS.get(unit, UNIT_FORMATS["score"])
-    return fmt.format(value * scale)
-
-
-def format_difference(unit: str, value, compact: bool = False) -> str:
-    """A difference in its unit's display: shares in percentage points (pp), NPS in
-    points (pts), never a relative percent."""
-    if not _finite(value):
-        return "-"
-    if compact and unit in MONEY_UNITS:
-        return _compact_money(value, signed=True)
-    scale, _, fmt, suffix = UNIT_FORMATS.get(unit, UNIT_FORMATS["score"])
-    return fmt.format(value * scale) + suffix
-
-
-def format_interval(unit: str, low, high, signed: bool = False, compact: bool = False) -> str:
-    """``[low, high]`` in the unit's display scale (no unit symbols)."""
-    if not (_finite(low) and _finite(high)):
-        return "[-]"
-    if compact and unit in MONEY_UNITS:
-        return f"[{_compact_money(low, signed)}, {_compact_money(high, signed)}]"
-    scale, value_fmt, diff_fmt, _ = UNIT_FORMATS.get(unit, UNIT_FORMATS["score"])
-    fmt = diff_fmt if signed or unit in ("points", "ratio") else value_fmt.replace("%", "")
-    return f"[{fmt.format(low * scale)}, {fmt.format(high * scale)}]"
-
-
-MONEY_UNITS = ("money", "money_per_day")
-
-
-def _compact_money(value: float, signed: bool) -> str:
-    sign = "+" if signed else ""
-    for threshold, size, suffix in ((1e9, 1e9, "bn"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
-        if abs(value) >= threshold:
-            digits = 1 if suffix == "k" else 2
-            return f"{value / size:{sign},.{digits}f}{suffix}"
-    return f"{value:{sign},.0f}"
-
-
-def _finite(x) -> bool:
-    return isinstance(x, (int, float, np.integer, np.floating)) and math.isfinite(x)
 
 
 def _params(section: str | None) -> int:
