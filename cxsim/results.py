@@ -217,6 +217,8 @@ class Result:
         record: the frames recorded beyond ``daily``.
         spec: the :class:`~cxsim.experiments.specs.RunSpec` that produced the run, when it
             was run from one (``RunSpec.from_result`` rebuilds one for any Result).
+        measures: extra values measured on the model after the run by a comparison's
+            ``measure`` function (empty otherwise).
     """
 
     def __init__(self, model: CXModel, seed: int, *, record: Iterable[str] = FRAMES,
@@ -224,6 +226,7 @@ class Result:
         self.config: Config = model.p
         self.seed = int(seed)
         self.spec = spec
+        self.measures: dict[str, float] = {}
         self.burn_in = model.burn_in
         self.record = check_record(record)
         self.interventions = [iv.to_dict() for iv in model.interventions]

@@ -164,6 +164,9 @@ class SeedTask:
     replicate: int
     specs: tuple[RunSpec, ...]
     forked: tuple[bool, ...]
+    #: Optional module-level function ``measure(model, result) -> {name: value}`` whose
+    #: values are compared like the summary metrics (see :func:`compare`).
+    measure: Callable[[CXModel, Result], Mapping[str, float]] | None = None
 
 
 def run_seed_task(task: SeedTask) -> list[Result]:
@@ -182,7 +185,10 @@ def run_seed_task(task: SeedTask) -> list[Result]:
             model = CXModel(spec.config, interventions=spec.intervention_tables,
                             structure=spec.structure_tables, rng=spec.seed)
         model.run()
-        results.append(result_of(model, spec))
+        result = result_of(model, spec)
+        if task.measure is not None:
+            result.measures = {str(k): float(v) for k, v in task.measure(model, result).items()}
+        results.append(result)
     return results
 
 
@@ -279,7 +285,9 @@ def check_discount_rate(rate: Any, name: str = "discount_rate") -> float:
 
 
 def plan(baseline: Scenario, scenarios: Sequence[Scenario], replicates: int, seed: int,
-         overrides: Mapping[str, Any] | None = None) -> tuple[list[str], list[SeedTask]]:
+         overrides: Mapping[str, Any] | None = None,
+         measure: Callable[[CXModel, Result], Mapping[str, float]] | None = None,
+         ) -> tuple[list[str], list[SeedTask]]:
     """Labels and one :class:`SeedTask` per replicate, validated before anything runs."""
     everything = [baseline, *scenarios]
     for i, scenario in enumerate(everything):
@@ -308,7 +316,7 @@ def plan(baseline: Scenario, scenarios: Sequence[Scenario], replicates: int, see
                    for spec in specs)
     tasks = [SeedTask(replicate=r,
                       specs=tuple(spec.replace(seed=seed + r) for spec in specs),
-                      forked=forked)
+                      forked=forked, measure=measure)
              for r in range(replicates)]
     return labels, tasks
 
@@ -317,7 +325,9 @@ def compare(baseline: Scenario, scenarios: Sequence[Scenario], *, replicates: in
             workers: int | None = None, seed: int | None = None,
             overrides: Mapping[str, Any] | None = None,
             discount_rate: float = DEFAULT_DISCOUNT_RATE,
-            progress: bool | Callable[[int, int], None] = False) -> ComparisonResult:
+            progress: bool | Callable[[int, int], None] = False,
+            measure: Callable[[CXModel, Result], Mapping[str, float]] | None = None,
+            ) -> ComparisonResult:
     """Compare ``scenarios`` with ``baseline`` over ``replicates`` seeds.
 
     Args:
@@ -332,6 +342,10 @@ def compare(baseline: Scenario, scenarios: Sequence[Scenario], *, replicates: in
         discount_rate: annual discount rate of the NPV (default 0.08).
         progress: True for a progress bar (runs done, ETA) on stderr, or a callable
             ``(runs_done, runs_total)``.
+        measure: optional module-level (picklable) function ``measure(model, result)``
+            called in the worker after each run, returning ``{name: value}``; each name
+            becomes a metric of ``runs`` and ``summary`` after the summary metrics (unit
+            ``value``), with intervals and paired differences like them.
 
     Raises:
         ParameterError: bad input (before any run starts).
@@ -346,7 +360,7 @@ def compare(baseline: Scenario, scenarios: Sequence[Scenario], *, replicates: in
     if seed + replicates > 2**128:
         raise ParameterError(f"seed = {seed} is not allowed: seed + replicates must stay below "
                              "2**128")
-    labels, tasks = plan(baseline, scenarios, replicates, seed, overrides)
+    labels, tasks = plan(baseline, scenarios, replicates, seed, overrides, measure)
     started = time.perf_counter()
     per_task = len(labels)
     total = per_task * len(tasks)
@@ -381,12 +395,16 @@ def summarise(labels: list[str], tasks: list[SeedTask], outcomes: list[list[Resu
     seeds = [task.specs[0].seed for task in tasks]
     run_rows, spec_rows, econ_rows = [], [], []
     values: dict[tuple[str, str], list[float]] = {}
+    metrics = list(COMPARED_METRICS)
+    for results in outcomes:
+        for result in results:
+            metrics += [m for m in result.measures if m not in metrics]
     for task, results in zip(tasks, outcomes):
         base = results[0]
         for label, forked, result in zip(labels, task.forked, results):
-            summary = result.summary()
-            for metric in COMPARED_METRICS:
-                value = float(summary[metric])
+            summary = result.summary() | result.measures
+            for metric in metrics:
+                value = float(summary.get(metric, math.nan))
                 values.setdefault((label, metric), []).append(value)
                 run_rows.append((label, task.replicate, result.seed, metric, value,
                                  result.spec.content_hash))
@@ -406,9 +424,10 @@ def summarise(labels: list[str], tasks: list[SeedTask], outcomes: list[list[Resu
                                                       "quantity", "value"])
     summary_rows = []
     for label in labels:
-        for metric in COMPARED_METRICS:
+        for metric in metrics:
             mean, low, high, n = t_interval(values[(label, metric)])
-            row = {"scenario": label, "metric": metric, "unit": SUMMARY_UNITS[metric],
+            row = {"scenario": label, "metric": metric,
+                   "unit": SUMMARY_UNITS.get(metric, "value"),
                    "mean": mean, "ci_low": low, "ci_high": high, "n": n,
                    "difference": math.nan, "difference_ci_low": math.nan,
                    "difference_ci_high": math.nan, "significant": False}
