@@ -292,3 +292,19 @@ def test_the_markdown_file_check_accepts_a_new_file(tmp_path):
     assert check_markdown_file(tmp_path / "v.md") == tmp_path / "v.md"
     (tmp_path / "v.md").write_text("old")
     assert check_markdown_file(tmp_path / "v.md") == tmp_path / "v.md"
+
+
+def test_the_command_prints_and_writes_the_report(capsys, monkeypatch, tmp_path):
+    monkeypatch.setattr(patterns, "QUICK", TINY)
+    markdown, out = tmp_path / "validation.md", tmp_path / "out"
+    assert main(["validate", "--quick", "--patterns", "p1", "--workers", "1", "--quiet",
+                 "--markdown", str(markdown), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "(QUICK)" in printed and "| P1 |" in printed and "## Baseline at rest" in printed
+    text = markdown.read_text()
+    assert f"cxsim validate --patterns P1 --quick --markdown {markdown}" in text
+    assert "### P1:" in text and "### P2:" not in text
+    assert (out / "validation.csv").is_file()
+    # an earlier output directory is replaced, not refused
+    assert main(["validate", "--quick", "--patterns", "P1", "--workers", "1", "--quiet",
+                 "--out", str(out)]) == 0
