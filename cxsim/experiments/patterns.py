@@ -34,7 +34,7 @@ import pandas as pd
 
 from cxsim.core.enums import Level
 from cxsim.core.parameters import ParameterError
-from cxsim.engine.metrics import DEPARTMENT_FIELDS
+from cxsim.engine.metrics import COHORT_HORIZON_DAYS, CONTACT_OUTCOMES, DEPARTMENT_FIELDS
 from cxsim.engine.model import CXModel
 from cxsim.experiments.comparisons import (
     ComparisonResult,
@@ -176,7 +176,9 @@ def measure_patterns(model: CXModel, result: Result) -> dict[str, float]:
       (share of filled positions with strain at or above the burnout threshold);
     * the support department's ``support_burnout_share`` (final-window mean) and
       ``support_turnover_rate`` (leavers per head per year over the intervention period);
-    * ``drift_<metric>`` (:func:`drift_values`).
+    * ``drift_<metric>`` (:func:`drift_values`);
+    * the outcome cohorts of the summary (``churn_90d_after_<outcome>``,
+      ``cohort_contacts_<outcome>``).
     """
     summary = result.summary()
     window = result.window("final")
@@ -209,6 +211,9 @@ def measure_patterns(model: CXModel, result: Result) -> dict[str, float]:
     quits = float(np.nansum(period[:, column("quits")]))
     out["support_turnover_rate"] = quits / heads * 365.0 / len(period) if heads else math.nan
     out.update(drift_values(result.daily))
+    summary_keys = [f"churn_{COHORT_HORIZON_DAYS}d_after_{o}" for o in CONTACT_OUTCOMES]
+    summary_keys += [f"cohort_contacts_{o}" for o in CONTACT_OUTCOMES]
+    out.update({key: summary[key] for key in summary_keys})
     return out
 
 
@@ -358,8 +363,19 @@ PERIOD = "the intervention period"
 def _relative_check(m: Measurements, scenario: str, metric: str, low: float, high: float,
                     name: str | None = None) -> Check:
     estimate = m.relative(scenario, metric)
+    levels = (f"mean {metric}: baseline {_level(metric, m.mean(BASELINE, metric))}, "
+              f"scenario {_level(metric, m.mean(scenario, metric))}")
     return Check(quantity=f"{name or metric} change", target=f"{low:+.0%} to {high:+.0%}",
-                 estimate=estimate, unit="relative", passed=estimate.within(low, high))
+                 estimate=estimate, unit="relative", passed=estimate.within(low, high),
+                 note=levels)
+
+
+def _level(metric: str, value: float) -> str:
+    if not math.isfinite(value):
+        return "-"
+    if metric in SHARE_METRICS:
+        return f"{value:.1%}"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3f}"
 
 
 def _difference_mechanism(m: Measurements, scenario: str, metric: str, sign: int,
@@ -943,6 +959,16 @@ def format_markdown(report: ValidationReport) -> str:
         "t-interval over replicates; an interval target passes when the mean lies in it.",
         f"* Result: **{passed} pass, {failed} fail, {unmeasurable} not measurable yet** of "
         f"{len(report.patterns)} patterns.",
+    ]
+    if report.replicates < mode.replicates:
+        lines.append(f"* **Fewer replicates than this mode's default ({report.replicates} "
+                     f"instead of {mode.replicates})**: the intervals are wider than those of "
+                     f"the default run, and a pass or fail near a bound may change with "
+                     f"{mode.replicates}.")
+    if len(report.patterns) < len(PATTERNS):
+        lines.append("* Only some patterns were measured: "
+                     + ", ".join(p.id for p in report.patterns) + ".")
+    lines += [
         "",
         "## Patterns",
         "",
@@ -984,6 +1010,25 @@ def format_markdown(report: ValidationReport) -> str:
                 continue
             cells = " | ".join(f"{v:.1%}" if math.isfinite(v) else "-" for v in values)
             lines.append(f"| {row['department']} | {row['level']} | {cells} |")
+    if any(f"churn_{COHORT_HORIZON_DAYS}d_after_{o}" in set(report.runs["metric"])
+           for o in CONTACT_OUTCOMES):
+        lines += ["", "## Churn after each contact outcome (baseline, cohorts followed "
+                  "forward)", "",
+                  f"Every contact of the baseline's intervention period, by its outcome, "
+                  f"followed for {COHORT_HORIZON_DAYS} days (docs/metrics.md): contacts "
+                  "followed per run and the share whose customer churned within the horizon, "
+                  "mean [95% CI] over replicates.", "",
+                  "| contact outcome | contacts followed per run | churned within "
+                  f"{COHORT_HORIZON_DAYS} days |", "|---|---|---|"]
+        base = report.runs[report.runs["library_name"] == BASELINE]
+        for outcome in CONTACT_OUTCOMES:
+            def values(metric: str) -> np.ndarray:
+                return base.loc[base["metric"] == metric, "value"].to_numpy(dtype=float)
+
+            contacts = values(f"cohort_contacts_{outcome}")
+            share = Estimate.of(values(f"churn_{COHORT_HORIZON_DAYS}d_after_{outcome}"))
+            count = f"{np.nanmean(contacts):,.0f}" if np.isfinite(contacts).any() else "-"
+            lines.append(f"| {outcome} | {count} | {format_estimate(share, 'share')} |")
     lines += ["", "## How each pattern is measured", ""]
     for pattern in report.patterns:
         verdict = report.verdicts[pattern.id]
