@@ -1004,12 +1004,17 @@ def format_markdown(report: ValidationReport) -> str:
                   "every scenario is 0 or empty are left out.", "",
                   "| department | level | " + " | ".join(scenarios) + " |",
                   "|---|---|" + "---|" * len(scenarios)]
+        shown = 0
         for _, row in report.burnout.iterrows():
             values = [row[s] for s in scenarios]
             if not any(math.isfinite(v) and v > 0 for v in values):
                 continue
             cells = " | ".join(f"{v:.1%}" if math.isfinite(v) else "-" for v in values)
             lines.append(f"| {row['department']} | {row['level']} | {cells} |")
+            shown += 1
+        if not shown:
+            lines.append("| (nobody burnt out) | | " + " | ".join("0.0%" for _ in scenarios)
+                         + " |")
     if any(f"churn_{COHORT_HORIZON_DAYS}d_after_{o}" in set(report.runs["metric"])
            for o in CONTACT_OUTCOMES):
         lines += ["", "## Churn after each contact outcome (baseline, cohorts followed "
