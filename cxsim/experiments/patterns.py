@@ -772,11 +772,14 @@ class ValidationReport:
                                       verdict, ", ".join(pattern_scenarios(pattern)) or "-",
                                       pattern.window, pattern.metric, pattern.test,
                                       pattern.mechanism))
+        tolerances = {f"drift {metric}": tol for metric, _, tol in REST_METRICS}
         for check in self.rest:
-            rows.append(self._row(f"rest:{check.quantity}", "baseline at rest: drift over "
-                                  "the year within tolerance", "issue 8", check, None,
-                                  BASELINE, f"first vs last {QUARTER_DAYS} days of {PERIOD}",
-                                  check.note, REST_TEST, "-"))
+            row = self._row(f"rest:{check.quantity}", "baseline at rest: drift over the year "
+                            "within tolerance", "issue 8", check, None, BASELINE,
+                            f"first vs last {QUARTER_DAYS} days of {PERIOD}", check.note,
+                            REST_TEST, "-")
+            row["pattern_result"] = rest_status(check, tolerances.get(check.quantity, 0.0))
+            rows.append(row)
         return pd.DataFrame(rows)
 
     def _row(self, pid, claim, source, check, verdict, scenarios, window, metric, test,
@@ -810,7 +813,8 @@ class ValidationReport:
 
 
 REST_TEST = ("at rest if the 95% CI of the mean drift over replicates lies within "
-             "+-tolerance (an equivalence test)")
+             "+-tolerance (an equivalence test); DRIFTS if the CI excludes 0 and reaches "
+             "beyond the tolerance; otherwise UNDECIDED (too noisy to tell: more replicates)")
 
 
 def _verdict_text(passed: bool | None) -> str:
@@ -859,6 +863,17 @@ def rest_checks(m: Measurements) -> list[Check]:
         checks.append(Check(quantity=f"drift {metric}", target=f"within {shown}",
                             estimate=estimate, unit=unit, passed=passed, note=note))
     return checks
+
+
+def rest_status(check: Check, tolerance: float) -> str:
+    """``at rest`` (the CI lies within +-tolerance), ``DRIFTS`` (the CI excludes 0 and
+    reaches beyond the tolerance) or ``UNDECIDED`` (the CI is too wide to tell)."""
+    e = check.estimate
+    if check.passed:
+        return "at rest"
+    if e is not None and (e.above() or e.below()) and max(abs(e.low), abs(e.high)) > tolerance:
+        return "DRIFTS"
+    return "UNDECIDED (CI wider than the tolerance)"
 
 
 def burnout_table(m: Measurements, scenarios: Sequence[str],
@@ -973,8 +988,8 @@ def format_markdown(report: ValidationReport) -> str:
         "## Patterns",
         "",
         "| id | pattern | target | quantity | simulated [95% CI] | check | pattern | "
-        "mechanism check |",
-        "|---|---|---|---|---|---|---|---|",
+        "mechanism check | scenario files (library) | window |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for pattern in report.patterns:
         verdict = report.verdicts[pattern.id]
@@ -985,17 +1000,20 @@ def format_markdown(report: ValidationReport) -> str:
                 _cell(check.target), _cell(check.quantity), _cell(check.value_text()),
                 _verdict_text(check.passed),
                 f"**{_verdict_text(verdict.passed)}**" if first else "",
-                _mechanism_text(verdict.mechanism_passed) if first else ""]) + " |")
+                _mechanism_text(verdict.mechanism_passed) if first else "",
+                _cell(short_scenarios(pattern)) if first else "",
+                _cell(short_window(pattern, mode)) if first else ""]) + " |")
     lines += ["", "## Baseline at rest", "",
               f"Drift of each headline metric over the year with no intervention: the "
               f"baseline's last {QUARTER_DAYS} days against its first {QUARTER_DAYS} days "
               f"of the intervention period, per replicate. Test: {REST_TEST}.", "",
-              "| metric | drift | tolerance | simulated [95% CI] | at rest |",
+              "| metric | drift | tolerance | simulated [95% CI] | verdict |",
               "|---|---|---|---|---|"]
+    tolerances = {f"drift {metric}": tol for metric, _, tol in REST_METRICS}
     for check in report.rest:
         lines.append(f"| {check.quantity.removeprefix('drift ')} | {_cell(check.note)} | "
                      f"{check.target} | {check.value_text()} | "
-                     f"{'yes' if check.passed else 'NO'} |")
+                     f"{rest_status(check, tolerances.get(check.quantity, 0.0))} |")
     if len(report.burnout.columns) > 2:
         scenarios = list(report.burnout.columns[2:])
         lines += ["", "## Where burnout sits (P13 mechanism)", "",
@@ -1053,6 +1071,24 @@ def format_markdown(report: ValidationReport) -> str:
             lines.append(f"* {check.quantity}: {check.note}.")
         lines.append("")
     return "\n".join(lines)
+
+
+def short_window(pattern: Pattern, mode: Mode) -> str:
+    """The pattern's window in a few words, for the table."""
+    return (pattern.window.replace(FINAL_WINDOW, f"last {mode.window_days} d")
+            .replace(PERIOD, "the whole period")
+            .replace("final day of the intervention period", "final day"))
+
+
+def short_scenarios(pattern: Pattern) -> str:
+    """The pattern's scenario files in a few words, for the table (``.toml`` in the
+    library; a ladder by its first and last rung)."""
+    names = list(pattern_scenarios(pattern))
+    rungs = [n for n in names if n in SILO_RUNGS]
+    if len(rungs) > 2:
+        names = [n for n in names if n not in SILO_RUNGS] + [
+            f"{rungs[0]} ... {rungs[-1]} ({len(rungs)} rungs)"]
+    return ", ".join(names) or "-"
 
 
 def _cell(text: str) -> str:
