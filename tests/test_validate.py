@@ -308,3 +308,13 @@ def test_the_command_prints_and_writes_the_report(capsys, monkeypatch, tmp_path)
     # an earlier output directory is replaced, not refused
     assert main(["validate", "--quick", "--patterns", "P1", "--workers", "1", "--quiet",
                  "--out", str(out)]) == 0
+
+
+@given(st.one_of(st.integers(max_value=1), st.floats(allow_nan=True), st.text(max_size=4),
+                 st.lists(st.integers(), max_size=2)),
+       st.one_of(st.none(), st.sampled_from(["P0", "P15", "", ",", "P3,,P5", "all"])))
+def test_the_python_api_refuses_bad_input_before_running(replicates, ids):
+    with pytest.raises(ParameterError):
+        validate(ids if ids is not None else ["P99"], replicates=replicates, mode=TINY)
+    with pytest.raises(ParameterError):
+        validate("P1", replicates=replicates, mode=TINY)
