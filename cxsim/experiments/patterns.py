@@ -1075,9 +1075,9 @@ def format_markdown(report: ValidationReport) -> str:
 
 def short_window(pattern: Pattern, mode: Mode) -> str:
     """The pattern's window in a few words, for the table."""
-    return (pattern.window.replace(FINAL_WINDOW, f"last {mode.window_days} d")
-            .replace(PERIOD, "the whole period")
-            .replace("final day of the intervention period", "final day"))
+    return (pattern.window.replace("final day of the intervention period", "final day")
+            .replace(FINAL_WINDOW, f"last {mode.window_days} d")
+            .replace(PERIOD, "the whole period"))
 
 
 def short_scenarios(pattern: Pattern) -> str:
