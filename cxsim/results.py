@@ -25,7 +25,13 @@ import pandas as pd
 from cxsim.core.parameters import Config, ParameterError
 from cxsim.core.structure import Structure
 from cxsim.engine.interventions import Intervention
-from cxsim.engine.metrics import DEPARTMENT_FIELDS, TEAM_FIELDS, TOUCHPOINT_FIELDS
+from cxsim.engine.metrics import (
+    COHORT_HORIZON_DAYS,
+    CONTACT_OUTCOMES,
+    DEPARTMENT_FIELDS,
+    TEAM_FIELDS,
+    TOUCHPOINT_FIELDS,
+)
 from cxsim.engine.model import OUTCOME_NAMES, CXModel
 
 #: Headline metrics plotted by :meth:`Result.plot` and printed by the CLI.
@@ -72,7 +78,14 @@ SUMMARY_DOC: dict[str, str] = {
                                "in <outcome>: no_problem, resolved_first, resolved_repeat, "
                                "unresolved",
     "churn_share_after_<outcome>": "of the customers whose latest problem ended in <outcome>, "
-                                   "the share who churned",
+                                   "the share who churned (looking back, not a cohort)",
+    "cohort_contacts_<outcome>": "contacts of the intervention period with this outcome whose "
+                                 f"{COHORT_HORIZON_DAYS}-day follow-up ends by the last day "
+                                 "(no_problem, resolved_first, resolved_repeat, open, "
+                                 "unresolved)",
+    f"churn_{COHORT_HORIZON_DAYS}d_after_<outcome>": "of those contacts, the share whose "
+                                 "customer churned on the contact's day or within the "
+                                 f"{COHORT_HORIZON_DAYS} days from it (cohort followed forward)",
 }
 
 #: Unit of each summary key, for printing: ``share`` (0-1, shown in percent, changes in
@@ -210,13 +223,18 @@ class Result:
         teams: one row per (day, team), or None if not recorded; a team is a manager
             (or executive) and the frontline employees reporting to them (managers lead
             their own team, so an executive's team is the executive alone).
-        churn_by_outcome: per latest problem outcome, customers now and churned.
+        churn_by_outcome: per latest problem outcome, customers now and churned (looking
+            back from churn).
+        cohorts: per contact outcome, (contacts followed, churned within 90 days): the
+            outcome cohorts followed forward (docs/metrics.md).
         config: the parameters of the run; ``seed``: its seed; ``burn_in``: warm-up days.
         interventions: the interventions as scenario-file tables.
         structure: the run's :class:`~cxsim.core.structure.Structure`.
         record: the frames recorded beyond ``daily``.
         spec: the :class:`~cxsim.experiments.specs.RunSpec` that produced the run, when it
             was run from one (``RunSpec.from_result`` rebuilds one for any Result).
+        measures: extra values measured on the model after the run by a comparison's
+            ``measure`` function (empty otherwise).
     """
 
     def __init__(self, model: CXModel, seed: int, *, record: Iterable[str] = FRAMES,
@@ -224,6 +242,7 @@ class Result:
         self.config: Config = model.p
         self.seed = int(seed)
         self.spec = spec
+        self.measures: dict[str, float] = {}
         self.burn_in = model.burn_in
         self.record = check_record(record)
         self.interventions = [iv.to_dict() for iv in model.interventions]
@@ -252,6 +271,10 @@ class Result:
                                    np.array(structure.department_names)[
                                        model.department[leaders]]))
             self.teams.insert(3, "department", self.teams["team"].map(leader_dept))
+        #: outcome cohorts followed forward: outcome -> (contacts followed, churned within
+        #: COHORT_HORIZON_DAYS); contacts of the intervention period
+        self.cohorts: dict[str, tuple[int, int]] = model.recorder.cohorts(
+            self.burn_in, model.horizon - 1)
         self.churn_by_outcome = {
             name: {"customers_now": int(model.outcome_customers[i]),
                    "churned": int(model.churn_by_outcome[i])}
@@ -309,6 +332,11 @@ class Result:
             for key, value in _window_summary(baseline).items():
                 out[f"baseline_{key}"] = value
             out["baseline_window_days"] = len(baseline)
+        for name in CONTACT_OUTCOMES:
+            followed, churned = self.cohorts.get(name, (0, 0))
+            out[f"cohort_contacts_{name}"] = followed
+            out[f"churn_{COHORT_HORIZON_DAYS}d_after_{name}"] = (
+                churned / followed if followed else float("nan"))
         for name, counts in self.churn_by_outcome.items():
             out[f"churned_after_{name}"] = counts["churned"]
             ever = counts["churned"] + counts["customers_now"]

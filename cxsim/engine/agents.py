@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from cxsim.engine.metrics import CONTACT_OUTCOMES
+
 if TYPE_CHECKING:
     from cxsim.engine.model import CXModel
 
@@ -120,6 +122,15 @@ class Customer(mesa.Agent):
     def has_open_problem(self) -> bool:
         return bool(self.model.c_problem_open[self.row])
 
+    @property
+    def last_contact_outcome(self) -> str | None:
+        """Outcome of the customer's latest contact (one of
+        :data:`cxsim.engine.metrics.CONTACT_OUTCOMES`: ``no_problem``, ``resolved_first``,
+        ``resolved_repeat``, ``open``, ``unresolved``), None before their first contact."""
+        code = int(self.model.c_last_contact_outcome[self.row])
+        return CONTACT_OUTCOMES[code] if code >= 0 else None
+
     def __repr__(self) -> str:
         return (f"Customer(row={self.row}, {self.state}, {self.segment}, "
-                f"satisfaction={self.satisfaction:.2f}, loyalty={self.loyalty:.2f})")
+                f"satisfaction={self.satisfaction:.2f}, loyalty={self.loyalty:.2f}, "
+                f"last contact {self.last_contact_outcome})")

@@ -25,6 +25,12 @@ warm-up; ``intervention_day`` 0 is the first day of the intervention period, the
 day an intervention with ``start = 0`` first acts). The row with ``day`` -1 is
 the state before the first step.
 * ``revenue``: today's revenue from active customers (currency per day).
+
+Outcome cohorts (followed forward, see :meth:`Recorder.cohorts`): every contact of
+the intervention period joins the cohort of its outcome (:data:`CONTACT_OUTCOMES`), and
+is followed for :data:`COHORT_HORIZON_DAYS` days: did its customer churn on the day of
+the contact or within the horizon? Only contacts whose follow-up ends by the last
+simulated day are counted.
 """
 
 from __future__ import annotations
@@ -63,6 +69,22 @@ DEPARTMENT_FIELDS = WORKFORCE_FIELDS + ("quits",) + SERVICE_FIELDS + (
     "pain_points_caused", "pain_points_received", "load_mean")
 TOUCHPOINT_FIELDS = SERVICE_FIELDS + ("quality_std", "problems_opened", "defect_rate")
 TEAM_FIELDS = WORKFORCE_FIELDS + SERVICE_FIELDS
+
+
+#: Outcome of one contact (cohort codes 0-4): no problem, the problem resolved at its
+#: first contact, resolved at a later contact, still open after the contact (the customer
+#: will come back), given up unresolved (after ``service.max_contacts`` contacts).
+CONTACT_OUTCOMES: tuple[str, ...] = ("no_problem", "resolved_first", "resolved_repeat",
+                                     "open", "unresolved")
+#: Days a contact is followed forward in the outcome cohorts.
+COHORT_HORIZON_DAYS = 90
+
+
+def contact_outcomes(problem: np.ndarray, first_contact: np.ndarray, resolved: np.ndarray,
+                     abandoned: np.ndarray) -> np.ndarray:
+    """The :data:`CONTACT_OUTCOMES` code of each contact (int8)."""
+    return np.select([~problem, resolved & first_contact, resolved, abandoned],
+                     [0, 1, 2, 4], default=3).astype(np.int8)
 
 
 def new_day_counters() -> dict[str, float]:
@@ -113,6 +135,13 @@ class Recorder:
                                      dtype=np.float32)
         self.by_team = np.full((days, self.n_teams, len(TEAM_FIELDS)), np.nan, dtype=np.float32)
         self.current: dict[str, float] = {}
+        #: the simulated day whose contacts are being tallied
+        self.today = model.day
+        #: contacts are kept for the cohorts from this day on (the intervention period)
+        self.cohort_start = model.burn_in
+        #: per tally: (day, customer keys, outcome codes) and (day, keys of churned customers)
+        self._contacts: list[tuple[int, np.ndarray, np.ndarray]] = []
+        self._churns: list[tuple[int, np.ndarray]] = []
         self.start_day()
 
     def start_day(self) -> None:
@@ -132,12 +161,22 @@ class Recorder:
 
     def tally_interactions(self, *, touchpoint, department, team, quality, answered, csat, nps,
                            problem, first_contact, resolved, revealed, pain_tp, pain_received,
-                           contacts_so_far, resolution_days, abandoned) -> None:
+                           contacts_so_far, resolution_days, abandoned,
+                           customers: np.ndarray | None = None,
+                           churned: np.ndarray | None = None) -> None:
         """Add a batch of interactions (one entry per contact) to today's tallies.
 
         ``team`` is -1 for contacts served by the digital channel; ``csat`` and
         ``nps`` hold the answers of the contacts where ``answered`` is true.
+        ``customers`` (an integer key per customer, stable over the run) and ``churned``
+        (the contact ended in churn) feed the outcome cohorts; without them the batch is
+        left out of the cohorts.
         """
+        if customers is not None and churned is not None and self.today >= self.cohort_start:
+            keys = np.asarray(customers, dtype=np.int32)
+            self._contacts.append((self.today, keys, contact_outcomes(
+                problem, first_contact, resolved, abandoned)))
+            self._churns.append((self.today, keys[np.asarray(churned, dtype=bool)]))
         resolved_first = first_contact & resolved
         top2 = np.zeros(quality.size)
         promoter = np.zeros(quality.size)
@@ -161,6 +200,21 @@ class Recorder:
             contacts_so_far[resolved].sum(), resolution_days[resolved].sum(), problem.sum(),
         ], dtype=float)
 
+    def cohorts(self, first_day: int, last_day: int,
+                horizon: int = COHORT_HORIZON_DAYS) -> dict[str, tuple[int, int]]:
+        """The outcome cohorts of the contacts tallied so far (see :func:`follow_cohorts`);
+        contacts are kept from the first day of the intervention period on."""
+        def joined(parts: list[np.ndarray], dtype) -> np.ndarray:
+            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
+        contact_day = joined([np.full(k.size, d) for d, k, _ in self._contacts], np.int64)
+        contact_key = joined([k for _, k, _ in self._contacts], np.int64)
+        outcome = joined([o for _, _, o in self._contacts], np.int64)
+        churn_day = joined([np.full(k.size, d) for d, k in self._churns], np.int64)
+        churn_key = joined([k for _, k in self._churns], np.int64)
+        return follow_cohorts(contact_day, contact_key, outcome, churn_day, churn_key,
+                              first_day, last_day, horizon)
+
     def tally_quits(self, departments: np.ndarray) -> None:
         """Record today's leavers by their departments."""
         self.quits_by_department = np.bincount(departments,
@@ -173,6 +227,7 @@ class Recorder:
         p = model.p
         row = model.day
         day = row - 1
+        self.today = model.day
         active = model.active
         headcount = int(active.sum())
         engaged = (model.engagement >= p.engaged_threshold) & active
@@ -261,6 +316,32 @@ class Recorder:
         self.by_team[row] = np.column_stack(
             _workforce_columns(model.team, active, workforce, self.n_teams)
             + _service_columns(self.team))
+
+
+def follow_cohorts(contact_day: np.ndarray, contact_key: np.ndarray, outcome: np.ndarray,
+                   churn_day: np.ndarray, churn_key: np.ndarray, first_day: int,
+                   last_day: int, horizon: int = COHORT_HORIZON_DAYS) -> dict[str, tuple[int, int]]:
+    """Outcome cohorts followed forward: for each of :data:`CONTACT_OUTCOMES`, the number of
+    contacts made from ``first_day`` whose follow-up of ``horizon`` days ends by
+    ``last_day`` (day ``d`` to ``d + horizon - 1``), and how many of them belong to a customer
+    who churned within it (on the contact's day or in the ``horizon - 1`` days after).
+
+    A customer with several contacts counts in each of their cohorts. Vectorised: the
+    churn day of each contact's customer is found by a sorted search of the churn keys.
+    """
+    followed = (contact_day >= first_day) & (contact_day + horizon - 1 <= last_day)
+    day, key, code = contact_day[followed], contact_key[followed], outcome[followed]
+    order = np.argsort(churn_key, kind="stable")
+    keys, days = churn_key[order], churn_day[order]
+    left_on = np.full(key.size, np.iinfo(np.int64).max)  # never churned
+    if keys.size:
+        at = np.minimum(np.searchsorted(keys, key), keys.size - 1)
+        match = keys[at] == key
+        left_on[match] = days[at[match]]
+    churned = (left_on >= day) & (left_on - day < horizon)
+    totals = np.bincount(code, minlength=len(CONTACT_OUTCOMES))
+    lost = np.bincount(code, weights=churned, minlength=len(CONTACT_OUTCOMES))
+    return {name: (int(totals[i]), int(lost[i])) for i, name in enumerate(CONTACT_OUTCOMES)}
 
 
 def _group_means(group: np.ndarray, active: np.ndarray, values: list[np.ndarray],

@@ -224,6 +224,9 @@ class CXModel(mesa.Model):
         self.c_problem_start = np.zeros(capacity, dtype=np.int64)
         self.c_needs_handoff = np.zeros(capacity, dtype=bool)
         self.c_last_outcome = np.zeros(capacity, dtype=np.int8)
+        #: outcome code (cxsim.engine.metrics.CONTACT_OUTCOMES) of the customer's latest
+        #: contact, -1 before their first
+        self.c_last_contact_outcome = np.full(capacity, -1, dtype=np.int8)
         #: Index of the next acquisition touchpoint of a new customer (-1: none left).
         self.c_acquisition_step = np.full(capacity, -1, dtype=np.int64)
         self.c_spend_rate = np.zeros(capacity)

@@ -189,6 +189,9 @@ class SeedTask:
     replicate: int
     specs: tuple[RunSpec, ...]
     forked: tuple[bool, ...]
+    #: Optional module-level function ``measure(model, result) -> {name: value}`` whose
+    #: values are compared like the summary metrics (see :func:`compare`).
+    measure: Callable[[CXModel, Result], Mapping[str, float]] | None = None
 
 
 def run_seed_task(task: SeedTask) -> list[Result]:
@@ -207,7 +210,10 @@ def run_seed_task(task: SeedTask) -> list[Result]:
             model = CXModel(spec.config, interventions=spec.intervention_tables,
                             structure=spec.structure_tables, rng=spec.seed)
         model.run()
-        results.append(result_of(model, spec))
+        result = result_of(model, spec)
+        if task.measure is not None:
+            result.measures = {str(k): float(v) for k, v in task.measure(model, result).items()}
+        results.append(result)
     return results
 
 
@@ -350,7 +356,9 @@ def check_discount_rate(rate: Any, name: str = "discount_rate") -> float:
 
 def plan(baseline: Scenario, scenarios: Sequence[Scenario], replicates: int, seed: int,
          overrides: Mapping[str, Any] | None = None,
-         series: bool = True) -> tuple[list[str], list[SeedTask]]:
+         series: bool = True,
+         measure: Callable[[CXModel, Result], Mapping[str, float]] | None = None,
+         ) -> tuple[list[str], list[SeedTask]]:
     """Labels and one :class:`SeedTask` per replicate, validated before anything runs
     (with ``series``, each run records the frames in :data:`SERIES_FRAMES`)."""
     everything = [baseline, *scenarios]
@@ -381,7 +389,7 @@ def plan(baseline: Scenario, scenarios: Sequence[Scenario], replicates: int, see
                    for spec in specs)
     tasks = [SeedTask(replicate=r,
                       specs=tuple(spec.replace(seed=seed + r) for spec in specs),
-                      forked=forked)
+                      forked=forked, measure=measure)
              for r in range(replicates)]
     return labels, tasks
 
@@ -391,7 +399,9 @@ def compare(baseline: Scenario, scenarios: Sequence[Scenario], *, replicates: in
             overrides: Mapping[str, Any] | None = None,
             discount_rate: float = DEFAULT_DISCOUNT_RATE,
             progress: bool | Callable[[int, int], None] = False,
-            series: bool = True) -> ComparisonResult:
+            series: bool = True,
+            measure: Callable[[CXModel, Result], Mapping[str, float]] | None = None,
+            ) -> ComparisonResult:
     """Compare ``scenarios`` with ``baseline`` over ``replicates`` seeds.
 
     Args:
@@ -409,6 +419,10 @@ def compare(baseline: Scenario, scenarios: Sequence[Scenario], *, replicates: in
         series: keep every run's daily, department and touchpoint series and the daily
             economics (``result.daily``...; about 1 MB per run at the default horizon),
             for plots and reports. False keeps only the summaries.
+        measure: optional module-level (picklable) function ``measure(model, result)``
+            called in the worker after each run, returning ``{name: value}``; each name
+            becomes a metric of ``runs`` and ``summary`` after the summary metrics (unit
+            ``value``), with intervals and paired differences like them.
 
     Raises:
         ParameterError: bad input (before any run starts).
@@ -425,7 +439,8 @@ def compare(baseline: Scenario, scenarios: Sequence[Scenario], *, replicates: in
                              "2**128")
     if not isinstance(series, (bool, np.bool_)):
         raise ParameterError(f"series = {series!r} is not allowed: expected True or False")
-    labels, tasks = plan(baseline, scenarios, replicates, seed, overrides, bool(series))
+    labels, tasks = plan(baseline, scenarios, replicates, seed, overrides,
+                         series=bool(series), measure=measure)
     started = time.perf_counter()
     per_task = len(labels)
     total = per_task * len(tasks)
@@ -461,12 +476,16 @@ def summarise(labels: list[str], tasks: list[SeedTask], outcomes: list[list[Resu
     seeds = [task.specs[0].seed for task in tasks]
     run_rows, spec_rows, econ_rows = [], [], []
     values: dict[tuple[str, str], list[float]] = {}
+    metrics = list(COMPARED_METRICS)
+    for results in outcomes:
+        for result in results:
+            metrics += [m for m in result.measures if m not in metrics]
     for task, results in zip(tasks, outcomes):
         base = results[0]
         for label, forked, result in zip(labels, task.forked, results):
-            summary = result.summary()
-            for metric in COMPARED_METRICS:
-                value = float(summary[metric])
+            summary = result.summary() | result.measures
+            for metric in metrics:
+                value = float(summary.get(metric, math.nan))
                 values.setdefault((label, metric), []).append(value)
                 run_rows.append((label, task.replicate, result.seed, metric, value,
                                  result.spec.content_hash))
@@ -486,9 +505,10 @@ def summarise(labels: list[str], tasks: list[SeedTask], outcomes: list[list[Resu
                                                       "quantity", "value"])
     summary_rows = []
     for label in labels:
-        for metric in COMPARED_METRICS:
+        for metric in metrics:
             mean, low, high, n = t_interval(values[(label, metric)])
-            row = {"scenario": label, "metric": metric, "unit": SUMMARY_UNITS[metric],
+            row = {"scenario": label, "metric": metric,
+                   "unit": SUMMARY_UNITS.get(metric, "value"),
                    "mean": mean, "ci_low": low, "ci_high": high, "n": n,
                    "difference": math.nan, "difference_ci_low": math.nan,
                    "difference_ci_high": math.nan, "significant": False}

@@ -110,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     params.add_argument("--markdown", action="store_true",
                         help="print the reference table in Markdown (docs/parameters.md)")
     _add_scenario_commands(sub)
+    _add_validate_parser(sub)
     return parser
 
 
@@ -400,6 +401,84 @@ def _sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_validate_parser(sub) -> None:
+    """``cxsim validate``."""
+    validate = sub.add_parser(
+        "validate", help="re-measure the calibration patterns P1-P14 (table, pass/fail)",
+        description="Measure the calibration patterns P1-P14 on the default calibration with "
+        "paired replicates and common random numbers; print and write a table: target, "
+        "simulated value with its 95%% CI, pass/fail, the mechanism check, the scenario files "
+        "and window; plus the baseline's drift at rest. See docs/validation.md.")
+    validate.add_argument("--patterns", metavar="IDS",
+                          help="comma-separated pattern ids, e.g. P3,P5 (default: all)")
+    validate.add_argument("--replicates", help="paired seeds, at least 2 (default 20; "
+                          "3 with --quick)")
+    validate.add_argument("--quick", action="store_true",
+                          help="smoke test for CI: a small organisation and few replicates, "
+                               "labelled QUICK in every output")
+    validate.add_argument("--workers", help="worker processes (default: the machine's cores)")
+    validate.add_argument("--out", type=Path, help="write validation.csv, validation.md, "
+                          "runs.csv and burnout.csv to this directory")
+    validate.add_argument("--markdown", type=Path, metavar="FILE",
+                          help="write the Markdown report to FILE (e.g. docs/validation.md)")
+    validate.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from cxsim.experiments.patterns import (
+        check_pattern_ids,
+        check_validate_replicates,
+        validate,
+        write_markdown,
+        write_report,
+    )
+
+    ids = check_pattern_ids(args.patterns) if args.patterns is not None else None
+    replicates = None
+    if args.replicates is not None:
+        replicates = check_validate_replicates(_int_option(args.replicates, "--replicates", 2,
+                                                           100_000))
+    workers = _int_option(args.workers, "--workers", 1, 1024)
+    if args.out is not None:
+        check_output_dir(args.out, marker="validation.csv")
+    if args.markdown is not None:
+        check_markdown_file(args.markdown)
+    command = " ".join(["cxsim validate"]
+                       + ([f"--patterns {','.join(ids)}"] if ids else [])
+                       + ([f"--replicates {replicates}"] if replicates else [])
+                       + (["--quick"] if args.quick else [])
+                       + ([f"--markdown {args.markdown}"] if args.markdown else []))
+    report = validate(ids, replicates=replicates, quick=args.quick, workers=workers,
+                      progress=not args.quiet and sys.stderr.isatty(), command=command)
+    text = report.markdown()
+    _print_all(text.split("\n## How each pattern")[0].rstrip() + "\n")
+    if args.out is not None:
+        out = write_report(report, args.out)
+        print(f"\nWrote validation.csv, validation.md, runs.csv, burnout.csv to {out}/")
+    if args.markdown is not None:
+        write_markdown(text, args.markdown)
+        print(f"Wrote {args.markdown}")
+    return 0
+
+
+def check_markdown_file(path: Path) -> Path:
+    """Raise ParameterError unless ``path`` can be written as the Markdown report: not a
+    directory, in an existing writable directory."""
+    if str(path).strip() == "":
+        raise ParameterError("--markdown = '' is not allowed: expected a file path")
+    if path.is_dir():
+        raise ParameterError(f"--markdown = {str(path)!r} is not allowed: it is a directory; "
+                             "expected a file path")
+    parent = path.absolute().parent
+    if not parent.is_dir():
+        raise ParameterError(f"--markdown = {str(path)!r} is not allowed: its directory "
+                             f"{str(parent)!r} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise ParameterError(f"--markdown = {str(path)!r} is not allowed: its directory "
+                             f"{str(parent)!r} is not writable")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -420,6 +499,8 @@ def main(argv: list[str] | None = None) -> int:
             return _sweep(args)
         if args.command == "sensitivity":
             return _sensitivity(args)
+        if args.command == "validate":
+            return _validate(args)
         return _run(args)
     except ParameterError as error:
         for line in str(error).splitlines():  # every error of a file, one line each

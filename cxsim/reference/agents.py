@@ -18,6 +18,7 @@ import numpy as np
 from cxsim.core import dynamics as dyn
 from cxsim.core import organisation as org
 from cxsim.core.enums import ContactOutcome, CustomerStatus, Level
+from cxsim.engine.metrics import CONTACT_OUTCOMES
 
 if TYPE_CHECKING:
     from cxsim.reference.model import ReferenceModel
@@ -238,6 +239,8 @@ class Problem:
 class Contact(NamedTuple):
     """What one contact leaves in today's tallies (see Recorder.tally_interactions)."""
 
+    customer: int  #: the customer's unique_id (the outcome cohorts follow it)
+    churned: bool  #: the contact ended in churn
     touchpoint: int
     department: int  #: serving department (the digital channel's owner if digital)
     team: int  #: serving team, -1 for the digital channel
@@ -286,6 +289,9 @@ class CustomerAgent(mesa.Agent):
         self.acquisition_step: int | None = None
         #: How the latest problem ended (an index of cxsim.engine.model.OUTCOME_NAMES).
         self.last_outcome = NO_PROBLEM
+        #: Outcome of the latest contact (an index of cxsim.engine.metrics.CONTACT_OUTCOMES;
+        #: -1 before the first).
+        self.last_contact_outcome = -1
         self.spend_rate = 0.0  #: revenue per day
 
     @property
@@ -423,11 +429,16 @@ class CustomerAgent(mesa.Agent):
         if server is not None:
             server.take_contact(dyn.PROBLEM_EFFORT if problem is not None
                                 else model.structure.touchpoints[touchpoint].effort)
+        first_contact = problem is not None and contacts == 1
+        self.last_contact_outcome = CONTACT_OUTCOMES.index(
+            "no_problem" if problem is None else "resolved_first" if resolved and first_contact
+            else "resolved_repeat" if resolved else "unresolved" if abandoned else "open")
         model.record_contact(Contact(
+            customer=self.unique_id, churned=leaves,
             touchpoint=touchpoint, department=department,
             team=server.team if server is not None else -1, quality=quality,
             answered=answered, csat=csat, nps=nps, problem=problem is not None,
-            first_contact=problem is not None and contacts == 1, resolved=resolved,
+            first_contact=first_contact, resolved=resolved,
             revealed=revealed, abandoned=abandoned, contacts_so_far=contacts,
             resolution_days=day - problem.opened_on if problem is not None else 0,
             pain_touchpoint=problem.source if problem is not None else -1,

@@ -377,7 +377,8 @@ class ReferenceModel(mesa.Model):
             pain_received=column("pain_received", bool)[problem],
             contacts_so_far=column("contacts_so_far", np.int64),
             resolution_days=column("resolution_days", np.int64),
-            abandoned=column("abandoned", bool))
+            abandoned=column("abandoned", bool), customers=column("customer", np.int64),
+            churned=column("churned", bool))
 
     def _voice_of_customer(self) -> None:
         """Pain points that reached the department causing them lead to root-cause fixes

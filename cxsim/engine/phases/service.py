@@ -13,6 +13,7 @@ import numpy as np
 from cxsim.core import dynamics as dyn
 from cxsim.core.enums import ContactOutcome, Level
 from cxsim.core.streams import normal, uniform_pair
+from cxsim.engine.metrics import contact_outcomes
 from cxsim.engine.phases.customers import churn, count_advocates, set_outcome
 
 if TYPE_CHECKING:
@@ -177,7 +178,9 @@ def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
         nps=nps, problem=problem, first_contact=problem & (contacts_so_far == 1),
         resolved=resolved, revealed=revealed, pain_tp=pain_tp, pain_received=received,
         contacts_so_far=contacts_so_far, resolution_days=day - model.c_problem_start[customers],
-        abandoned=abandoned)
+        abandoned=abandoned, customers=customers, churned=leave)
+    model.c_last_contact_outcome[customers] = contact_outcomes(
+        problem, problem & (contacts_so_far == 1), resolved, abandoned)
 
 
 def advance_calendars(model: CXModel, customers: np.ndarray, day: int) -> np.ndarray:
