@@ -381,11 +381,29 @@ def test_layoffs_reduce_headcount_permanently(runs):
         assert model.employee_at(int(np.flatnonzero(model.eliminated)[0])) is None
 
 
-def test_layoffs_save_money_over_a_long_enough_horizon():
-    result = run_model(5, [Layoffs(start=0, intensity=0.2, severance_months=1.0)],
-                       n_employees=60, n_customers=1500, burn_in_days=5, days=120)
-    assert result.model.eliminated.sum() > 0
-    assert result.daily["intervention_cost"].sum() < 0
+def test_layoffs_cost_their_severance_and_save_salaries_once():
+    """The intervention cost is the severance; the salaries saved show once, in the
+    comparison's staff cost difference (not also as a negative intervention cost)."""
+    from cxsim.experiments.comparisons import compare
+    from cxsim.experiments.scenarios import Scenario
+
+    size = {"organisation": {"n_employees": 60}, "customers": {"n_customers": 1500},
+            "run": {"burn_in_days": 5, "days": 120}}
+    layoffs = {"type": "layoffs", "start": 0, "intensity": 0.2, "severance_months": 1.0}
+    result = compare(Scenario.from_dict({"name": "base", **size}),
+                     [Scenario.from_dict({"name": "cut", **size, "interventions": [layoffs]})],
+                     replicates=2, workers=1, seed=5, series=False)
+    economics = result.economics_runs
+    cut = economics[economics["scenario"] == "cut"].pivot(
+        index="replicate", columns="quantity", values="value")
+    salary = result.config.salary_per_employee
+    run = run_model(5, [Layoffs(start=0, intensity=0.2, severance_months=1.0)],
+                    n_employees=60, n_customers=1500, burn_in_days=5, days=120)
+    laid_off = int(run.model.eliminated.sum())
+    assert laid_off > 0
+    assert run.daily["intervention_cost"].sum() == pytest.approx(laid_off * salary / 12)
+    assert (cut["intervention_cost"] > 0).all()
+    assert (cut["staff_cost_difference"] < -cut["intervention_cost"]).all()
 
 
 COSTLY = ["leadership", "training", "empowerment", "guidelines", "collaboration",

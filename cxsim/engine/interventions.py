@@ -532,7 +532,9 @@ class BudgetCut(Intervention):
 @dataclass
 class Layoffs(Intervention):
     """Shock: ``intensity`` of targeted positions are eliminated on the start day.
-    Saves their salaries; costs ``severance_months`` of salary each."""
+    Costs ``severance_months`` of salary each. The salaries saved are not a negative cost
+    here: they show in the head-count, so a comparison counts them once, in its staff cost
+    difference."""
 
     kind: ClassVar[str] = "layoffs"
     RULES: ClassVar[dict[str, Rule]] = {
@@ -548,11 +550,10 @@ class Layoffs(Intervention):
             self.run_state.laid_off = model.lay_off(self.targeted(model), self.intensity)
 
     def daily_cost(self, model: InterventionTarget, day: int, adoption: float) -> float:
-        laid_off = self.run_state.laid_off
-        salary = model.p.salary_per_employee
-        cost = super().daily_cost(model, day, adoption) - laid_off * salary / 365.0
+        cost = super().daily_cost(model, day, adoption)
         if day == self.start:
-            cost += laid_off * salary * self.severance_months / 12.0
+            cost += self.run_state.laid_off * model.p.salary_per_employee * (
+                self.severance_months / 12.0)
         return cost
 
 
