@@ -34,11 +34,12 @@ from cxsim.interfaces.cli import main
 #: A small organisation: 60 employees, 1000 customers, 30 warm-up days + 90 days.
 SMALL = {"organisation.n_employees": 60, "customers.n_customers": 1000,
          "run.burn_in_days": 30, "run.days": 90}
-TRUTH = {"customers.satisfaction_offset": 2.0, "customers.contact_churn_hazard": 0.008}
-#: Monthly CSAT (200 answers), churn over the quarter (1000 customers).
-DESIGN = pd.DataFrame({"day": [29, 59, 89, 89], "metric": ["csat"] * 3 + ["churn_rate"],
-                       "n": [200, 200, 200, 1000], "window_days": [30, 30, 30, 90]})
-FIT = ["customers.satisfaction_offset=-1:4", "customers.contact_churn_hazard=0:0.02",
+TRUTH = {"customers.satisfaction_offset": 2.0, "service.handoff_need": 0.4}
+#: Monthly CSAT (250 answers) and FCR (80 first contacts), churn over the quarter (a record).
+DESIGN = pd.DataFrame({"day": [29, 59, 89, 29, 59, 89, 89],
+                       "metric": ["csat"] * 3 + ["fcr"] * 3 + ["churn_rate"],
+                       "n": [250] * 3 + [80] * 3 + [None], "window_days": [30] * 6 + [90]})
+FIT = ["customers.satisfaction_offset=-1:4", "service.handoff_need",
        "economics.hiring_cost"]  # the last one: nothing observed depends on it
 RECOVERY_SHARE = 0.15
 
@@ -78,7 +79,7 @@ def test_the_outputs_are_a_runnable_scenario_and_a_fit_report(recovered, capsys)
         assert set(entry) >= {"estimate", "low", "high", "identified"}
         assert entry["low"] <= entry["estimate"] <= entry["high"]
         assert entry["estimate"] == pytest.approx(recovered.estimates[key])
-    assert fit["quality"]["observations"] == 4
+    assert fit["quality"]["observations"] == 7
     scenario = load_scenario(out / "fitted.toml")
     flat = scenario.config.to_flat()
     assert flat["satisfaction_offset"] == pytest.approx(recovered.estimates[
@@ -87,7 +88,7 @@ def test_the_outputs_are_a_runnable_scenario_and_a_fit_report(recovered, capsys)
     assert main(["run", str(out / "fitted.toml"), "--seed", "3", "--days", "5"]) == 0
     assert "Example" not in capsys.readouterr().err
     frame = pd.read_csv(out / "observed_vs_simulated.csv")
-    assert len(frame) == 4 and (frame["band_low"] <= frame["band_high"]).all()
+    assert len(frame) == 7 and (frame["band_low"] <= frame["band_high"]).all()
 
 
 def test_a_rerun_in_the_same_directory_runs_nothing_and_gives_the_same_answer(

@@ -57,7 +57,6 @@ def test_missing_columns_are_named(tmp_path):
     assert "column 'valu' is not allowed: unknown column; did you mean value?" in text
     assert "column 'value' is missing" in text
     assert "column 'day' is missing" in text
-    assert "columns 'n' and 'se' are both missing" in text
 
 
 def test_every_bad_row_gets_one_line_naming_row_and_column(tmp_path):
@@ -66,7 +65,7 @@ def test_every_bad_row_gets_one_line_naming_row_and_column(tmp_path):
                            "29,csat,,1.4,100,\n"             # out of range
                            "29,csat,billing,0.8,100,\n"      # unknown department
                            "400,csat,,0.8,100,\n"            # after the horizon
-                           "29,revenue,,5000,100,\n"         # n gives no se for revenue
+                           "29,fcr,,1.2,100,\n"              # out of range
                            "29,csat,,0.8,,\n"                # neither n nor se
                            "x,csat,,0.8,100,\n"              # not a number
                            "29,nps,,12,100,-1\n")            # se <= 0
@@ -76,7 +75,7 @@ def test_every_bad_row_gets_one_line_naming_row_and_column(tmp_path):
                 ("row 2, column value", "out of range for csat; expected 0 to 1"),
                 ("row 3, column department", "not a department of the scenario"),
                 ("row 4, column day", "after the run's last day 89"),
-                ("row 5, column se", "expected se > 0"),
+                ("row 5, column value", "expected 0 to 1"),
                 ("row 6, columns n and se", "both empty"),
                 ("row 7, column day", "expected a whole number"),
                 ("row 8, column se", "greater than 0")]
@@ -111,12 +110,20 @@ def test_files_that_are_not_csv_text_are_refused(tmp_path):
 
 
 def test_standard_errors_from_sample_sizes():
-    assert standard_error("csat", 0.5, 100, 30) == pytest.approx(0.05)
-    assert standard_error("csat", 1.0, 100, 30) > 0  # clipped away from 0 and 1
-    assert standard_error("nps", 0.0, 100, 30) == pytest.approx(10.0)
-    # 1000 customers over 73 days at 0.2 per year: 40 expected churners
-    assert standard_error("churn_rate", 0.2, 1000, 73) == pytest.approx(math.sqrt(40) / 200)
-    assert standard_error("revenue", 1.0, 100, 30) is None
+    assert standard_error("csat", 0.5, 100) == pytest.approx(0.05)
+    assert standard_error("csat", 1.0, 100) > 0  # clipped away from 0 and 1
+    assert standard_error("nps", 0.0, 100) == pytest.approx(10.0)
+    assert standard_error("churn_rate", 0.2, 1000) is None  # not a survey
+
+
+def test_records_of_the_whole_population_need_no_standard_error(tmp_path):
+    path = write(tmp_path, "day,metric,value,n,se\n89,churn_rate,0.2,,\n89,revenue,5000,,"
+                           "\n89,csat,0.8,,\n")
+    lines = errors_of(path)
+    assert len(lines) == 1 and "row 3, columns n and se: both empty" in lines[0]
+    obs = read_observations(write(tmp_path, "day,metric,value\n89,churn_rate,0.2\n"), CONFIG,
+                            STRUCTURE)
+    assert obs.frame["se"][0] == 0.0
 
 
 def test_window_values_match_the_summary_over_the_final_window():
@@ -156,4 +163,4 @@ def test_any_table_is_read_or_refused_with_one_line_errors(columns, rows):
     assert len(obs) == len(rows)
     assert set(obs.frame["metric"]) <= set(ORGANISATION_METRICS) | {
         "engagement_mean", "burnout_share", "turnover_rate"}
-    assert (obs.frame["se"] > 0).all()
+    assert (obs.frame["se"] >= 0).all()

@@ -21,21 +21,21 @@ waves of runs on the sweep machinery.
 2. **Distance.** For a candidate, ``d = sum_i (mean_r sim_ir - obs_i)^2 / v_i`` with
    ``v_i = se_i^2 + s_i^2 (1 + 1 / R)``: the observation's standard error, the model's
    own variation between realisations (the client is one realisation; ``s_i^2`` is the
-   median replicate variance over wave 1's candidates) and the error of a mean of ``R``
-   replicates.
+   median replicate variance over wave 1's candidates, corrected for the median's bias)
+   and the error of a mean of ``R`` replicates.
 3. **Local model.** After each wave the mean simulated values of the candidates in the
    latest box (after wave 1: its better half by distance) are regressed linearly on the
    parameters (scaled to [0, 1]). With Gaussian errors ``v_i`` and a Gaussian stand-in for
    the uniform prior (mean 0.5, variance 1/12) this gives a Gaussian posterior: the
-   estimate and its covariance (:func:`local_fit`). ``phi = max(1, misfit / (observations -
-   parameters))`` widens it when the model cannot fit the data as closely as their errors
-   allow (misfit is not taken as precision).
+   estimate and its covariance (:func:`local_fit`). ``phi = misfit / (observations -
+   parameters)``, applied when the linear model's misfit at the estimate is significant
+   (above the chi-square 95% quantile), widens it when the model cannot fit the data as
+   closely as their errors allow (misfit is not taken as precision).
 4. **Report.** Estimate: the posterior mean; 90% interval: +- 1.645 posterior standard
    deviations, clipped to the searched range; ``identified``: the interval is at most
-   :data:`IDENTIFIED_SHARE` of the searched range AND the distance responds to the
-   parameter (among the refinement waves' candidates the distance rises with the
-   parameter's distance from its estimate: one-sided Spearman test, p <
-   :data:`RESPONSE_P`). A final check wave runs the estimate: its distance, a chi-square
+   :data:`IDENTIFIED_SHARE` of the searched range AND the simulated values respond to the
+   parameter (a Wald test that its slopes in the final local model are all zero,
+   p < :data:`RESPONSE_P`). A final check wave runs the estimate: its distance, a chi-square
    p-value and the standardised residuals are the fit's quality.
 """
 
@@ -80,12 +80,15 @@ MIN_CANDIDATES_PER_PARAMETER = 5
 INTERVAL = (0.05, 0.95)
 #: ``identified`` needs the 90% interval to be at most this share of the prior range.
 IDENTIFIED_SHARE = 0.5
-#: ... and the distance to respond to the parameter at this significance.
+#: ... and the simulated values to respond to the parameter at this significance.
 RESPONSE_P = 0.01
 #: The next wave's box: the estimate +- this many posterior standard deviations...
 BOX_SDS = 3.0
 #: ... shrinking by at most this factor per wave.
 MAX_SHRINK = 4.0
+#: Smallest error (relative to the observed value, at least 1) of an observation: a
+#: record that no realisation varies would otherwise weigh infinitely.
+VARIANCE_FLOOR = 1e-3
 #: Precision of the Gaussian stand-in for the uniform prior (scaled to [0, 1]).
 PRIOR_PRECISION = 12.0
 MANIFEST = "calibration.json"
@@ -242,7 +245,7 @@ def setup(scenario: Scenario | str | os.PathLike, observations: Any,
     config = scenario.config.with_overrides(overrides)
     data = read_observations(observations, config, scenario.structure, start_date)
     parameters = fit_parameters(fit, data)
-    replicates = _count(replicates, "replicates", 1, 1000)
+    replicates = _count(replicates, "--replicates", 2, 1000)
     budget = _count(budget, "--budget", 1, MAX_BUDGET)
     seed = check_seed(seed if seed is not None else (scenario.seed or 0), "--seed")
     result = Setup(scenario, ref, config, overrides, data, parameters, budget, replicates,
@@ -384,6 +387,7 @@ class LocalFit:
         intercept, jacobian: the linear model ``values = intercept + jacobian @ x``.
         phi: the over-dispersion factor (>= 1) applied to the observations' variances.
         used: candidates the model was fitted to.
+        response_p: per parameter, the p-value of "no simulated value responds to it".
     """
 
     estimate: np.ndarray
@@ -392,6 +396,7 @@ class LocalFit:
     jacobian: np.ndarray
     phi: float
     used: int
+    response_p: np.ndarray
 
     @property
     def sd(self) -> np.ndarray:
@@ -405,12 +410,15 @@ def local_fit(x: np.ndarray, means: np.ndarray, observed: np.ndarray,
     errors of ``variance`` (times ``phi``) and a Gaussian stand-in for the uniform prior
     (mean 0.5, variance 1/12, so a parameter the values do not depend on keeps an
     interval as wide as its prior)."""
+    from scipy.stats import chi2
+
     finite = np.isfinite(means).all(axis=1)
     x, means = x[finite], means[finite]
     k, count = x.shape[1], means.shape[1]
     design = np.column_stack([np.ones(len(x)), x])
     coefficients = np.linalg.lstsq(design, means, rcond=None)[0]
     intercept, jacobian = coefficients[0], coefficients[1:].T
+    response_p = _slopes_p_values(design, means, coefficients)
     weight = 1.0 / variance
     information = jacobian.T @ (jacobian * weight[:, None])
     pull = jacobian.T @ (weight * (observed - intercept))
@@ -420,8 +428,34 @@ def local_fit(x: np.ndarray, means: np.ndarray, observed: np.ndarray,
         covariance = np.linalg.inv(precision)
         estimate = covariance @ (pull / phi + PRIOR_PRECISION * 0.5)
         misfit = float(np.sum(weight * (intercept + jacobian @ estimate - observed) ** 2))
-        phi = max(1.0, misfit / (count - k)) if count > k else 1.0
-    return LocalFit(np.clip(estimate, 0.0, 1.0), covariance, intercept, jacobian, phi, len(x))
+        significant = count > k and misfit > chi2.ppf(0.95, count - k)
+        phi = max(1.0, misfit / (count - k)) if significant else 1.0
+    return LocalFit(np.clip(estimate, 0.0, 1.0), covariance, intercept, jacobian, phi, len(x),
+                    response_p)
+
+
+def _slopes_p_values(design: np.ndarray, means: np.ndarray, coefficients: np.ndarray
+                     ) -> np.ndarray:
+    """Per parameter, the p-value of a Wald test that its slopes on every simulated value
+    are all zero (each slope over its least-squares standard error; the values taken as
+    independent): does anything observed respond to the parameter?"""
+    from scipy.stats import chi2
+
+    rows, columns = design.shape
+    k, count = columns - 1, means.shape[1]
+    if rows <= columns:
+        return np.ones(k)
+    residual = means - design @ coefficients
+    sigma2 = np.sum(residual ** 2, axis=0) / (rows - columns)
+    inverse = np.linalg.pinv(design.T @ design)
+    p_values = []
+    for j in range(1, columns):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z2 = coefficients[j] ** 2 / (sigma2 * inverse[j, j])
+        constant = sigma2 <= 1e-300  # a value no candidate changes: no evidence either way
+        z2 = np.where(constant, np.where(np.abs(coefficients[j]) > 1e-12, np.inf, 0.0), z2)
+        p_values.append(float(chi2.sf(np.sum(np.nan_to_num(z2, nan=0.0)), count)))
+    return np.array(p_values)
 
 
 def _next_box(fit: LocalFit, box: tuple[np.ndarray, np.ndarray]
@@ -435,25 +469,6 @@ def _next_box(fit: LocalFit, box: tuple[np.ndarray, np.ndarray]
     return low, low + 2 * half
 
 
-def _responds(theta: np.ndarray, d: np.ndarray, estimate: np.ndarray) -> np.ndarray:
-    """One-sided p-value, per parameter, of a positive Spearman correlation between the
-    distance and the parameter's distance from its estimate, over ``theta`` (the
-    refinement waves' candidates, where the other parameters are already near their fit
-    and a Latin hypercube keeps the columns unrelated)."""
-    from scipy.stats import spearmanr
-
-    finite = np.isfinite(d)
-    p_values = []
-    for j in range(theta.shape[1]):
-        gap = np.abs(theta[finite, j] - estimate[j])
-        if finite.sum() < 3 or np.ptp(gap) == 0 or np.ptp(d[finite]) == 0:
-            p_values.append(1.0)
-            continue
-        test = spearmanr(gap, d[finite], alternative="greater")
-        p_values.append(float(test.pvalue) if np.isfinite(test.pvalue) else 1.0)
-    return np.array(p_values)
-
-
 # --------------------------------------------------------------------------- the fit
 
 
@@ -464,7 +479,7 @@ class CalibrationResult:
     Attributes:
         parameters: one row per fitted parameter (index ``key``): ``estimate``, ``low`` and
             ``high`` (90% interval), ``identified``, ``prior_low``, ``prior_high``,
-            ``response_p`` (p-value of the distance's response to it).
+            ``response_p`` (p-value of "no simulated value responds to it").
         candidates: every candidate: ``wave``, ``point``, the fitted keys, ``distance``
             and ``local`` (whether the final local model was fitted to it).
         fit: one row per observation: ``label``, ``day``, ``observed``, ``se``,
@@ -586,6 +601,21 @@ class _Search:
         self.fit = local_fit(self.x[used], self.means[used], self.observed, self.variance)
 
 
+def _realisation_variance(variances: np.ndarray, replicates: int) -> np.ndarray:
+    """The model's variance between realisations, per observation: the median over
+    candidates of the replicate variances, divided by the median of a chi-square with
+    ``replicates - 1`` degrees of freedom over its degrees of freedom (so the median of
+    noisy few-replicate variances is not biased low: with 2 replicates it is 0.45 of
+    the variance)."""
+    from scipy.stats import chi2
+
+    if not np.isfinite(variances).any():
+        return np.zeros(variances.shape[1])
+    dof = replicates - 1
+    median = np.nan_to_num(np.nanmedian(variances, axis=0), nan=0.0)
+    return median * dof / chi2.ppf(0.5, dof)
+
+
 def _search(plan: Setup, root: Path, backend: Any, progress: bool) -> _Search:
     """Run (or resume) the search waves; each wave's box comes from the stored runs of
     the waves before it."""
@@ -600,16 +630,18 @@ def _search(plan: Setup, root: Path, backend: Any, progress: bool) -> _Search:
         if wave > 1:
             search.boxes.append(_next_box(search.fit, search.boxes[-1]))
         box_low, box_high = search.boxes[-1]
-        problem = designs.salib_problem([(key, float(lo), float(hi)) for key, lo, hi in zip(
-            plan.keys, low + box_low * (high - low), low + box_high * (high - low))])
+        box = (np.clip(low + box_low * (high - low), low, high),
+               np.clip(low + box_high * (high - low), low, high))
+        problem = designs.salib_problem([(key, float(lo), float(hi))
+                                         for key, lo, hi in zip(plan.keys, *box)])
         candidates = designs.sample(problem, "latin", size, plan.seed + 7919 * wave)
         rows = run_wave(plan, str(wave), candidates, root, backend, progress)
         means, variances = candidate_moments(rows, count, size, plan.replicates)
         if wave == 1:
-            search.noise = (np.nan_to_num(np.nanmedian(variances, axis=0), nan=0.0)
-                            if np.isfinite(variances).any() else np.zeros(count))
-            search.variance = frame["se"].to_numpy() ** 2 \
-                + search.noise * (1 + 1 / plan.replicates)
+            search.noise = _realisation_variance(variances, plan.replicates)
+            variance = frame["se"].to_numpy() ** 2 + search.noise * (1 + 1 / plan.replicates)
+            floor = (VARIANCE_FLOOR * np.maximum(np.abs(search.observed), 1.0)) ** 2
+            search.variance = np.maximum(variance, floor)
         search.sizes.append(size)
         search.x = np.vstack([search.x, (candidates - low) / (high - low)])
         search.means = np.vstack([search.means, means])
@@ -623,9 +655,7 @@ def _parameters(plan: Setup, search: _Search) -> pd.DataFrame:
     fit = search.fit
     z = _z(INTERVAL[1])
     estimate = low + fit.estimate * (high - low)
-    theta = low + search.x * (high - low)
-    later = slice(search.sizes[0], None)
-    p_values = _responds(theta[later], search.distances[later], estimate)
+    p_values = fit.response_p
     rows = []
     for j, p in enumerate(plan.parameters):
         lower = low[j] + max(0.0, fit.estimate[j] - z * fit.sd[j]) * (high[j] - low[j])
@@ -772,6 +802,7 @@ def synthetic_observations(scenario: Scenario | str | os.PathLike, design: pd.Da
         ALIASES,
         DEFAULT_WINDOW,
         PROPORTIONS,
+        SURVEYS,
         standard_error,
     )
 
@@ -794,18 +825,25 @@ def synthetic_observations(scenario: Scenario | str | os.PathLike, design: pd.Da
     rng = np.random.default_rng([seed, 20261125])
     values = []
     for i, (metric, value) in enumerate(zip(metrics, truth_values)):
-        n = table["n"].iloc[i] if "n" in table.columns else None
-        n = None if n is None or pd.isna(n) or n == "" else int(n)
-        se = table["se"].iloc[i] if "se" in table.columns else None
-        se = None if se is None or pd.isna(se) or se == "" else float(se)
-        if metric in PROPORTIONS and n is not None and se is None:
-            values.append(float(rng.binomial(n, min(max(value, 0.0), 1.0)) / n))
+        n = _cell(table, "n", i)
+        se = _cell(table, "se", i)
+        if se is not None:
+            values.append(float(value + rng.normal(0.0, float(se))))
+        elif metric in PROPORTIONS and n is not None:
+            values.append(float(rng.binomial(int(n), min(max(value, 0.0), 1.0)) / int(n)))
+        elif metric in SURVEYS and n is not None:
+            values.append(float(value + rng.normal(0.0, standard_error(metric, value, int(n)))))
         else:
-            scale = se if se is not None else standard_error(metric, value, n,
-                                                             int(table["window_days"].iloc[i]))
-            values.append(float(value + rng.normal(0.0, scale)))
+            values.append(float(value))  # a record of the whole population: exact
     table["value"] = values
     return table
+
+
+def _cell(table: pd.DataFrame, column: str, row: int) -> Any:
+    if column not in table.columns:
+        return None
+    value = table[column].iloc[row]
+    return None if value is None or value == "" or pd.isna(value) else value
 
 
 # --------------------------------------------------------------------------- outputs

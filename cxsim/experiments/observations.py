@@ -16,8 +16,11 @@ One row per observation (``docs/calibration.md``)::
 * ``department``: optional, empty for the whole organisation;
 * ``value``: the observed mean of the metric over the ``window_days`` (default 30) days
   ending on ``day``;
-* ``se`` (standard error) or ``n`` (sample size: answers for shares and NPS, people or
-  customers for annual rates), at least one of them.
+* ``se`` (standard error) or ``n`` (sample size): required for survey metrics (shares of
+  answers or of people surveyed, and NPS), where ``n`` gives a binomial standard error;
+  optional for records of the whole population (churn and turnover rates, revenue,
+  headcount...): empty means recorded exactly (the model's own variation between
+  realisations is then the only error; ``n`` is not used for them).
 
 :func:`read_observations` checks everything before any run and raises one
 :class:`ParameterError` listing every bad row, one line each, naming the row, the column
@@ -54,8 +57,8 @@ ALIASES: dict[str, str] = {"engagement": "engagement_mean", "burnout": "burnout_
 #: Shares of people or answers: ``n`` gives a binomial standard error.
 PROPORTIONS = frozenset({"csat", "fcr", "engagement_share", "burnout_share", "promoter_share",
                          "detractor_share", "training_completion"})
-#: Annual rates of events in a population: ``n`` (the population) gives a Poisson one.
-ANNUAL_RATES = frozenset({"churn_rate", "turnover_rate"})
+#: Survey metrics: they need ``se`` or ``n`` (the others default to an exact record).
+SURVEYS = PROPORTIONS | {"nps"}
 #: Value ranges other than ">= 0".
 RANGES: dict[str, tuple[float, float]] = {
     **{m: (0.0, 1.0) for m in PROPORTIONS | {
@@ -242,9 +245,6 @@ def _column_errors(columns: list[str], start_date: Any) -> list[str]:
     elif "date" in columns and start_date is None:
         errors.append("column 'date' needs a start date: give --start-date YYYY-MM-DD (the "
                       "date of the first day after the warm-up), or use a day column")
-    if "n" not in columns and "se" not in columns:
-        errors.append("columns 'n' and 'se' are both missing: expected a standard error (se) "
-                      "or a sample size (n) for each observation")
     return errors
 
 
@@ -298,15 +298,15 @@ def _check_row(index: int, cells: Mapping[str, Any], start: dt.date | None,
                       f"run.burn_in_days = {config.burn_in_days}); expected a day from "
                       f"{first + row.window_days - 1} to {last}")
     se = row.se
-    if se is None and row.n is None:
-        errors.append(f"{where}, columns n and se: both empty; expected a standard error "
-                      "(se > 0) or a sample size (n >= 1)")
+    if se is None and metric in SURVEYS:
+        if row.n is None:
+            errors.append(f"{where}, columns n and se: both empty; {metric} is a survey "
+                          "metric: expected a standard error (se > 0) or a sample size "
+                          "(n >= 1)")
+        else:
+            se = standard_error(metric, row.value, row.n)
     elif se is None:
-        se = standard_error(metric, row.value, row.n, row.window_days)
-        if se is None:
-            errors.append(f"{where}, column se: empty for metric {metric}: a sample size n "
-                          "gives a standard error only for shares, nps and annual rates; "
-                          "expected se > 0")
+        se = 0.0  # a record of the whole population: the model's realisations vary
     if errors:
         return errors, None
     return [], {"row": index, "day": int(day), "metric": metric, "department": department,
@@ -330,23 +330,16 @@ def _row_error_line(where: str, error: Any, data: Mapping[str, Any]) -> str:
     return f"{where}, column {column}: {shown} is not allowed: {message}"
 
 
-def standard_error(metric: str, value: float, n: int | None, window_days: int) -> float | None:
-    """The standard error an observation's sample size implies, or None if ``n`` is missing
-    or the metric has no such rule: binomial for shares (``value`` clipped away from 0 and
-    1 by half an answer), ``100 sqrt((1 - (nps/100)^2) / n)`` for NPS (its largest value
-    for that mean), Poisson for annual rates over ``n`` people or customers in the window
-    (at least one event expected)."""
-    if n is None:
-        return None
+def standard_error(metric: str, value: float, n: int) -> float | None:
+    """The standard error a survey of ``n`` implies, or None for a metric that is not a
+    survey: binomial for shares (``value`` clipped away from 0 and 1 by half an answer),
+    ``100 sqrt((1 - (nps/100)^2) / n)`` for NPS (its largest value for that mean)."""
     if metric in PROPORTIONS:
         p = min(max(value, 0.5 / n), 1 - 0.5 / n)
         return math.sqrt(p * (1 - p) / n)
     if metric == "nps":
         share = min(abs(value) / 100, 1 - 0.5 / n)
         return 100 * math.sqrt((1 - share * share) / n)
-    if metric in ANNUAL_RATES:
-        exposure = n * window_days / 365
-        return math.sqrt(max(value * exposure, 1.0)) / exposure
     return None
 
 

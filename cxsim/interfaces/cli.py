@@ -324,7 +324,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     from cxsim.interfaces.calibration_plot import write_fit_plot
 
     budget = _int_option(args.budget, "--budget", 1, 1_000_000)
-    replicates = _int_option(args.replicates, "--replicates", 1, 1000)
+    replicates = _int_option(args.replicates, "--replicates", 2, 1000)
     seed = _int_option(args.seed, "--seed", 0, SEED_LIMIT - 1)
     workers = _int_option(args.workers, "--workers", 1, 1024)
     scheduler = check_scheduler(args.scheduler) if args.scheduler is not None else None
