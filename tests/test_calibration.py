@@ -31,14 +31,16 @@ from cxsim.experiments.calibration import (
 from cxsim.experiments.scenarios import load_scenario
 from cxsim.interfaces.cli import main
 
-#: A small organisation: 60 employees, 1000 customers, 30 warm-up days + 90 days.
-SMALL = {"organisation.n_employees": 60, "customers.n_customers": 1000,
-         "run.burn_in_days": 30, "run.days": 90}
+#: A small organisation: 60 employees, 1500 customers, 30 warm-up days + 120 days.
+SMALL = {"organisation.n_employees": 60, "customers.n_customers": 1500,
+         "run.burn_in_days": 30, "run.days": 120}
 TRUTH = {"customers.satisfaction_offset": 2.0, "service.handoff_need": 0.4}
-#: Monthly CSAT (250 answers) and FCR (80 first contacts), churn over the quarter (a record).
-DESIGN = pd.DataFrame({"day": [29, 59, 89, 29, 59, 89, 89],
-                       "metric": ["csat"] * 3 + ["fcr"] * 3 + ["churn_rate"],
-                       "n": [250] * 3 + [80] * 3 + [None], "window_days": [30] * 6 + [90]})
+#: Monthly CSAT (375 answers) and FCR (120 first contacts: about all of them), the churn
+#: rate over the 120 days (a record of the whole customer base: no n or se).
+DESIGN = pd.DataFrame({"day": [29, 59, 89, 119] * 2 + [119],
+                       "metric": ["csat"] * 4 + ["fcr"] * 4 + ["churn_rate"],
+                       "n": [375] * 4 + [120] * 4 + [None],
+                       "window_days": [30] * 8 + [120]})
 FIT = ["customers.satisfaction_offset=-1:4", "service.handoff_need",
        "economics.hiring_cost"]  # the last one: nothing observed depends on it
 RECOVERY_SHARE = 0.15
@@ -79,16 +81,16 @@ def test_the_outputs_are_a_runnable_scenario_and_a_fit_report(recovered, capsys)
         assert set(entry) >= {"estimate", "low", "high", "identified"}
         assert entry["low"] <= entry["estimate"] <= entry["high"]
         assert entry["estimate"] == pytest.approx(recovered.estimates[key])
-    assert fit["quality"]["observations"] == 7
+    assert fit["quality"]["observations"] == 9
     scenario = load_scenario(out / "fitted.toml")
     flat = scenario.config.to_flat()
     assert flat["satisfaction_offset"] == pytest.approx(recovered.estimates[
         "customers.satisfaction_offset"])
-    assert flat["n_employees"] == 60 and flat["days"] == 90
+    assert flat["n_employees"] == 60 and flat["days"] == 120
     assert main(["run", str(out / "fitted.toml"), "--seed", "3", "--days", "5"]) == 0
-    assert "Example" not in capsys.readouterr().err
+    assert "(calibrated)" in capsys.readouterr().out
     frame = pd.read_csv(out / "observed_vs_simulated.csv")
-    assert len(frame) == 7 and (frame["band_low"] <= frame["band_high"]).all()
+    assert len(frame) == 9 and (frame["band_low"] <= frame["band_high"]).all()
 
 
 def test_a_rerun_in_the_same_directory_runs_nothing_and_gives_the_same_answer(
@@ -215,3 +217,23 @@ def test_any_fit_and_budget_is_accepted_or_refused_with_one_line_errors(items, b
         return
     assert plan.keys and plan.budget == budget
     assert [p.key for p in fit_parameters(items or None, plan.observations)] == plan.keys
+
+
+def test_a_scenario_given_as_an_object_is_written_out_whole(tmp_path):
+    from cxsim.experiments.calibration import CalibrationResult, fitted_scenario_text
+
+    scenario = load_scenario("training")
+    table = pd.DataFrame({"day": [29], "metric": ["engagement_share"], "value": [0.3],
+                          "n": [100]})
+    plan = setup(scenario, table, ["culture.leadership_commitment"], budget=42,
+                 overrides={"run.days": 60})
+    parameters = pd.DataFrame([{"key": "culture.leadership_commitment", "estimate": 0.45,
+                                "low": 0.4, "high": 0.5, "identified": True}]).set_index("key")
+    result = CalibrationResult(parameters, pd.DataFrame(), pd.DataFrame(), {}, tmp_path, plan)
+    (tmp_path / "fitted.toml").write_text(fitted_scenario_text(result))
+    loaded = load_scenario(tmp_path / "fitted.toml")
+    expected = plan.config.with_overrides({"culture.leadership_commitment": 0.45})
+    assert loaded.config.to_flat() == expected.to_flat()
+    assert [iv.to_dict() for iv in loaded.interventions] == [
+        iv.to_dict() for iv in scenario.interventions]
+    assert loaded.structure.to_dict() == scenario.structure.to_dict()

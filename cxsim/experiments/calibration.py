@@ -29,7 +29,7 @@ waves of runs on the sweep machinery.
    the uniform prior (mean 0.5, variance 1/12) this gives a Gaussian posterior: the
    estimate and its covariance (:func:`local_fit`). ``phi = misfit / (observations -
    parameters)``, applied when the linear model's misfit at the estimate is significant
-   (above the chi-square 95% quantile), widens it when the model cannot fit the data as
+   (above the chi-square 99% quantile), widens it when the model cannot fit the data as
    closely as their errors allow (misfit is not taken as precision).
 4. **Report.** Estimate: the posterior mean; 90% interval: +- 1.645 posterior standard
    deviations, clipped to the searched range; ``identified``: the interval is at most
@@ -86,6 +86,9 @@ RESPONSE_P = 0.01
 BOX_SDS = 3.0
 #: ... shrinking by at most this factor per wave.
 MAX_SHRINK = 4.0
+#: The misfit widens the posterior (phi) only above this chi-square quantile: data the
+#: model itself made exceed it 1% of the time, a model that cannot fit far more often.
+MISFIT_LEVEL = 0.99
 #: Smallest error (relative to the observed value, at least 1) of an observation: a
 #: record that no realisation varies would otherwise weigh infinitely.
 VARIANCE_FLOOR = 1e-3
@@ -428,7 +431,7 @@ def local_fit(x: np.ndarray, means: np.ndarray, observed: np.ndarray,
         covariance = np.linalg.inv(precision)
         estimate = covariance @ (pull / phi + PRIOR_PRECISION * 0.5)
         misfit = float(np.sum(weight * (intercept + jacobian @ estimate - observed) ** 2))
-        significant = count > k and misfit > chi2.ppf(0.95, count - k)
+        significant = count > k and misfit > chi2.ppf(MISFIT_LEVEL, count - k)
         phi = max(1.0, misfit / (count - k)) if significant else 1.0
     return LocalFit(np.clip(estimate, 0.0, 1.0), covariance, intercept, jacobian, phi, len(x),
                     response_p)
@@ -894,13 +897,16 @@ def fitted_scenario_text(result: CalibrationResult) -> str:
     lines.append(f"description = {_toml_value('Calibrated: ' + fitted)}")
     for section, values in tables["sections"].items():
         lines += ["", f"[{section}]"] + [f"{name} = {_toml_value(value)}"
-                                         for name, value in values.items()]
+                                         for name, value in values.items()
+                                         if value is not None]
     for iv in tables["interventions"] or []:
-        lines += ["", "[[interventions]]"] + [f"{k} = {_toml_value(v)}" for k, v in iv.items()]
+        lines += ["", "[[interventions]]"] + [f"{k} = {_toml_value(v)}" for k, v in iv.items()
+                                              if v is not None]
     for table, rows in (tables["structure"] or {}).items():
         for row in rows:
             lines += ["", f"[[structure.{table}]]"] + [f"{k} = {_toml_value(v)}"
-                                                        for k, v in row.items()]
+                                                        for k, v in row.items()
+                                                        if v is not None]
     return "\n".join(lines) + "\n"
 
 
@@ -923,5 +929,6 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()
+                               if v is not None) + "}"
     raise ParameterError(f"cannot write {show_value(value)} to TOML")
