@@ -18,11 +18,13 @@ waves of runs on the sweep machinery.
    runs are stored as they finish, a rerun skips them, and the next wave's box is computed
    from stored numbers only, so a calibration killed at any moment and run again gives
    the same answer, on any number of workers or on Dask.
-2. **Distance.** For a candidate, ``d = sum_i (mean_r sim_ir - obs_i)^2 / v_i`` with
-   ``v_i = se_i^2 + s_i^2 (1 + 1 / R)``: the observation's standard error, the model's
-   own variation between realisations (the client is one realisation; ``s_i^2`` is the
-   median replicate variance over wave 1's candidates, corrected for the median's bias)
-   and the error of a mean of ``R`` replicates.
+2. **Distance.** For a candidate with mean simulated values ``m`` (over its replicates),
+   ``d = (m - obs)' V^-1 (m - obs)`` with ``V = diag(se^2) + S (1 + 1 / R)``: the
+   observations' standard errors, the model's own covariance between realisations (the
+   client is one realisation, and a realisation that runs high in one month tends to run
+   high in the next; ``S`` is the replicates' pooled covariance over the candidates of
+   the latest box, :func:`realisation_covariance`) and the error of a mean of ``R``
+   replicates.
 3. **Local model.** After each wave the mean simulated values of the candidates in the
    latest box (after wave 1: its better half by distance) are regressed linearly on the
    parameters (scaled to [0, 1]). With Gaussian errors ``v_i`` and a Gaussian stand-in for
@@ -354,22 +356,40 @@ def run_wave(setup: Setup, name: str, candidates: np.ndarray, out: Path, backend
 
 def candidate_moments(rows: pd.DataFrame, count: int, candidates: int, replicates: int
                       ) -> tuple[np.ndarray, np.ndarray]:
-    """``(means, variances)``: per candidate and observation, the mean and the sample
-    variance over replicates; NaN where a replicate failed or is undefined."""
+    """``(means, values)``: per candidate, replicate and observation the simulated value
+    (``values``, NaN where a run failed or the value is undefined) and per candidate and
+    observation the mean over replicates."""
     columns = moment_names(count)
     values = np.full((candidates, replicates, count), np.nan)
     done = rows[rows["status"] == "done"]
     for point, replicate, *moments in done[["point", "replicate"] + columns].itertuples(
             index=False):
         values[int(point), int(replicate)] = moments
-    means = values.mean(axis=1)
-    variances = values.var(axis=1, ddof=1) if replicates > 1 else np.zeros_like(means)
-    return means, variances
+    return values.mean(axis=1), values
 
 
-def distances(means: np.ndarray, observed: np.ndarray, variance: np.ndarray) -> np.ndarray:
-    """Sum of squared standardised residuals per candidate (inf where any value is NaN)."""
-    d = np.sum((means - observed) ** 2 / variance, axis=1)
+def realisation_covariance(values: np.ndarray) -> np.ndarray:
+    """The model's covariance between realisations of the simulated values: the pooled
+    within-candidate covariance of the replicates (``values``: candidates x replicates x
+    observations; candidates with a missing value left out), shrunk toward its diagonal
+    by ``observations / (observations + degrees of freedom)`` so that few replicates give
+    a usable matrix."""
+    complete = values[np.isfinite(values).all(axis=(1, 2))]
+    count = values.shape[2]
+    if len(complete) == 0 or values.shape[1] < 2:
+        return np.zeros((count, count))
+    deviations = (complete - complete.mean(axis=1, keepdims=True)).reshape(-1, count)
+    dof = len(complete) * (values.shape[1] - 1)
+    pooled = deviations.T @ deviations / dof
+    shrink = count / (count + dof)
+    return (1 - shrink) * pooled + shrink * np.diag(np.diag(pooled))
+
+
+def distances(means: np.ndarray, observed: np.ndarray, covariance: np.ndarray) -> np.ndarray:
+    """``(m - obs)' V^-1 (m - obs)`` per candidate (inf where any value is NaN)."""
+    residual = means - observed
+    weight = np.linalg.inv(covariance)
+    d = np.einsum("ci,ij,cj->c", residual, weight, residual)
     return np.where(np.isfinite(d), d, np.inf)
 
 
@@ -407,10 +427,10 @@ class LocalFit:
 
 
 def local_fit(x: np.ndarray, means: np.ndarray, observed: np.ndarray,
-              variance: np.ndarray) -> LocalFit:
+              covariance: np.ndarray) -> LocalFit:
     """Fit :class:`LocalFit` to candidates ``x`` (scaled, one row each) and their mean
     simulated values ``means``: the posterior of ``x`` under the linear model, Gaussian
-    errors of ``variance`` (times ``phi``) and a Gaussian stand-in for the uniform prior
+    errors of ``covariance`` (times ``phi``) and a Gaussian stand-in for the uniform prior
     (mean 0.5, variance 1/12, so a parameter the values do not depend on keeps an
     interval as wide as its prior)."""
     from scipy.stats import chi2
@@ -422,18 +442,19 @@ def local_fit(x: np.ndarray, means: np.ndarray, observed: np.ndarray,
     coefficients = np.linalg.lstsq(design, means, rcond=None)[0]
     intercept, jacobian = coefficients[0], coefficients[1:].T
     response_p = _slopes_p_values(design, means, coefficients)
-    weight = 1.0 / variance
-    information = jacobian.T @ (jacobian * weight[:, None])
-    pull = jacobian.T @ (weight * (observed - intercept))
+    weight = np.linalg.inv(covariance)
+    information = jacobian.T @ weight @ jacobian
+    pull = jacobian.T @ weight @ (observed - intercept)
     phi = 1.0
     for _ in range(2):  # the estimate, then again with the misfit's over-dispersion
         precision = information / phi + PRIOR_PRECISION * np.eye(k)
-        covariance = np.linalg.inv(precision)
-        estimate = covariance @ (pull / phi + PRIOR_PRECISION * 0.5)
-        misfit = float(np.sum(weight * (intercept + jacobian @ estimate - observed) ** 2))
+        posterior = np.linalg.inv(precision)
+        estimate = posterior @ (pull / phi + PRIOR_PRECISION * 0.5)
+        residual = intercept + jacobian @ estimate - observed
+        misfit = float(residual @ weight @ residual)
         significant = count > k and misfit > chi2.ppf(MISFIT_LEVEL, count - k)
         phi = max(1.0, misfit / (count - k)) if significant else 1.0
-    return LocalFit(np.clip(estimate, 0.0, 1.0), covariance, intercept, jacobian, phi, len(x),
+    return LocalFit(np.clip(estimate, 0.0, 1.0), posterior, intercept, jacobian, phi, len(x),
                     response_p)
 
 
@@ -575,22 +596,30 @@ class _Search:
     sizes: list[int]
     x: np.ndarray
     means: np.ndarray
-    noise: np.ndarray
-    variance: np.ndarray
+    values: np.ndarray
     observed: np.ndarray
+    se: np.ndarray
+    replicates: int
+    noise: np.ndarray | None = None
+    covariance: np.ndarray | None = None
     fit: LocalFit | None = None
     used: np.ndarray | None = None
 
     @property
     def distances(self) -> np.ndarray:
         """Each candidate's distance (inf where a value is missing)."""
-        return distances(self.means, self.observed, self.variance)
+        return distances(self.means, self.observed, self.covariance)
 
     def refit(self, wave: int) -> None:
-        """Fit the local model to the candidates in the latest box (after wave 1: its
+        """Estimate the errors' covariance from the replicates of the candidates in the
+        latest box, then fit the local model to those candidates (after wave 1: the
         better half by distance)."""
         low, high = self.boxes[-1]
         inside = np.all((self.x >= low - 1e-12) & (self.x <= high + 1e-12), axis=1)
+        self.noise = realisation_covariance(self.values[inside])
+        floor = (VARIANCE_FLOOR * np.maximum(np.abs(self.observed), 1.0)) ** 2
+        covariance = np.diag(self.se ** 2) + self.noise * (1 + 1 / self.replicates)
+        self.covariance = covariance + np.diag(np.maximum(floor - np.diag(covariance), 0.0))
         used = inside & np.isfinite(self.means).all(axis=1)
         if wave == 1:
             used &= _best_half(self.distances)
@@ -601,22 +630,7 @@ class _Search:
                                  "runs or metrics undefined in a window); see cxsim sweep "
                                  "--status on the waves under --out")
         self.used = used
-        self.fit = local_fit(self.x[used], self.means[used], self.observed, self.variance)
-
-
-def _realisation_variance(variances: np.ndarray, replicates: int) -> np.ndarray:
-    """The model's variance between realisations, per observation: the median over
-    candidates of the replicate variances, divided by the median of a chi-square with
-    ``replicates - 1`` degrees of freedom over its degrees of freedom (so the median of
-    noisy few-replicate variances is not biased low: with 2 replicates it is 0.45 of
-    the variance)."""
-    from scipy.stats import chi2
-
-    if not np.isfinite(variances).any():
-        return np.zeros(variances.shape[1])
-    dof = replicates - 1
-    median = np.nan_to_num(np.nanmedian(variances, axis=0), nan=0.0)
-    return median * dof / chi2.ppf(0.5, dof)
+        self.fit = local_fit(self.x[used], self.means[used], self.observed, self.covariance)
 
 
 def _search(plan: Setup, root: Path, backend: Any, progress: bool) -> _Search:
@@ -628,7 +642,9 @@ def _search(plan: Setup, root: Path, backend: Any, progress: bool) -> _Search:
     count, k = len(frame), len(plan.parameters)
     low, high = plan.prior
     search = _Search([(np.zeros(k), np.ones(k))], [], np.zeros((0, k)), np.zeros((0, count)),
-                     np.zeros(count), np.ones(count), frame["value"].to_numpy(dtype=float))
+                     np.zeros((0, plan.replicates, count)),
+                     frame["value"].to_numpy(dtype=float), frame["se"].to_numpy(dtype=float),
+                     plan.replicates)
     for wave, size in enumerate(plan.wave_sizes(), 1):
         if wave > 1:
             search.boxes.append(_next_box(search.fit, search.boxes[-1]))
@@ -639,15 +655,11 @@ def _search(plan: Setup, root: Path, backend: Any, progress: bool) -> _Search:
                                          for key, lo, hi in zip(plan.keys, *box)])
         candidates = designs.sample(problem, "latin", size, plan.seed + 7919 * wave)
         rows = run_wave(plan, str(wave), candidates, root, backend, progress)
-        means, variances = candidate_moments(rows, count, size, plan.replicates)
-        if wave == 1:
-            search.noise = _realisation_variance(variances, plan.replicates)
-            variance = frame["se"].to_numpy() ** 2 + search.noise * (1 + 1 / plan.replicates)
-            floor = (VARIANCE_FLOOR * np.maximum(np.abs(search.observed), 1.0)) ** 2
-            search.variance = np.maximum(variance, floor)
+        means, values = candidate_moments(rows, count, size, plan.replicates)
         search.sizes.append(size)
         search.x = np.vstack([search.x, (candidates - low) / (high - low)])
         search.means = np.vstack([search.means, means])
+        search.values = np.concatenate([search.values, values])
         search.refit(wave)
     return search
 
@@ -683,18 +695,18 @@ def _report(plan: Setup, root: Path, search: _Search, table: pd.DataFrame,
 
     frame = plan.observations.frame
     count, k = len(frame), len(plan.parameters)
-    observed, variance, fit = search.observed, search.variance, search.fit
+    observed, covariance, fit = search.observed, search.covariance, search.fit
     check_means, _ = candidate_moments(check, count, 1, plan.replicates)
-    check_distance = float(distances(check_means, observed, variance)[0])
+    check_distance = float(distances(check_means, observed, covariance)[0])
     spread = np.sqrt(np.einsum("ij,jk,ik->i", fit.jacobian, fit.covariance, fit.jacobian)
-                     + search.noise)
+                     + np.diag(search.noise))
     z = _z(INTERVAL[1])
     fit_frame = pd.DataFrame({
         "label": frame["label"], "metric": frame["metric"], "department": frame["department"],
         "day": frame["day"], "window_days": frame["window_days"], "observed": observed,
         "se": frame["se"], "simulated": check_means[0],
         "band_low": check_means[0] - z * spread, "band_high": check_means[0] + z * spread,
-        "residual": (check_means[0] - observed) / np.sqrt(variance)})
+        "residual": (check_means[0] - observed) / np.sqrt(np.diag(covariance))})
     finite = math.isfinite(check_distance)
     dof = count - k
     quality = {"distance": check_distance if finite else None, "observations": count,
