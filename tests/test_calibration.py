@@ -54,7 +54,7 @@ def observations() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def recovered(observations, tmp_path_factory):
     out = tmp_path_factory.mktemp("fit") / "out"
-    return calibrate("baseline", observations, FIT, out=out, budget=122, replicates=2, seed=1,
+    return calibrate("baseline", observations, FIT, out=out, budget=132, replicates=2, seed=1,
                      overrides=SMALL, workers=2)
 
 
@@ -97,7 +97,7 @@ def test_a_rerun_in_the_same_directory_runs_nothing_and_gives_the_same_answer(
         recovered, observations):
     runs = sorted(p.name for p in recovered.out.glob("waves/*/runs/*.parquet"))
     before = (recovered.out / "fit.json").read_bytes()
-    again = calibrate("baseline", observations, FIT, out=recovered.out, budget=122,
+    again = calibrate("baseline", observations, FIT, out=recovered.out, budget=132,
                       replicates=2, seed=1, overrides=SMALL, workers=1)
     assert sorted(p.name for p in again.out.glob("waves/*/runs/*.parquet")) == runs
     assert (recovered.out / "fit.json").read_bytes() == before
@@ -105,7 +105,7 @@ def test_a_rerun_in_the_same_directory_runs_nothing_and_gives_the_same_answer(
 
 def test_another_calibration_in_the_same_directory_is_refused(recovered, observations):
     with pytest.raises(ParameterError, match="another calibration"):
-        calibrate("baseline", observations, FIT, out=recovered.out, budget=122,
+        calibrate("baseline", observations, FIT, out=recovered.out, budget=132,
                   replicates=2, seed=2, overrides=SMALL)
 
 
@@ -120,7 +120,7 @@ def _cli(tmp_path: Path, out: Path, workers: int) -> list[str]:
     if not csv.exists():
         csv.write_text("day,metric,value,n\n19,csat,0.8,150\n39,csat,0.78,150\n")
     return [sys.executable, "-m", "cxsim.interfaces.cli", "calibrate", "baseline", str(csv),
-            "--fit", "customers.satisfaction_offset=-1:4", "--budget", "42", "--seed", "5",
+            "--fit", "customers.satisfaction_offset=-1:4", "--budget", "52", "--seed", "5",
             "--workers", str(workers), "--out", str(out), "--quiet", *TINY]
 
 
@@ -138,7 +138,7 @@ def test_a_calibration_killed_mid_way_and_resumed_equals_an_uninterrupted_one(tm
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     stored = len(list(killed.glob("waves/*/runs/*.parquet")))
-    assert 12 <= stored < 42 and not (killed / "fit.json").exists()
+    assert 12 <= stored < 52 and not (killed / "fit.json").exists()
     resumed = subprocess.run(_cli(tmp_path, killed, 1), capture_output=True, text=True,
                              timeout=900)
     assert resumed.returncode == 0, resumed.stderr
@@ -188,7 +188,7 @@ def test_a_budget_too_small_names_the_smallest(tmp_path, capsys):
     csv.write_text("day,metric,value,n\n19,csat,0.8,150\n")
     lines = _errors(["calibrate", "baseline", str(csv), "--budget", "20", "--out",
                      str(tmp_path / "out"), *TINY], capsys)
-    assert "--budget = 20 is not allowed" in lines[0] and "at least 42 runs" in lines[0]
+    assert "--budget = 20 is not allowed" in lines[0] and "at least 52 runs" in lines[0]
 
 
 def test_the_default_fit_follows_the_observed_metrics():
@@ -225,7 +225,7 @@ def test_a_scenario_given_as_an_object_is_written_out_whole(tmp_path):
     scenario = load_scenario("training")
     table = pd.DataFrame({"day": [29], "metric": ["engagement_share"], "value": [0.3],
                           "n": [100]})
-    plan = setup(scenario, table, ["culture.leadership_commitment"], budget=42,
+    plan = setup(scenario, table, ["culture.leadership_commitment"], budget=52,
                  overrides={"run.days": 60})
     parameters = pd.DataFrame([{"key": "culture.leadership_commitment", "estimate": 0.45,
                                 "low": 0.4, "high": 0.5, "identified": True}]).set_index("key")

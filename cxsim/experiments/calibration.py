@@ -22,14 +22,16 @@ waves of runs on the sweep machinery.
    ``d = (m - obs)' V^-1 (m - obs)`` with ``V = diag(se^2) + S (1 + 1 / R)``: the
    observations' standard errors, the model's own covariance between realisations (the
    client is one realisation, and a realisation that runs high in one month tends to run
-   high in the next; ``S`` is the replicates' pooled covariance over the candidates of
-   the latest box, :func:`realisation_covariance`) and the error of a mean of ``R``
+   high in the next; ``S`` is estimated by :func:`realisation_covariance`: during the
+   search provisionally from the candidates' replicates, which share their seeds and so
+   say little about it, and for the answer from the **noise wave**: the search's estimate
+   run with :data:`NOISE_REPLICATES` further seeds) and the error of a mean of ``R``
    replicates.
 3. **Local model.** After each wave the mean simulated values of the candidates in the
    latest box (after wave 1: its better half by distance) are regressed linearly on the
-   parameters (scaled to [0, 1]). With Gaussian errors ``v_i`` and a Gaussian stand-in for
-   the uniform prior (mean 0.5, variance 1/12) this gives a Gaussian posterior: the
-   estimate and its covariance (:func:`local_fit`). ``phi = misfit / (observations -
+   parameters (scaled to [0, 1]). With Gaussian errors of covariance ``V`` and a Gaussian
+   stand-in for the uniform prior (mean 0.5, variance 1/12) this gives a Gaussian
+   posterior: the estimate and its covariance (:func:`local_fit`). ``phi = misfit / (observations -
    parameters)``, applied when the linear model's misfit at the estimate is significant
    (above the chi-square 99% quantile), widens it when the model cannot fit the data as
    closely as their errors allow (misfit is not taken as precision).
@@ -74,6 +76,9 @@ DEFAULT_FIT: dict[str, tuple[str, float, float]] = {
 #: Runs of a calibration by default (candidates x replicates, the check wave included).
 DEFAULT_BUDGET = 240
 DEFAULT_REPLICATES = 2
+#: Seeds of the noise wave: the estimate after the search, run with seeds not used by the
+#: candidates, gives the model's covariance between realisations.
+NOISE_REPLICATES = 10
 #: Share of the search waves' candidates in waves 1, 2 and 3.
 WAVE_SHARES = (0.5, 0.25, 0.25)
 #: Fewest search candidates per fitted parameter.
@@ -207,7 +212,7 @@ class Setup:
 
     def wave_sizes(self) -> list[int]:
         """Candidates in each search wave."""
-        candidates = self.budget // self.replicates - 1
+        candidates = (self.budget - NOISE_REPLICATES) // self.replicates - 1
         first = int(round(candidates * WAVE_SHARES[0]))
         second = int(round(candidates * WAVE_SHARES[1]))
         return [first, second, candidates - first - second]
@@ -258,7 +263,7 @@ def setup(scenario: Scenario | str | os.PathLike, observations: Any,
     smallest = min(result.wave_sizes())
     need = MIN_CANDIDATES_PER_PARAMETER * len(parameters)
     if smallest < need:
-        lowest = replicates * (1 + math.ceil(need / min(WAVE_SHARES)))
+        lowest = replicates * (1 + math.ceil(need / min(WAVE_SHARES))) + NOISE_REPLICATES
         raise ParameterError(f"--budget = {budget} is not allowed: with {replicates} replicates "
                              f"and {len(parameters)} fitted parameters each wave needs "
                              f"{need} candidates; expected a budget of at least {lowest} runs")
@@ -315,15 +320,19 @@ class _WaveManifest:
 
 
 def run_wave(setup: Setup, name: str, candidates: np.ndarray, out: Path, backend: Any,
-             progress: bool) -> pd.DataFrame:
+             progress: bool, replicates: int | None = None, first_seed: int = 0
+             ) -> pd.DataFrame:
     """Run (or resume) every candidate x replicate of one wave into the store at
-    ``out/waves/<name>``; return its stored rows (:func:`~cxsim.experiments.store.load_sweep`)."""
+    ``out/waves/<name>``; return its stored rows (:func:`~cxsim.experiments.store.load_sweep`).
+    Replicate ``r`` runs with seed ``setup.seed + first_seed + r``; ``replicates``
+    defaults to the setup's."""
     from cxsim.experiments.store import Store, load_sweep
 
     windows = setup.observations.windows
     runs = [SweepRun(point, replicate, tuple(float(v) for v in values),
-                     setup.spec(values, replicate))
-            for point, values in enumerate(candidates) for replicate in range(setup.replicates)]
+                     setup.spec(values, first_seed + replicate))
+            for point, values in enumerate(candidates)
+            for replicate in range(replicates or setup.replicates)]
     digest = hashlib.sha256(json.dumps({"wave": name, "windows": windows,
                                         "runs": [r.spec.content_hash for r in runs]}
                                        ).encode()).hexdigest()
@@ -580,6 +589,11 @@ def calibrate(scenario: Scenario | str | os.PathLike, observations: Any,
     root = _open_out(Path(out), plan)
     with backends.start(workers=workers, scheduler=scheduler) as backend:
         search = _search(plan, root, backend, progress)
+        low, high = plan.prior
+        noise = run_wave(plan, "noise", (low + search.fit.estimate * (high - low))[None, :],
+                         root, backend, progress, NOISE_REPLICATES, plan.replicates)
+        values = candidate_moments(noise, len(search.observed), 1, NOISE_REPLICATES)[1]
+        search.refit(len(plan.wave_sizes()), realisation_covariance(values))
         table = _parameters(plan, search)
         check = run_wave(plan, "check", table["estimate"].to_numpy()[None, :], root, backend,
                          progress)
@@ -610,13 +624,14 @@ class _Search:
         """Each candidate's distance (inf where a value is missing)."""
         return distances(self.means, self.observed, self.covariance)
 
-    def refit(self, wave: int) -> None:
-        """Estimate the errors' covariance from the replicates of the candidates in the
-        latest box, then fit the local model to those candidates (after wave 1: the
+    def refit(self, wave: int, noise: np.ndarray | None = None) -> None:
+        """Set the errors' covariance (from ``noise``, the model's covariance between
+        realisations, or else provisionally from the replicates of the candidates in the
+        latest box), then fit the local model to those candidates (after wave 1: the
         better half by distance)."""
         low, high = self.boxes[-1]
         inside = np.all((self.x >= low - 1e-12) & (self.x <= high + 1e-12), axis=1)
-        self.noise = realisation_covariance(self.values[inside])
+        self.noise = realisation_covariance(self.values[inside]) if noise is None else noise
         floor = (VARIANCE_FLOOR * np.maximum(np.abs(self.observed), 1.0)) ** 2
         covariance = np.diag(self.se ** 2) + self.noise * (1 + 1 / self.replicates)
         self.covariance = covariance + np.diag(np.maximum(floor - np.diag(covariance), 0.0))
@@ -714,7 +729,7 @@ def _report(plan: Setup, root: Path, search: _Search, table: pd.DataFrame,
                "p_value": float(chi2.sf(check_distance, dof)) if dof > 0 and finite else None,
                "phi": fit.phi, "local_candidates": fit.used,
                "candidates": int(len(search.x)),
-               "runs": int((len(search.x) + 1) * plan.replicates)}
+               "runs": int((len(search.x) + 1) * plan.replicates + NOISE_REPLICATES)}
     low, high = plan.prior
     candidates = pd.DataFrame(low + search.x * (high - low), columns=plan.keys)
     candidates.insert(0, "point", np.concatenate([np.arange(n) for n in search.sizes]))
