@@ -237,3 +237,22 @@ def test_a_scenario_given_as_an_object_is_written_out_whole(tmp_path):
     assert [iv.to_dict() for iv in loaded.interventions] == [
         iv.to_dict() for iv in scenario.interventions]
     assert loaded.structure.to_dict() == scenario.structure.to_dict()
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(option=st.sampled_from(["--budget", "--replicates", "--seed", "--workers",
+                               "--start-date", "--days", "--employees"]),
+       text=st.one_of(st.text(max_size=12), st.sampled_from(["0", "1", "-3", "2", "1e3",
+                                                             "999999999999", "2026-01-01"])))
+def test_any_option_value_gives_a_one_line_error_before_any_run(tmp_path, capsys, option,
+                                                                  text):
+    csv = tmp_path / "obs.csv"
+    csv.write_text("day,metric,value,n\n19,csatt,0.8,150\n")  # always refused
+    out = tmp_path / "fuzz-out"
+    code = main(["calibrate", "baseline", str(csv), "--out", str(out), *TINY,
+                 f"{option}={text}"])
+    assert code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines and all(line.startswith("cxsim: error: ") for line in lines)
+    assert not (out / "waves").exists()
