@@ -105,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_compare_parser(sub)
     _add_report_parser(sub)
     _add_sweep_parsers(sub)
+    _add_calibrate_parser(sub)
     params = sub.add_parser("params", help="list every parameter with its range and default")
     params.add_argument("section", nargs="?", choices=SECTIONS, help="only this section")
     params.add_argument("--markdown", action="store_true",
@@ -479,6 +480,67 @@ def check_markdown_file(path: Path) -> Path:
     return path
 
 
+def _add_calibrate_parser(sub) -> None:
+    """``cxsim calibrate``."""
+    from cxsim.experiments.calibration import DEFAULT_BUDGET, DEFAULT_REPLICATES
+
+    calibrate = sub.add_parser(
+        "calibrate", help="fit parameters of a scenario to a client's observations (CSV)",
+        description="Fit parameters of SCENARIO to the observations in a CSV file by "
+        "approximate Bayesian computation on the sweep backends (resumable: run the same "
+        "command again). Writes fitted.toml, fit.json, fit.png, observed_vs_simulated.csv "
+        "and candidates.csv to --out. See docs/calibration.md.")
+    calibrate.add_argument("scenario", help="scenario file (TOML) or a library scenario's name")
+    calibrate.add_argument("observations", help="observations file (CSV: day or date, metric, "
+                           "department, value, n or se, window_days)")
+    calibrate.add_argument("--fit", nargs="+", metavar="PARAM",
+                           help="parameters to fit, as dotted keys, optionally KEY=LOW:HIGH "
+                                "(default: a set chosen from the observed metrics)")
+    calibrate.add_argument("--budget", default=str(DEFAULT_BUDGET),
+                           help="model runs in all (default %(default)s)")
+    calibrate.add_argument("--replicates", default=str(DEFAULT_REPLICATES),
+                           help="seeds per candidate, the same for every candidate "
+                                "(default %(default)s)")
+    calibrate.add_argument("--seed", help="seed of replicate 0 (default: the scenario's, "
+                           "else 0)")
+    calibrate.add_argument("--start-date", metavar="YYYY-MM-DD",
+                           help="date of the first day after the warm-up (for a date column)")
+    _add_overrides(calibrate)
+    calibrate.add_argument("--out", type=Path, required=True,
+                           help="the calibration's directory (new, empty, or this "
+                                "calibration's own to resume)")
+    calibrate.add_argument("--workers", help="local worker processes (default: the "
+                           "machine's cores); with --scheduler local, Dask workers")
+    calibrate.add_argument("--scheduler", metavar="ADDRESS",
+                           help="a Dask scheduler address (tcp://host:8786), or local")
+    calibrate.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from cxsim.experiments.backends import check_scheduler
+    from cxsim.experiments.calibration import calibrate, format_fit
+    from cxsim.interfaces.calibration_plot import write_fit_plot
+
+    budget = _int_option(args.budget, "--budget", 1, 1_000_000)
+    replicates = _int_option(args.replicates, "--replicates", 2, 1000)
+    seed = _int_option(args.seed, "--seed", 0, SEED_LIMIT - 1)
+    workers = _int_option(args.workers, "--workers", 1, 1024)
+    scheduler = check_scheduler(args.scheduler) if args.scheduler is not None else None
+    check_output_dir(args.out)
+    try:
+        result = calibrate(args.scenario, args.observations, args.fit, out=args.out,
+                           budget=budget, replicates=replicates, seed=seed,
+                           overrides=_overrides(args), start_date=args.start_date,
+                           workers=workers, scheduler=scheduler, progress=not args.quiet)
+    except ParameterError as error:
+        raise _with_flags(error) from None
+    write_fit_plot(result.fit, args.out)
+    print(format_fit(result))
+    print(f"\nWrote fitted.toml, fit.json, fit.png, observed_vs_simulated.csv and "
+          f"candidates.csv to {args.out}/")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -501,6 +563,8 @@ def main(argv: list[str] | None = None) -> int:
             return _sensitivity(args)
         if args.command == "validate":
             return _validate(args)
+        if args.command == "calibrate":
+            return _calibrate(args)
         return _run(args)
     except ParameterError as error:
         for line in str(error).splitlines():  # every error of a file, one line each
