@@ -110,7 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
     params.add_argument("--markdown", action="store_true",
                         help="print the reference table in Markdown (docs/parameters.md)")
     _add_scenario_commands(sub)
+    _add_responsibility_parser(sub)
     return parser
+
+
+def _add_responsibility_parser(sub) -> None:
+    """``cxsim responsibility`` (parser in cxsim/interfaces/responsibility_plot.py)."""
+    from cxsim.interfaces.responsibility_plot import add_parser
+
+    add_parser(sub)
 
 
 def _add_scenario_commands(sub: argparse._SubParsersAction) -> None:
@@ -281,6 +289,12 @@ def _sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def _responsibility(args: argparse.Namespace) -> int:
+    from cxsim.interfaces.responsibility_plot import command
+
+    return command(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -299,6 +313,8 @@ def main(argv: list[str] | None = None) -> int:
             return _sweep(args)
         if args.command == "sensitivity":
             return _sensitivity(args)
+        if args.command == "responsibility":
+            return _responsibility(args)
         return _run(args)
     except ParameterError as error:
         for line in str(error).splitlines():  # every error of a file, one line each
