@@ -346,3 +346,23 @@ def test_decompose_refuses_fewer_than_two_replicates_or_groups():
     with pytest.raises(ParameterError, match="groups = 1"):
         decompose(lambda m, r: 0.0, ["a"], 3)
     assert np.isnan(_groups(decompose(lambda m, r: 1.0, GROUPS, 2)[0])["share"]).all()
+
+
+def test_group_practice_docks_between_the_engine_and_the_reference_model():
+    """The same intervention on both implementations gives the same distribution of CSAT
+    and FCR (the Welch-style bound of tests/test_docking.py, 4 standard errors)."""
+    from cxsim.results import Result
+
+    size = dict(n_employees=60, n_customers=800, burn_in_days=10, days=25,
+                summary_window_days=15)
+    practice = [{"type": "group_practice", "departments": ["support"], "state": "lagging"},
+                {"type": "group_practice", "levels": ["manager"], "state": "frontier"}]
+    summaries = {}
+    for cls in (CXModel, ReferenceModel):
+        runs = [Result(cls(rng=seed, interventions=practice, **size).run(), seed).summary()
+                for seed in range(1, 6)]
+        summaries[cls] = pd.DataFrame(runs)
+    engine, reference = summaries[CXModel], summaries[ReferenceModel]
+    for metric in ("csat", "fcr"):
+        se = np.hypot(engine[metric].std() / np.sqrt(5), reference[metric].std() / np.sqrt(5))
+        assert abs(engine[metric].mean() - reference[metric].mean()) <= 4 * se, metric

@@ -157,13 +157,7 @@ def select_groups(available: Sequence[Group], names: Iterable[str] | None,
     if names is None:
         chosen = list(available)
     else:
-        if isinstance(names, str):
-            names = [n for n in names.split(",")]
-        try:
-            names = [str(n).strip() for n in names]
-        except TypeError:
-            raise ParameterError(f"--groups = {names!r} is not allowed: expected group names "
-                                 "separated by commas") from None
+        names = name_list(names, "--groups", "group names")
         known = {g.name: g for g in available}
         for name in names:
             if name not in known:
@@ -188,20 +182,26 @@ def select_groups(available: Sequence[Group], names: Iterable[str] | None,
 # ---------------------------------------------------------------------- checks
 
 
+def name_list(value: Any, flag: str, what: str) -> list[str]:
+    """``value`` (one text with commas, or an iterable of names) as a non-empty list of
+    stripped names, or ParameterError naming ``flag``."""
+    if isinstance(value, str):
+        value = value.split(",")
+    try:
+        names = [str(n).strip() for n in value]
+    except TypeError:
+        names = []
+    if not names:
+        raise ParameterError(f"{flag} = {value!r} is not allowed: expected {what} separated "
+                             "by commas")
+    return names
+
+
 def check_metrics(metrics: Any) -> tuple[str, ...]:
     """``metrics`` (names, or one text with commas) as a tuple of known summary metrics."""
     if metrics is None:
         return DEFAULT_METRICS
-    if isinstance(metrics, str):
-        metrics = metrics.split(",")
-    try:
-        names = [str(m).strip() for m in metrics]
-    except TypeError:
-        raise ParameterError(f"--metric = {metrics!r} is not allowed: expected metric names "
-                             "separated by commas, e.g. csat,nps") from None
-    if not names:
-        raise ParameterError("--metric is empty, which is not allowed: expected metric names "
-                             "separated by commas, e.g. csat,nps")
+    names = name_list(metrics, "--metric", "metric names")
     for name in names:
         if name not in METRICS:
             raise ParameterError(f"--metric: unknown metric {name!r}: "
