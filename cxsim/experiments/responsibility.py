@@ -452,7 +452,8 @@ def _table(metric: str, unit: str, groups: list[str], estimate: ShapleyEstimate,
         se = math.sqrt(float(np.nansum(estimate.sampling_variance[:, i]))) / reps
         shares = {f"via_{name}": float(s[i]) for name, s in channel_shares.items()}
         usable = {name: s[i] for name, s in channel_shares.items()
-                  if channel_ok[name] and math.isfinite(s[i]) and s[i] > 0}
+                  if channel_ok[name] and math.isfinite(s[i]) and s[i] > 0
+                  and excludes_zero(low, high)}
         rows.append({
             "metric": metric, "unit": unit, "group": group, "contribution": mean,
             "ci_low": low, "ci_high": high, **_share_of(mean, low, high, gap),
@@ -790,12 +791,10 @@ def _analyse(setup: dict[str, Any], frame: pd.DataFrame) -> ResponsibilityResult
     failed = int((frame["status"] != "done").sum())
 
     def lookup(quantity: str) -> Callable[[int, int], float]:
-        column = indexed[quantity] if quantity in indexed else None
+        known = indexed[quantity].to_dict() if quantity in indexed else {}
 
         def value(mask: int, replicate: int) -> float:
-            if column is None or (mask, replicate) not in column.index:
-                return math.nan
-            return float(column.loc[(mask, replicate)])
+            return float(known.get((mask, replicate), math.nan))  # NaN: failed or missing
         return value
 
     channels = {name: lookup(quantity) for name, (quantity, _) in CHANNELS.items()}

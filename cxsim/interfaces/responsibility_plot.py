@@ -43,6 +43,11 @@ def _label(metric: str) -> str:
     return METRIC_LABELS.get(metric, metric)
 
 
+def _percent(share: float) -> int:
+    """A share in whole percent (never "-0")."""
+    return int(round(share * 100)) + 0
+
+
 def format_table(result: ResponsibilityResult) -> str:
     """The printed responsibility map: per metric the configured value, the value with
     every group switched, the gap with its CI, then each group's contribution with its CI
@@ -74,9 +79,9 @@ def format_table(result: ResponsibilityResult) -> str:
             value = (f"{format_difference(unit, row['contribution'], compact=True)} "
                      f"{format_interval(unit, row['ci_low'], row['ci_high'], signed=True, compact=True)}"  # noqa: E501
                      f"{star}")
-            share = f"{row['share'] * 100:.0f}%" if np.isfinite(row["share"]) else "-"
+            share = f"{_percent(row['share'])}%" if np.isfinite(row["share"]) else "-"
             if row["group"] != TOTAL and np.isfinite(row["share_ci_low"]):
-                share += f" [{row['share_ci_low'] * 100:.0f}, {row['share_ci_high'] * 100:.0f}]"
+                share += f" [{_percent(row['share_ci_low'])}, {_percent(row['share_ci_high'])}]"
             channel = CHANNELS[row["channel"]][1] if row["channel"] in CHANNELS else \
                 row["channel"]
             if result.method == "sampling" and row["group"] != TOTAL:
