@@ -175,7 +175,7 @@ def add_parser(sub: Any) -> None:
         "responsibility", help="who carries your CX: Shapley shares of departments or levels",
         description="Decompose the gap between a scenario as configured and every group "
         "(department, level or both) switched to a reference state of practice into each "
-        "group's Shapley share, with 95%% CIs over replicates, interactions and the channel "
+        "group's Shapley share, with 95% CIs over replicates, interactions and the channel "
         "each group works through. Runs on the sweep backends; resumable with --out. See "
         "docs/responsibility.md.")
     parser.add_argument("scenario", help="a scenario file (TOML) or a library scenario's name")
