@@ -149,8 +149,8 @@ def waterfall(result: ResponsibilityResult, metric: str | None = None) -> Figure
     if np.isfinite(low) and np.isfinite(high) and high > low:
         ax.set_ylim(low, high)
     ax.set_ylabel(_label(metric))
-    ax.set_title(f"Who carries {_label(metric)}: {result.scenario} by {result.by} "
-                 f"(reference: {result.reference}, {len(result.seeds)} replicates)",
+    ax.set_title(f"Who carries {_label(metric)}: {result.scenario}\n(groups: {result.by}; "
+                 f"reference: {result.reference}; {len(result.seeds)} replicates; 95% CIs)",
                  fontsize=9)
     fig.tight_layout()
     return fig
