@@ -576,6 +576,89 @@ class Reorganisation(Intervention):
             model.cut_cross_ties(self.intensity, self.target_mask[model.department, model.level])
 
 
+@dataclass(frozen=True)
+class ReferenceState:
+    """A documented state of practice that :class:`GroupPractice` holds a group at (see
+    ``docs/responsibility.md`` for the values and why).
+
+    ``engagement``, ``skill``, ``empowerment`` and ``centricity`` are the employees' own
+    state; ``practice`` is where the group's practice levers go (ownership of CX, shared
+    metrics, guidelines, executives' commitment, managers' coaching); ``connected``:
+    True adds cross-department ties from the group, False cuts the group's informal
+    cross-department ties."""
+
+    engagement: float
+    skill: float
+    empowerment: float
+    centricity: float
+    practice: float
+    connected: bool
+
+
+#: The reference states of :class:`GroupPractice`, by name.
+REFERENCE_STATES: dict[str, ReferenceState] = {
+    "frontier": ReferenceState(engagement=0.9, skill=0.9, empowerment=0.9, centricity=0.9,
+                               practice=1.0, connected=True),
+    "lagging": ReferenceState(engagement=0.1, skill=0.1, empowerment=0.0, centricity=0.1,
+                              practice=0.0, connected=False),
+}
+
+
+@dataclass
+class GroupPractice(Intervention):
+    """Analysis device of the responsibility map: from ``start`` on, hold the targeted
+    group (departments x levels) at a reference state of practice, ``frontier``
+    (engaged, skilled, empowered, customer-centric, connected across silos) or
+    ``lagging`` (the reverse: disengaged, unskilled, without authority or ownership,
+    siloed). Each day, before customers are served, the group's engagement, skill,
+    empowerment and customer-centricity close ``intensity x adoption`` of their gap to
+    the state's values, its practice levers move the same share toward the state's, and
+    on the start day the group gains ``organisation.ties_per_employee`` cross-department
+    ties per employee (frontier) or loses that share of its informal cross-department
+    ties (lagging). Not a programme with a cost: it has none."""
+
+    kind: ClassVar[str] = "group_practice"
+    RULES: ClassVar[dict[str, Rule]] = {
+        "state": Rule("choice", choices=tuple(REFERENCE_STATES),
+                      description="The reference state the group is held at."),
+    }
+    ramp_days: int = 0
+    state: str = "frontier"
+
+    @property
+    def reference(self) -> ReferenceState:
+        """The values this intervention holds its group at."""
+        return REFERENCE_STATES[self.state]
+
+    def move_lever(self, levers: np.ndarray, value: float, share: float) -> None:
+        """Move a (department x level) lever ``share`` of the way toward ``value`` where
+        targeted."""
+        levers[self.target_mask] += share * (value - levers[self.target_mask])
+
+    def apply(self, model: InterventionTarget, adoption: float) -> None:
+        share, ref, levers = adoption * self.intensity, self.reference, model.levers
+        for lever in (levers.ownership, levers.shared_metrics, levers.guidelines,
+                      levers.commitment, levers.coaching):
+            self.move_lever(lever, ref.practice, share)
+        self.move_lever(levers.authority, ref.empowerment, share)
+        self.move_lever(levers.hire_engagement, ref.engagement, share)
+        self.move_lever(levers.hire_centricity, ref.centricity, share)
+
+    def on_day(self, model: InterventionTarget, day: int, adoption: float) -> None:
+        share, ref = adoption * self.intensity, self.reference
+        who = self.targeted(model)
+        if share > 0 and who.any():
+            for name in ("engagement", "skill", "empowerment", "centricity"):
+                values = np.array(getattr(model, name), dtype=float)
+                values[who] += share * (getattr(ref, name) - values[who])
+                setattr(model, name, values)  # the reference model writes it to its agents
+        if ref.connected:
+            self.add_ties_with_adoption(model, model.p.ties_per_employee, adoption)
+        elif day == self.start:
+            model.cut_cross_ties(self.intensity,
+                                 self.target_mask[model.department, model.level])
+
+
 def apply_interventions(model: InterventionTarget) -> float:
     """The daily intervention phase, shared by the engine and the reference model.
 
@@ -606,7 +689,7 @@ INTERVENTIONS: dict[str, type[Intervention]] = {
     for cls in (LeadershipCommitment, CXTraining, Empowerment, ClearGuidelines,
                 CrossFunctionalCollaboration, SharedMetrics, IntegratedCRM, Recognition,
                 VoiceOfCustomerLoop, HireForCXValues, ManagerCoaching,
-                AccountabilityPartnerships, BudgetCut, Layoffs, Reorganisation)
+                AccountabilityPartnerships, BudgetCut, Layoffs, Reorganisation, GroupPractice)
 }
 
 

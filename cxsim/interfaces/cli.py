@@ -112,7 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="print the reference table in Markdown (docs/parameters.md)")
     _add_scenario_commands(sub)
     _add_validate_parser(sub)
+    _add_responsibility_parser(sub)
     return parser
+
+
+def _add_responsibility_parser(sub) -> None:
+    """``cxsim responsibility`` (parser in cxsim/interfaces/responsibility_plot.py)."""
+    from cxsim.interfaces.responsibility_plot import add_parser
+
+    add_parser(sub)
 
 
 def _add_scenario_commands(sub: argparse._SubParsersAction) -> None:
@@ -539,6 +547,10 @@ def _calibrate(args: argparse.Namespace) -> int:
     print(f"\nWrote fitted.toml, fit.json, fit.png, observed_vs_simulated.csv and "
           f"candidates.csv to {args.out}/")
     return 0
+def _responsibility(args: argparse.Namespace) -> int:
+    from cxsim.interfaces.responsibility_plot import command
+
+    return command(args)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -565,6 +577,8 @@ def main(argv: list[str] | None = None) -> int:
             return _validate(args)
         if args.command == "calibrate":
             return _calibrate(args)
+        if args.command == "responsibility":
+            return _responsibility(args)
         return _run(args)
     except ParameterError as error:
         for line in str(error).splitlines():  # every error of a file, one line each

@@ -57,15 +57,22 @@ from cxsim.reference.agents import (
 from cxsim.results import Result
 
 
-def _assembled(attribute: str, doc: str) -> property:
-    """A read-only array by position of an employee attribute, assembled from the agents
-    (for the Recorder and interventions, which read the engine's arrays)."""
+def _assembled(attribute: str, doc: str, writable: bool = False) -> property:
+    """An array by position of an employee attribute, assembled from the agents (for the
+    Recorder and interventions, which read the engine's arrays). ``writable``: assigning
+    an array writes each filled position's value back to its holder (the group_practice
+    intervention holds employees' state this way on both models)."""
 
     def get(model: ReferenceModel) -> np.ndarray:
         return np.array([0.0 if e is None else getattr(e, attribute)
                          for e in model._holders], dtype=float)
 
-    return property(get, doc=doc)
+    def put(model: ReferenceModel, values: np.ndarray) -> None:
+        for holder, value in zip(model._holders, np.asarray(values, dtype=float).tolist()):
+            if holder is not None:
+                setattr(holder, attribute, value)
+
+    return property(get, put if writable else None, doc=doc)
 
 
 class ReferenceModel(mesa.Model):
@@ -267,10 +274,14 @@ class ReferenceModel(mesa.Model):
         """Positions whose holder starts today (hired at the end of yesterday)."""
         return np.array([e is not None and e.first_day == self.day for e in self._holders])
 
-    engagement = _assembled("engagement", "Engagement of each position's holder (0 if vacant).")
-    skill = _assembled("skill", "CX skill of each position's holder (0 if vacant).")
-    empowerment = _assembled("empowerment", "Empowerment of each position's holder.")
-    centricity = _assembled("centricity", "Customer-centricity of each position's holder.")
+    engagement = _assembled("engagement", "Engagement of each position's holder (0 if vacant).",
+                            writable=True)
+    skill = _assembled("skill", "CX skill of each position's holder (0 if vacant).",
+                            writable=True)
+    empowerment = _assembled("empowerment", "Empowerment of each position's holder.",
+                            writable=True)
+    centricity = _assembled("centricity", "Customer-centricity of each position's holder.",
+                            writable=True)
     strain = _assembled("strain", "Strain of each position's holder (0 if vacant).")
     load = _assembled("load", "Today's workload of each position's holder (0 if vacant).")
 
