@@ -1,0 +1,265 @@
+"""The dashboard, headless in solara's test harness: controls, Step, Reset, presets, the
+scenario picker, slider ranges (fuzzed), and the ``cxsim dashboard`` command's errors."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import socket
+import subprocess
+import sys
+
+import ipyvuetify as v
+import numpy as np
+import pytest
+import solara
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cxsim.core.parameters import PARAMETERS_BY_NAME, ParameterError
+from cxsim.engine.metrics import DEPARTMENT_FIELDS
+from cxsim.experiments.scenarios import library, load_scenario
+from cxsim.interfaces import dashboard
+from cxsim.interfaces.cli import main
+
+SLIDER_NAMES = dashboard.LEVERS + dashboard.SIZE
+
+
+def slider_label(name: str) -> str:
+    return dashboard.label(PARAMETERS_BY_NAME[name])
+
+
+def render(scenario: str = "baseline"):
+    """The dashboard in an app layout (as solara run shows it) and its live model."""
+    model = solara.reactive(dashboard.setup(scenario).build())
+    _, rc = solara.render(solara.AppLayout(children=[dashboard.Dashboard(scenario, model=model)]),
+                          handle_error=False)
+    return rc, model
+
+
+def button(rc, text: str):
+    return rc.find(v.Btn, children=[text]).widget
+
+
+def slider(rc, name: str):
+    return rc.find(v.Slider, label=slider_label(name)).widget
+
+
+def test_every_control_is_present():
+    rc, _ = render()
+    for text in ("Reset", "▶", "Step", *dashboard.PRESETS):
+        button(rc, text)
+    for name in SLIDER_NAMES:
+        widget = slider(rc, name)
+        parameter = PARAMETERS_BY_NAME[name]
+        assert parameter.low <= widget.min <= widget.max <= parameter.high
+    picker = rc.find(v.Select, label="Scenario library").widget
+    assert set(library()) <= set(picker.items)
+    assert picker.v_model == "baseline"
+
+
+def test_sliders_start_at_the_scenario_values_and_workshop_size():
+    rc, model = render("p13_cx_in_support")
+    scenario = load_scenario("p13_cx_in_support")
+    for name in dashboard.LEVERS:
+        assert slider(rc, name).v_model == pytest.approx(scenario.config[name])
+    for name, size in dashboard.WORKSHOP_SIZE.items():
+        assert slider(rc, name).v_model == size
+        assert model.value.p[name] == size
+
+
+def test_step_advances_the_model_by_one_day():
+    rc, model = render()
+    live = model.value
+    rows = len(live.datacollector.get_model_vars_dataframe())
+    for expected_day in (1, 2, 3):
+        button(rc, "Step").click()
+        assert model.value is live
+        assert live.day == expected_day
+    assert len(live.datacollector.get_model_vars_dataframe()) == rows + 3
+
+
+def test_reset_rebuilds_the_model_with_the_slider_values():
+    rc, model = render()
+    button(rc, "Step").click()
+    slider(rc, "silo_strength").v_model = 0.25
+    slider(rc, "n_employees").v_model = 120
+    slider(rc, "n_customers").v_model = 2000
+    button(rc, "Reset").click()
+    rebuilt = model.value
+    assert rebuilt.day == 0
+    assert rebuilt.p.silo_strength == pytest.approx(0.25)
+    assert (rebuilt.p.n_employees, rebuilt.p.n_customers) == (120, 2000)
+    assert rebuilt.n_employees == 120
+    # the rest of the scenario stays as it was
+    assert rebuilt.p.cx_ownership == load_scenario("baseline").config.cx_ownership
+
+
+@pytest.mark.parametrize("preset", list(dashboard.PRESETS))
+def test_a_preset_sets_the_sliders_and_rebuilds_the_model(preset):
+    rc, model = render()
+    button(rc, "Step").click()
+    button(rc, preset).click()
+    scenario = load_scenario(dashboard.PRESETS[preset])
+    for name in dashboard.LEVERS:
+        assert slider(rc, name).v_model == pytest.approx(scenario.config[name]), name
+        assert model.value.p[name] == pytest.approx(scenario.config[name])
+    assert model.value.day == 0
+    # Reset after a preset builds the preset's organisation again
+    button(rc, "Step").click()
+    button(rc, "Reset").click()
+    assert model.value.day == 0
+    assert model.value.p.cx_ownership == pytest.approx(scenario.config.cx_ownership)
+
+
+def test_the_two_presets_differ_where_the_library_files_differ():
+    silos, shared = (load_scenario(name).config for name in dashboard.PRESETS.values())
+    changed = [name for name in dashboard.LEVERS if silos[name] != shared[name]]
+    assert {"cx_ownership", "shared_metrics", "voc_loop"} <= set(changed)
+
+
+def test_the_scenario_picker_loads_a_library_scenario_with_its_interventions():
+    rc, model = render()
+    rc.find(v.Select, label="Scenario library").widget.v_model = "training"
+    scenario = load_scenario("training")
+    assert [iv.kind for iv in model.value.interventions] == [
+        iv.kind for iv in scenario.interventions]
+    assert rc.find(v.Select, label="Scenario library").widget.v_model == "training"
+
+
+def test_department_burnout_bars_show_the_recorders_values():
+    model = dashboard.setup("baseline").build()
+    for _ in range(3):
+        model.step()
+    figure = dashboard.department_burnout_figure(model)
+    bars = figure.axes[0].patches
+    expected = model.recorder.by_department[model.day, :, DEPARTMENT_FIELDS.index(
+        "burnout_share")]
+    assert [bar.get_width() for bar in bars] == pytest.approx(list(expected), nan_ok=True)
+    labels = [text.get_text() for text in figure.axes[0].get_yticklabels()]
+    assert labels == model.structure.department_names
+
+
+def test_slider_help_comes_from_the_declarations():
+    text = dashboard.lever_help_html()
+    for name in SLIDER_NAMES:
+        assert PARAMETERS_BY_NAME[name].description.split("'")[0][:40] in text
+
+
+def test_days_slider_keeps_every_intervention_inside_the_run():
+    chosen = dashboard.setup("training")
+    days = chosen.params["days"]
+    assert days.min > max(iv.start for iv in chosen.scenario.interventions)
+
+
+@st.composite
+def slider_settings(draw):
+    name = draw(st.sampled_from(sorted(library())))
+    chosen = dashboard.setup(name)
+    values = {}
+    for key in SLIDER_NAMES:
+        spec = chosen.params[key]
+        positions = int(round((spec.max - spec.min) / spec.step))
+        position = draw(st.integers(0, positions))
+        value = spec.min + position * spec.step  # what a slider widget sends
+        values[key] = min(value, spec.max) if spec.is_float_slider is False else value
+    return chosen, values
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(slider_settings())
+def test_any_slider_values_give_a_valid_configuration(drawn):
+    chosen, values = drawn
+    config = dashboard.slider_values_config(chosen, values)
+    for key, value in values.items():
+        parameter = PARAMETERS_BY_NAME[key]
+        assert parameter.low <= config[key] <= parameter.high
+        assert config[key] == pytest.approx(value)
+
+
+def test_a_slider_value_out_of_its_range_is_refused():
+    chosen = dashboard.setup("baseline")
+    with pytest.raises(ParameterError, match="organisation.silo_strength = 1.5 is not allowed"):
+        dashboard.slider_values_config(chosen, {"silo_strength": 1.5})
+
+
+def test_reset_in_mesa_ignores_mesas_own_scenario_object():
+    model = dashboard.DashboardModel(n_employees=40, n_customers=300, rng=3, scenario=object())
+    twin = dashboard.DashboardModel(n_employees=40, n_customers=300, rng=3)
+    for _ in range(3):
+        model.step()
+        twin.step()
+    assert model.recorder.current == pytest.approx(twin.recorder.current, nan_ok=True)
+
+
+def test_the_page_shows_the_clis_message_for_a_bad_scenario(monkeypatch):
+    monkeypatch.setenv(dashboard.SCENARIO_VARIABLE, "no_such_scenario")
+    _, rc = solara.render(solara.AppLayout(children=[dashboard.Page()]), handle_error=False)
+    alert = rc.find(v.Alert).widget
+    with pytest.raises(ParameterError) as raised:
+        load_scenario("no_such_scenario")
+    assert str(raised.value) in str(alert.children)
+
+
+# --- the command ---------------------------------------------------------------------------
+
+
+def test_invalid_scenario_gives_the_same_message_as_run(capsys):
+    assert main(["run", "no_such_scenario"]) == 2
+    run_message = capsys.readouterr().err
+    assert main(["dashboard", "no_such_scenario"]) == 2
+    assert capsys.readouterr().err == run_message
+    assert run_message.count("\n") == 1
+
+
+def test_a_port_in_use_is_a_clear_one_line_error(capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["dashboard", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"--port = {port} is not allowed: 127.0.0.1:{port} is already in use" in err
+
+
+def test_an_unknown_host_is_a_clear_one_line_error(capsys):
+    assert main(["dashboard", "--host", "no such host", "--port", "8765"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cxsim: error: --host = 'no such host' is not allowed")
+    assert err.count("\n") == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(st.text(min_size=1, max_size=12).filter(lambda t: not t.strip().isdigit()),
+                 st.integers(-10**6, 0).map(str), st.integers(65536, 10**9).map(str)))
+def test_fuzzed_bad_ports_are_refused_before_anything_starts(port):
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        status = main(["dashboard", f"--port={port}"])
+    assert status == 2
+    assert err.getvalue().startswith("cxsim: error: --port = ")
+    assert err.getvalue().count("\n") == 1
+
+
+def test_the_command_binds_to_loopback_by_default():
+    args = __import__("cxsim.interfaces.cli", fromlist=["build_parser"]).build_parser() \
+        .parse_args(["dashboard"])
+    assert args.host == "127.0.0.1"
+    assert args.scenario == "baseline"
+
+
+def test_dashboard_help_runs_without_starting_a_server():
+    done = subprocess.run([sys.executable, "-m", "cxsim.interfaces.cli", "dashboard", "--help"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0
+    assert "--port" in done.stdout and "127.0.0.1" in done.stdout
+
+
+def test_a_workshop_step_stays_light():
+    """The model behind the dashboard at workshop size steps without touching Mesa's
+    visualisation (the benchmark times step + redraw)."""
+    model = dashboard.setup("baseline").build()
+    assert (model.n_employees, model.p.n_customers) == (300, 10_000)
+    model.step()
+    assert np.isfinite(model.recorder.current["engagement_share"])
