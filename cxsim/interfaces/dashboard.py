@@ -196,7 +196,7 @@ def _chart_style(measure: dict[str, str], title: str,
         scale = alt.Scale(domain=list(limits)) if limits is not None else alt.Undefined
         names = " : ".join(f"datum.label == '{key}' ? '{text}'" for key, text in _LEGEND.items())
         return chart.encode(
-            x=alt.X("Step:Q", title="day", axis=alt.Axis(tickMinStep=1)),
+            x=alt.X("Step:Q", title="day", axis=alt.Axis(tickMinStep=1, format="d")),
             y=alt.Y("Value:Q", title=title, scale=scale),
             color=alt.Color("Measure:N", title=None,
                             scale=alt.Scale(domain=list(measure), range=list(measure.values())),
