@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -320,8 +320,10 @@ class Result:
 
     def plot(self, path: str | Path | None = None, metrics: Iterable[str] = HEADLINE,
              title: str | None = None):
-        """Plot metrics over time (daily and 7-day means) and return the matplotlib
-        Figure; save it to ``path`` if given."""
+        """A quick look at metrics over time (daily and 7-day means, raw metric names
+        and values) as a matplotlib Figure; saved to ``path`` if given. For the labelled
+        figure (units, fixed axes, the summary windows marked) use
+        :func:`cxsim.interfaces.plots.run_figure`."""
         from matplotlib.figure import Figure
 
         metrics = list(metrics)
@@ -352,11 +354,13 @@ class Result:
         return (["summary.json", "config.json", "daily.csv"]
                 + [f"{name}.csv" for name in self.record] + ["headline.png"])
 
-    def save(self, directory: str | Path, title: str | None = None) -> Path:
+    def save(self, directory: str | Path, title: str | None = None,
+             figure: Callable[[Result, str | None], Any] | None = None) -> Path:
         """Write summary.json (valid JSON: undefined values are ``null``), config.json
         (everything needed to rerun, seed included), the daily CSV, the CSV of each
         recorded frame and headline.png (titled ``title``) into ``directory`` (created
-        if needed)."""
+        if needed). ``figure(result, title)`` draws headline.png (default: :meth:`plot`;
+        ``cxsim run --out`` passes :func:`cxsim.interfaces.plots.run_figure`)."""
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         (out / "summary.json").write_text(json_text(self.summary()))
@@ -372,7 +376,10 @@ class Result:
         self.daily.to_csv(out / "daily.csv", index=False)
         for name in self.record:
             getattr(self, name).to_csv(out / f"{name}.csv", index=False)
-        self.plot(out / "headline.png", title=title)
+        if figure is None:
+            self.plot(out / "headline.png", title=title)
+        else:
+            figure(self, title).savefig(out / "headline.png", dpi=150)
         return out
 
 

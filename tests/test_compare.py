@@ -61,7 +61,8 @@ def two_workers():
 
 
 def test_output_is_identical_for_one_and_two_workers(one_worker, two_workers):
-    for name in ("runs", "summary", "economics", "economics_runs"):
+    for name in ("runs", "summary", "economics", "economics_runs", "daily", "departments",
+                 "touchpoints", "economics_daily"):
         pd.testing.assert_frame_equal(getattr(one_worker, name), getattr(two_workers, name))
     assert [s["spec"] for s in one_worker.specs] == [s["spec"] for s in two_workers.specs]
 
@@ -359,7 +360,10 @@ def test_cli_compare_prints_the_table_and_writes_out(tmp_path):
     assert "Economics against 'Baseline'" in stdout and "NPV at 8.0% a year" in stdout
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["summary.csv", "runs.csv", "economics.csv", "economics_runs.csv",
-         "comparison.json", "specs.json"])
+         "comparison.json", "specs.json", "daily.parquet", "departments.parquet",
+         "touchpoints.parquet", "economics_daily.parquet"])
+    loaded = comparisons.ComparisonResult.load(out)
+    assert loaded.seeds == [4, 5] and loaded.intervention_day == 0
 
 
 _TOKENS = st.sampled_from(["--replicates", "--workers", "--seed", "--days", "--employees",
@@ -384,3 +388,164 @@ def fake_compare(one_worker, tmp_path_factory):
     patch.chdir(tmp_path_factory.mktemp("fuzz_compare"))
     yield
     patch.undo()
+
+
+# --- series ---------------------------------------------------------------------------------
+
+
+def _assert_same_comparison(a, b):
+    for name in ("runs", "summary", "economics", "economics_runs", "daily", "departments",
+                 "touchpoints", "economics_daily"):
+        if getattr(a, name) is None:
+            assert getattr(b, name) is None, name
+        else:
+            pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), obj=name)
+    for name in ("baseline", "scenarios", "seeds", "config", "discount_rate", "level",
+                 "intervention_day", "specs"):
+        assert getattr(a, name) == getattr(b, name), name
+
+
+def test_a_saved_comparison_loads_back_equal(one_worker, tmp_path):
+    loaded = comparisons.ComparisonResult.load(one_worker.save(tmp_path / "cmp"))
+    _assert_same_comparison(one_worker, loaded)
+    assert loaded.elapsed_seconds == pytest.approx(one_worker.elapsed_seconds)
+    assert loaded.has_series
+
+
+def test_series_have_one_row_per_run_and_day(one_worker):
+    labels = [one_worker.baseline, *one_worker.scenarios]
+    days = TINY["run.burn_in_days"] + TINY["run.days"]
+    daily = one_worker.daily
+    assert list(daily.columns[:4]) == ["scenario", "replicate", "seed", "day"]
+    from cxsim.engine.metrics import DAILY_METRICS
+
+    assert list(daily.columns[4:]) == [m for m in DAILY_METRICS
+                                       if m not in ("day", "intervention_day")]
+    assert len(daily) == len(labels) * 3 * days
+    counts = daily.groupby(["scenario", "replicate"]).size()
+    assert (counts == days).all() and set(counts.index.get_level_values(0)) == set(labels)
+    assert daily["day"].min() == -TINY["run.burn_in_days"]
+    assert daily["day"].max() == TINY["run.days"] - 1
+    assert (daily["seed"] == 11 + daily["replicate"]).all()
+    n_departments = len(Scenario(name="default").structure.departments)
+    assert len(one_worker.departments) == len(daily) * n_departments
+    assert list(one_worker.departments.columns[:5]) == ["scenario", "replicate", "seed",
+                                                         "day", "department"]
+    assert list(one_worker.touchpoints.columns[:6]) == ["scenario", "replicate", "seed",
+                                                         "day", "touchpoint", "owner"]
+    econ = one_worker.economics_daily
+    assert list(econ.columns) == ["scenario", "replicate", "day", "cost", "revenue_gain",
+                                  "profit"]
+    assert set(econ["scenario"]) == set(one_worker.scenarios)
+    assert len(econ) == len(one_worker.scenarios) * 3 * TINY["run.days"]
+    assert one_worker.intervention_day == 0  # training starts on the first day
+
+
+def test_series_agree_with_the_summary_of_every_run(one_worker):
+    """The daily rows of the final window give each run's summary values back; the
+    cumulative economics end on each replicate's totals."""
+    runs = one_worker.runs.set_index(["scenario", "replicate", "metric"])["value"]
+    window = one_worker.config.summary_window_days
+    for (label, replicate), rows in one_worker.daily.groupby(["scenario", "replicate"]):
+        period = rows[rows["day"] >= 0]
+        final = period.iloc[-window:]
+        assert final["engagement_share"].mean() == pytest.approx(
+            runs[(label, replicate, "engagement_share")], rel=1e-12)
+        assert final["burnout_share"].mean() == pytest.approx(
+            runs[(label, replicate, "burnout_share")], rel=1e-12, abs=1e-15)
+        assert final["csat_top2"].sum() / final["responses"].sum() == pytest.approx(
+            runs[(label, replicate, "csat")], rel=1e-12)
+        assert period["revenue"].sum() == pytest.approx(runs[(label, replicate, "revenue")],
+                                                        rel=1e-12)
+    totals = one_worker.economics_runs.set_index(["scenario", "replicate", "quantity"])["value"]
+    last = one_worker.economics_daily.groupby(["scenario", "replicate"]).tail(1)
+    for row in last.itertuples():
+        key = (row.scenario, row.replicate)
+        assert row.day == TINY["run.days"] - 1
+        assert row.profit == pytest.approx(totals[(*key, "profit_difference")], rel=1e-9,
+                                           abs=1e-6)
+        assert row.cost == pytest.approx(totals[(*key, "intervention_cost")], rel=1e-9,
+                                         abs=1e-9)
+        assert row.revenue_gain == pytest.approx(totals[(*key, "revenue_difference")],
+                                                 rel=1e-9, abs=1e-6)
+    # the department series is the serving departments' own frame, as float32
+    departments = one_worker.departments
+    assert departments["engagement_share"].dtype == np.float32
+    base = departments[(departments["scenario"] == "Baseline")
+                       & (departments["replicate"] == 0)]
+    alone = run_spec(one_worker.specs[0]["spec"]).departments
+    alone = alone[alone["day"] >= 0]
+    np.testing.assert_array_equal(base["engagement_share"].to_numpy(),
+                                  alone["engagement_share"].to_numpy(dtype=np.float32))
+
+
+def test_an_identical_scenario_has_identical_series_and_zero_economics(one_worker):
+    daily = one_worker.daily
+    a = daily[daily["scenario"] == "Baseline"].drop(columns="scenario").reset_index(drop=True)
+    b = daily[daily["scenario"] == "Baseline (2)"].drop(columns="scenario").reset_index(
+        drop=True)
+    pd.testing.assert_frame_equal(a, b)
+    same = one_worker.economics_daily.query("scenario == 'Baseline (2)'")
+    assert (same[["cost", "revenue_gain", "profit"]] == 0).all().all()
+
+
+def test_without_series_nothing_is_kept_or_written(tmp_path):
+    baseline, scenarios = _scenarios()
+    result = compare(baseline, scenarios[:1], replicates=1, workers=1, seed=2,
+                     overrides=TINY, series=False)
+    for name in ("daily", "departments", "touchpoints", "economics_daily"):
+        assert getattr(result, name) is None
+    assert not result.has_series and result.intervention_day == 0
+    out = result.save(tmp_path / "cmp")
+    assert sorted(p.name for p in out.iterdir()) == sorted(result.files())
+    assert not list(out.glob("*.parquet"))
+    _assert_same_comparison(result, comparisons.ComparisonResult.load(out))
+    assert all(s["spec"].record == () for s in result.specs)
+
+
+def test_no_intervention_means_no_intervention_day():
+    baseline, _ = _scenarios()
+    result = compare(baseline, [baseline], replicates=1, workers=1, seed=2, overrides=TINY)
+    assert result.intervention_day is None
+
+
+@pytest.mark.parametrize("series", [None, 1, "yes", 0.0])
+def test_compare_refuses_a_series_flag_that_is_not_a_boolean(series):
+    baseline, scenarios = _scenarios()
+    with pytest.raises(ParameterError, match="series"):
+        compare(baseline, scenarios[:1], replicates=1, workers=1, seed=2, overrides=TINY,
+                series=series)
+
+
+@pytest.fixture(scope="module")
+def saved(one_worker, tmp_path_factory):
+    return one_worker.save(tmp_path_factory.mktemp("saved") / "cmp")
+
+
+def test_load_refuses_what_is_not_a_comparison(tmp_path, saved):
+    with pytest.raises(ParameterError, match="no comparison.json"):
+        comparisons.ComparisonResult.load(tmp_path / "absent")
+    broken = tmp_path / "broken"
+    import shutil
+
+    shutil.copytree(saved, broken)
+    (broken / "runs.csv").unlink()
+    with pytest.raises(ParameterError, match="cannot be read") as error:
+        comparisons.ComparisonResult.load(broken)
+    assert str(error.value).count("\n") == 0
+
+
+@given(name=st.sampled_from(["comparison.json", "specs.json", "runs.csv", "daily.parquet"]),
+       content=st.binary(max_size=64))
+def test_fuzzed_saved_files_give_a_one_line_error(saved, tmp_path_factory, name, content):
+    """Any garbled file of a saved comparison is refused with one line (or, for harmless
+    garbage that still parses, loads)."""
+    import shutil
+
+    copy = tmp_path_factory.mktemp("fuzz_load") / "cmp"
+    shutil.copytree(saved, copy)
+    (copy / name).write_bytes(content)
+    try:
+        comparisons.ComparisonResult.load(copy)
+    except ParameterError as error:
+        assert "\n" not in str(error) and "comparison directory" in str(error)

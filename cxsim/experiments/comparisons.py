@@ -18,6 +18,7 @@ ordered by seed, so they are identical for any worker count.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -60,6 +61,14 @@ LEVEL = 0.95
 MARKER = "comparison.json"
 #: Parameters that must agree between the baseline and every scenario.
 HORIZON = ("burn_in_days", "days", "summary_window_days")
+#: Frames each run records for the comparison's series (``compare(series=True)``).
+SERIES_FRAMES = ("departments", "touchpoints")
+#: Parquet files of the series, by attribute of :class:`ComparisonResult`.
+SERIES_FILES = {"daily": "daily.parquet", "departments": "departments.parquet",
+                "touchpoints": "touchpoints.parquet",
+                "economics_daily": "economics_daily.parquet"}
+#: Columns that identify a row of a series (the rest are values).
+SERIES_KEYS = ("scenario", "replicate", "seed", "day")
 
 
 # ---------------------------------------------------------------------- statistics
@@ -100,17 +109,14 @@ def staff_cost_per_day(daily: pd.DataFrame, salary_per_employee: float) -> np.nd
     return salary_per_employee * daily["headcount"].to_numpy(dtype=float) / 365.0
 
 
-def economics(baseline_daily: pd.DataFrame, scenario_daily: pd.DataFrame, *,
-              baseline_salary: float, scenario_salary: float,
-              discount_rate: float = DEFAULT_DISCOUNT_RATE) -> dict[str, float | None]:
-    """Economics of one replicate: a scenario against its baseline over the intervention
+def economic_flows(baseline_daily: pd.DataFrame, scenario_daily: pd.DataFrame, *,
+                   baseline_salary: float, scenario_salary: float) -> dict[str, np.ndarray]:
+    """Daily flows of one replicate, a scenario against its baseline over the intervention
     period (rows with ``intervention_day >= 0``, matched by intervention day).
 
-    Daily profit difference = revenue difference - staff cost difference - hiring cost
-    difference - intervention cost difference. Returns the totals, ROI (profit difference
-    / intervention cost; None unless the cost is > 0), payback day (the first intervention
-    day from which the cumulative profit difference stays >= 0; None if it ends below 0)
-    and NPV (daily flows of intervention day d discounted by (1 + rate) ** (-d / 365)).
+    Returns arrays by intervention day: ``day``, ``revenue``, ``staff``, ``hiring``,
+    ``cost`` (each the scenario's minus the baseline's) and ``profit`` = revenue - staff -
+    hiring - cost. Raises ParameterError when the two cover different days.
     """
     base = baseline_daily[baseline_daily["intervention_day"] >= 0]
     scen = scenario_daily[scenario_daily["intervention_day"] >= 0]
@@ -127,18 +133,37 @@ def economics(baseline_daily: pd.DataFrame, scenario_daily: pd.DataFrame, *,
                                                                            baseline_salary)
     hiring = diff("hiring_cost")
     cost = diff("intervention_cost")
-    profit = revenue - staff - hiring - cost
-    days = base["intervention_day"].to_numpy(dtype=float)
-    total_cost = float(cost.sum())
+    return {"day": base["intervention_day"].to_numpy(), "revenue": revenue, "staff": staff,
+            "hiring": hiring, "cost": cost, "profit": revenue - staff - hiring - cost}
+
+
+def economics(baseline_daily: pd.DataFrame, scenario_daily: pd.DataFrame, *,
+              baseline_salary: float, scenario_salary: float,
+              discount_rate: float = DEFAULT_DISCOUNT_RATE) -> dict[str, float | None]:
+    """Economics of one replicate: a scenario against its baseline over the intervention
+    period (rows with ``intervention_day >= 0``, matched by intervention day).
+
+    Daily profit difference = revenue difference - staff cost difference - hiring cost
+    difference - intervention cost difference (:func:`economic_flows`). Returns the
+    totals, ROI (profit difference / intervention cost; None unless the cost is > 0),
+    payback day (the first intervention day from which the cumulative profit difference
+    stays >= 0; None if it ends below 0) and NPV (daily flows of intervention day d
+    discounted by (1 + rate) ** (-d / 365)).
+    """
+    flows = economic_flows(baseline_daily, scenario_daily, baseline_salary=baseline_salary,
+                           scenario_salary=scenario_salary)
+    profit = flows["profit"]
+    days = flows["day"].astype(float)
+    total_cost = float(flows["cost"].sum())
     total_profit = float(profit.sum())
     return {
         "intervention_cost": total_cost,
-        "revenue_difference": float(revenue.sum()),
-        "staff_cost_difference": float(staff.sum()),
-        "hiring_cost_difference": float(hiring.sum()),
+        "revenue_difference": float(flows["revenue"].sum()),
+        "staff_cost_difference": float(flows["staff"].sum()),
+        "hiring_cost_difference": float(flows["hiring"].sum()),
         "profit_difference": total_profit,
         "roi": total_profit / total_cost if total_cost > 0 else None,
-        "payback_day": payback_day(profit, base["intervention_day"].to_numpy()),
+        "payback_day": payback_day(profit, flows["day"]),
         "npv": float((profit * (1.0 + discount_rate) ** (-days / 365.0)).sum()),
     }
 
@@ -208,6 +233,22 @@ class ComparisonResult:
         specs: per run, ``scenario, replicate, seed, forked, spec``.
         config: the baseline's parameters (with the overrides).
         discount_rate, level: the NPV's annual discount rate; the confidence level.
+        daily: the series behind the summary, one row per scenario, replicate and day:
+            ``scenario, replicate, seed, day`` and every metric column of
+            :attr:`cxsim.results.Result.daily`. ``day`` counts days from the end of the
+            warm-up (``Result.daily``'s ``intervention_day``: negative in the warm-up, 0
+            on the first day of the intervention period). None unless ``series``.
+        departments: ``scenario, replicate, seed, day, department`` and the columns of
+            ``Result.departments`` (values as float32), by day. None unless ``series``.
+        touchpoints: ``scenario, replicate, seed, day, touchpoint, owner`` and the columns
+            of ``Result.touchpoints`` (values as float32), by day. None unless ``series``.
+        economics_daily: per scenario (not the baseline), replicate and intervention day
+            (``day >= 0``): ``scenario, replicate, day, cost, revenue_gain, profit``, each
+            cumulative against the baseline up to and including that day (the running
+            sums of the quantities the economics table totals, so the last day's profit is
+            the replicate's ``profit_difference``). None unless ``series``.
+        intervention_day: the first day (as in ``daily.day``) on which any scenario's
+            intervention starts; None if no scenario has an intervention.
     """
 
     baseline: str
@@ -222,11 +263,23 @@ class ComparisonResult:
     discount_rate: float = DEFAULT_DISCOUNT_RATE
     level: float = LEVEL
     elapsed_seconds: float = field(default=0.0, compare=False)
+    daily: pd.DataFrame | None = None
+    departments: pd.DataFrame | None = None
+    touchpoints: pd.DataFrame | None = None
+    economics_daily: pd.DataFrame | None = None
+    intervention_day: int | None = None
+
+    @property
+    def has_series(self) -> bool:
+        """Whether the comparison kept its series (``compare(series=True)``)."""
+        return self.daily is not None
 
     def files(self) -> list[str]:
         """Names of the files :meth:`save` writes."""
-        return ["summary.csv", "runs.csv", "economics.csv", "economics_runs.csv", MARKER,
-                "specs.json"]
+        names = ["summary.csv", "runs.csv", "economics.csv", "economics_runs.csv", MARKER,
+                 "specs.json"]
+        return names + [name for attribute, name in SERIES_FILES.items()
+                        if getattr(self, attribute) is not None]
 
     def save(self, directory: str | Path) -> Path:
         """Write the frames as CSV, ``comparison.json`` (settings, summary, economics) and
@@ -242,6 +295,8 @@ class ComparisonResult:
                 "baseline": self.baseline, "scenarios": self.scenarios, "seeds": self.seeds,
                 "replicates": len(self.seeds), "confidence_level": self.level,
                 "discount_rate": self.discount_rate,
+                "intervention_day": self.intervention_day,
+                "elapsed_seconds": self.elapsed_seconds,
                 "parameters": self.config.to_nested(),
                 "summary": self.summary.to_dict(orient="records"),
                 "economics": self.economics.to_dict(orient="records"),
@@ -251,8 +306,23 @@ class ComparisonResult:
                  "forked": s["forked"], "hash": s["spec"].content_hash,
                  "spec": s["spec"].to_dict()}
                 for s in self.specs]))
+            for attribute, name in SERIES_FILES.items():
+                frame = getattr(self, attribute)
+                if frame is not None:  # seeds come back from the replicate on loading
+                    frame.drop(columns=["seed"], errors="ignore").to_parquet(
+                        tmp / name, index=False)
 
         return write_atomically(directory, fill, marker=MARKER)
+
+    @classmethod
+    def load(cls, directory: str | Path) -> ComparisonResult:
+        """Read a comparison written by :meth:`save` (``cxsim compare --out``): every
+        frame, the settings and the specs; the series when they were saved.
+
+        Raises:
+            ParameterError: ``directory`` is not a complete comparison output.
+        """
+        return _load_comparison(Path(directory))
 
 
 # ---------------------------------------------------------------------- compare
@@ -279,8 +349,10 @@ def check_discount_rate(rate: Any, name: str = "discount_rate") -> float:
 
 
 def plan(baseline: Scenario, scenarios: Sequence[Scenario], replicates: int, seed: int,
-         overrides: Mapping[str, Any] | None = None) -> tuple[list[str], list[SeedTask]]:
-    """Labels and one :class:`SeedTask` per replicate, validated before anything runs."""
+         overrides: Mapping[str, Any] | None = None,
+         series: bool = True) -> tuple[list[str], list[SeedTask]]:
+    """Labels and one :class:`SeedTask` per replicate, validated before anything runs
+    (with ``series``, each run records the frames in :data:`SERIES_FRAMES`)."""
     everything = [baseline, *scenarios]
     for i, scenario in enumerate(everything):
         if not isinstance(scenario, Scenario):
@@ -295,7 +367,8 @@ def plan(baseline: Scenario, scenarios: Sequence[Scenario], replicates: int, see
         except ParameterError as error:
             raise ParameterError(f"{label}: {error}") from None
         specs.append(RunSpec.build(config, seed=seed, interventions=scenario.interventions,
-                                   structure=scenario.structure, scenario=label))
+                                   structure=scenario.structure, scenario=label,
+                                   record=SERIES_FRAMES if series else ()))
     base = specs[0]
     for label, spec in zip(labels[1:], specs[1:]):
         for name in HORIZON:
@@ -317,7 +390,8 @@ def compare(baseline: Scenario, scenarios: Sequence[Scenario], *, replicates: in
             workers: int | None = None, seed: int | None = None,
             overrides: Mapping[str, Any] | None = None,
             discount_rate: float = DEFAULT_DISCOUNT_RATE,
-            progress: bool | Callable[[int, int], None] = False) -> ComparisonResult:
+            progress: bool | Callable[[int, int], None] = False,
+            series: bool = True) -> ComparisonResult:
     """Compare ``scenarios`` with ``baseline`` over ``replicates`` seeds.
 
     Args:
@@ -332,6 +406,9 @@ def compare(baseline: Scenario, scenarios: Sequence[Scenario], *, replicates: in
         discount_rate: annual discount rate of the NPV (default 0.08).
         progress: True for a progress bar (runs done, ETA) on stderr, or a callable
             ``(runs_done, runs_total)``.
+        series: keep every run's daily, department and touchpoint series and the daily
+            economics (``result.daily``...; about 1 MB per run at the default horizon),
+            for plots and reports. False keeps only the summaries.
 
     Raises:
         ParameterError: bad input (before any run starts).
@@ -346,7 +423,9 @@ def compare(baseline: Scenario, scenarios: Sequence[Scenario], *, replicates: in
     if seed + replicates > 2**128:
         raise ParameterError(f"seed = {seed} is not allowed: seed + replicates must stay below "
                              "2**128")
-    labels, tasks = plan(baseline, scenarios, replicates, seed, overrides)
+    if not isinstance(series, (bool, np.bool_)):
+        raise ParameterError(f"series = {series!r} is not allowed: expected True or False")
+    labels, tasks = plan(baseline, scenarios, replicates, seed, overrides, bool(series))
     started = time.perf_counter()
     per_task = len(labels)
     total = per_task * len(tasks)
@@ -370,14 +449,15 @@ def compare(baseline: Scenario, scenarios: Sequence[Scenario], *, replicates: in
     finally:
         if bar is not None:
             bar.close()
-    result = summarise(labels, tasks, outcomes, discount_rate)
+    result = summarise(labels, tasks, outcomes, discount_rate, series=bool(series))
     result.elapsed_seconds = time.perf_counter() - started
     return result
 
 
 def summarise(labels: list[str], tasks: list[SeedTask], outcomes: list[list[Result]],
-              discount_rate: float) -> ComparisonResult:
-    """Tidy frames, intervals and economics from the Results of every task."""
+              discount_rate: float, series: bool = False) -> ComparisonResult:
+    """Tidy frames, intervals and economics from the Results of every task (and the
+    series, with ``series``)."""
     seeds = [task.specs[0].seed for task in tasks]
     run_rows, spec_rows, econ_rows = [], [], []
     values: dict[tuple[str, str], list[float]] = {}
@@ -433,11 +513,127 @@ def summarise(labels: list[str], tasks: list[SeedTask], outcomes: list[list[Resu
                 "mean": mean, "ci_low": low, "ci_high": high, "n": n,
                 "defined_share": defined,
                 "significant": quantity != "payback_day" and excludes_zero(low, high)})
-    return ComparisonResult(
+    result = ComparisonResult(
         baseline=labels[0], scenarios=labels[1:], seeds=seeds, runs=runs,
         summary=pd.DataFrame(summary_rows), economics=pd.DataFrame(econ_summary),
         economics_runs=economics_runs, specs=spec_rows, config=tasks[0].specs[0].config,
-        discount_rate=discount_rate)
+        discount_rate=discount_rate, intervention_day=first_intervention_day(tasks))
+    if series:
+        result.daily, result.departments, result.touchpoints, result.economics_daily = \
+            collect_series(labels, tasks, outcomes)
+    return result
+
+
+def first_intervention_day(tasks: Sequence[SeedTask]) -> int | None:
+    """The earliest start day (after the warm-up) of any run's interventions, or None."""
+    starts = [int(table.get("start", 0)) for spec in tasks[0].specs
+              for table in spec.intervention_tables] if tasks else []
+    return min(starts) if starts else None
+
+
+def _series(frame: pd.DataFrame, label: str, replicate: int, seed: int,
+            value_type: type | None = None) -> pd.DataFrame:
+    """Rows of one run's frame from its first simulated day, keyed by scenario,
+    replicate, seed and day since the end of the warm-up."""
+    rows = frame[frame["day"] >= 0]
+    out = rows.drop(columns=["day", "intervention_day"])
+    if value_type is not None:
+        numeric = out.select_dtypes("number").columns
+        out = out.astype(dict.fromkeys(numeric, value_type))
+    out.insert(0, "day", rows["intervention_day"].to_numpy(dtype=np.int64))
+    out.insert(0, "seed", seed)
+    out.insert(0, "replicate", replicate)
+    out.insert(0, "scenario", label)
+    return out.reset_index(drop=True)
+
+
+def collect_series(labels: list[str], tasks: list[SeedTask], outcomes: list[list[Result]]
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The comparison's ``daily``, ``departments``, ``touchpoints`` and
+    ``economics_daily`` frames (see :class:`ComparisonResult`), ordered by replicate and
+    then scenario."""
+    daily, departments, touchpoints, flows = [], [], [], []
+    for task, results in zip(tasks, outcomes):
+        base = results[0]
+        for label, result in zip(labels, results):
+            daily.append(_series(result.daily, label, task.replicate, result.seed))
+            departments.append(_series(result.departments, label, task.replicate, result.seed,
+                                       np.float32))
+            touchpoints.append(_series(result.touchpoints, label, task.replicate, result.seed,
+                                       np.float32))
+        for label, result in zip(labels[1:], results[1:]):
+            flow = economic_flows(base.daily, result.daily,
+                                  baseline_salary=base.config.salary_per_employee,
+                                  scenario_salary=result.config.salary_per_employee)
+            flows.append(pd.DataFrame({
+                "scenario": label, "replicate": task.replicate, "day": flow["day"],
+                "cost": np.cumsum(flow["cost"]), "revenue_gain": np.cumsum(flow["revenue"]),
+                "profit": np.cumsum(flow["profit"])}))
+    economics_daily = (pd.concat(flows, ignore_index=True) if flows else pd.DataFrame(
+        {"scenario": pd.Series(dtype=object), "replicate": pd.Series(dtype=np.int64),
+         "day": pd.Series(dtype=np.int64), "cost": pd.Series(dtype=float),
+         "revenue_gain": pd.Series(dtype=float), "profit": pd.Series(dtype=float)}))
+    return (pd.concat(daily, ignore_index=True), pd.concat(departments, ignore_index=True),
+            pd.concat(touchpoints, ignore_index=True), economics_daily)
+
+
+# ---------------------------------------------------------------------- loading
+
+
+def _load_comparison(directory: Path) -> ComparisonResult:
+    """:meth:`ComparisonResult.load`."""
+    where = f"comparison directory = {str(directory)!r} is not allowed"
+    if not (directory / MARKER).is_file():
+        raise ParameterError(f"{where}: it has no {MARKER}; expected a directory written by "
+                             "cxsim compare --out")
+    try:
+        meta = json.loads((directory / MARKER).read_text())
+        spec_rows = json.loads((directory / "specs.json").read_text())
+        seeds = [int(s) for s in meta["seeds"]]
+        specs = [{"scenario": str(row["scenario"]), "replicate": int(row["replicate"]),
+                  "seed": int(row["seed"]), "forked": bool(row["forked"]),
+                  "spec": RunSpec.from_dict(row["spec"])} for row in spec_rows]
+        frames = {name: _read_csv(directory / f"{name}.csv")
+                  for name in ("summary", "runs", "economics", "economics_runs")}
+        for name in ("runs", "economics_runs"):
+            frames[name]["seed"] = _seed_column(frames[name]["seed"])
+        series = {}
+        for attribute, name in SERIES_FILES.items():
+            if (directory / name).is_file():
+                frame = pd.read_parquet(directory / name)
+                if attribute != "economics_daily":
+                    frame.insert(2, "seed", _seed_column(
+                        frame["replicate"].map(dict(enumerate(seeds)))))
+                series[attribute] = frame
+        day = meta.get("intervention_day")
+        result = ComparisonResult(
+            baseline=str(meta["baseline"]), scenarios=[str(s) for s in meta["scenarios"]],
+            seeds=seeds, specs=specs, config=Config.from_nested(meta["parameters"]),
+            discount_rate=float(meta["discount_rate"]),
+            level=float(meta["confidence_level"]),
+            elapsed_seconds=float(meta.get("elapsed_seconds") or 0.0),
+            intervention_day=None if day is None else int(day), **frames, **series)
+    except ParameterError as error:
+        raise ParameterError(f"{where}: {error}") from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        problem = f"missing {error}" if isinstance(error, KeyError) else str(error)
+        raise ParameterError(f"{where}: it cannot be read ({problem.splitlines()[0]}); "
+                             "expected an unchanged output of cxsim compare --out") from None
+    return result
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A frame written by :meth:`ComparisonResult.save`, floats read back exactly and
+    seeds as text (they may exceed 64 bits)."""
+    exact = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
+    return pd.read_csv(path, dtype={"seed": str}, keep_default_na=False, na_values=[""],
+                       **exact)
+
+
+def _seed_column(values: pd.Series) -> pd.Series:
+    """Seeds as Python ints, in an int64 column when they fit (as :func:`compare` makes
+    them)."""
+    return pd.Series([int(v) for v in values], index=values.index, name=values.name)
 
 
 def unique_labels(names: Sequence[str]) -> list[str]:

@@ -395,8 +395,11 @@ def _run(args: argparse.Namespace) -> int:
     summary = result.summary()
     print(format_summary(scenario, result.config, _seed_line(seed, drawn), summary))
     if args.out is not None:
+        from cxsim.interfaces.plots import run_figure
+
         out = write_files_atomically(
-            args.out, lambda tmp: result.save(tmp, title=f"cxsim: {scenario.name}"))
+            args.out, lambda tmp: result.save(tmp, title=f"cxsim: {scenario.name}",
+                                              figure=run_figure))
         print(f"\nWrote {', '.join(result.files())} to {out}/")
     return 0
 
