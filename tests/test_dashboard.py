@@ -11,16 +11,19 @@ import sys
 
 import ipyvuetify as v
 import numpy as np
+import pandas as pd
 import pytest
 import solara
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from solara.widgets import VegaLite
 
 from cxsim.core.parameters import PARAMETERS_BY_NAME, ParameterError
 from cxsim.engine.metrics import DEPARTMENT_FIELDS
 from cxsim.experiments.scenarios import library, load_scenario
 from cxsim.interfaces import dashboard
 from cxsim.interfaces.cli import main
+from cxsim.interfaces.plots import network_layout
 
 SLIDER_NAMES = dashboard.LEVERS + dashboard.SIZE
 
@@ -131,13 +134,68 @@ def test_department_burnout_bars_show_the_recorders_values():
     model = dashboard.setup("baseline").build()
     for _ in range(3):
         model.step()
-    figure = dashboard.department_burnout_figure(model)
-    bars = figure.axes[0].patches
+    frame = dashboard.department_burnout_frame(model)
     expected = model.recorder.by_department[model.day, :, DEPARTMENT_FIELDS.index(
         "burnout_share")]
-    assert [bar.get_width() for bar in bars] == pytest.approx(list(expected), nan_ok=True)
-    labels = [text.get_text() for text in figure.axes[0].get_yticklabels()]
-    assert labels == model.structure.department_names
+    assert list(frame.department) == model.structure.department_names
+    assert list(frame.burnout) == pytest.approx(list(expected), nan_ok=True)
+
+
+def spec_frames(spec: dict) -> list[pd.DataFrame]:
+    """The inline CSV data of a Vega-Lite spec, one frame per dataset (Altair moves a
+    chart's data to the spec's named ``datasets``)."""
+    return [pd.read_csv(io.StringIO(values)) for values in spec.get("datasets", {}).values()]
+
+
+def chart_frames(rc) -> list[pd.DataFrame]:
+    """The data of every Vega-Lite chart on the page."""
+    return [frame for widget in rc.find(VegaLite).widgets for frame in spec_frames(widget.spec)]
+
+
+def test_every_chart_is_redrawn_after_a_step():
+    rc, model = render()
+    days_before = [frame["day"].max() for frame in chart_frames(rc) if "day" in frame]
+    burnout_before = rc.find(VegaLite).widgets
+    assert len(days_before) == len(dashboard.PLOTS)
+    button(rc, "Step").click()
+    button(rc, "Step").click()
+    days_after = [frame["day"].max() for frame in chart_frames(rc) if "day" in frame]
+    assert days_after == [day + 2 for day in days_before]
+    titles = [str(w.spec.get("encoding", {}).get("x", {}).get("title", ""))
+              for w in burnout_before]
+    assert any(f"day {model.value.day}" in title for title in titles)
+
+
+def test_the_network_chart_shows_every_filled_position_and_tie():
+    model = dashboard.setup("baseline").build()
+    model.step()
+    layout = network_layout(model)
+    ties = dashboard.informal_ties_frame(model, layout)
+    informal = [kind for *_, kind in model.network.edges(data="kind") if kind == "informal"]
+    assert len(ties) == len(informal)
+    across = (ties.tie == "across departments").mean()
+    assert 0 < across < 0.5  # the baseline is siloed: most informal ties stay inside
+    for colour_by in dashboard.NETWORK_COLOURS:
+        spec = dashboard.network_chart(model, layout, dashboard.inline_csv(ties),
+                                       colour_by).to_dict()
+        people = next(frame for frame in spec_frames(spec) if "value" in frame)
+        assert len(people) == model.active.sum()
+        assert people.value.to_numpy() == pytest.approx(
+            getattr(model, colour_by)[model.active], abs=1e-5)
+    with pytest.raises(ParameterError, match="colour_by = 'department' is not allowed"):
+        dashboard.network_chart(model, layout, dashboard.inline_csv(ties), "department")
+
+
+def test_metric_chart_names_and_colours_come_from_the_plot_list():
+    model = dashboard.setup("baseline").build()
+    model.step()
+    daily = model.datacollector.get_model_vars_dataframe()
+    for measure, title, _ in dashboard.PLOTS:
+        spec = dashboard.metric_chart(daily, measure, title).to_dict()
+        (data,) = spec_frames(spec)
+        assert set(data.metric) == {dashboard.LEGEND[key] for key in measure}
+        assert spec["encoding"]["color"]["scale"]["range"] == list(measure.values())
+        assert len(data) == len(daily) * len(measure)
 
 
 def test_slider_help_comes_from_the_declarations():

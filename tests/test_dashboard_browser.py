@@ -121,6 +121,9 @@ def test_step_in_a_real_browser_changes_the_plots_without_errors(dashboard_url):
             page.wait_for_timeout(1500)  # let vega draw the last day
             after = chart_image(page)
             page.screenshot(path=str(artifacts_directory() / "dashboard.png"), full_page=True)
+            network = page.locator(".vega-embed").nth(6)
+            network.scroll_into_view_if_needed()
+            network.screenshot(path=str(artifacts_directory() / "dashboard-network.png"))
         finally:
             browser.close()
     assert before != after, "the CSAT/FCR chart did not change after four steps"

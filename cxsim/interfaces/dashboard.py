@@ -33,20 +33,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import altair as alt
+import numpy as np
+import pandas as pd
 import solara
-from matplotlib.figure import Figure
+import solara.widgets
 
 with warnings.catch_warnings():
     # Mesa 3.3's ComponentsView trips solara's hook check on import (fixed in Mesa 3.5)
     warnings.filterwarnings("ignore", message=".*found despite early return",
                             category=UserWarning)
-    from mesa.visualization import Slider, SolaraViz, make_plot_component
+    from mesa.visualization import Slider, SolaraViz
     from mesa.visualization.utils import update_counter
 
 from cxsim.core.parameters import PARAMETERS_BY_NAME, Config, Parameter, ParameterError
 from cxsim.engine.metrics import DEPARTMENT_FIELDS
 from cxsim.engine.model import CXModel
 from cxsim.experiments.scenarios import Scenario, library, load_scenario
+from cxsim.interfaces.plots import network_layout
 
 __all__ = ["LEVERS", "PRESETS", "SIZE", "WORKSHOP_LIMITS", "WORKSHOP_SIZE", "Dashboard",
            "DashboardModel", "DashboardSetup", "Page", "model_params", "setup",
@@ -175,7 +178,7 @@ class DashboardModel(CXModel):
 
 # --- components ------------------------------------------------------------------------
 
-#: The live plots: (DataCollector columns and their colours, y-axis label, fixed limits).
+#: The live plots: (DataCollector columns and their colours, y-axis title, fixed limits).
 PLOTS: tuple[tuple[dict[str, str], str, tuple[float, float] | None], ...] = (
     ({"csat": "#0072B2", "fcr": "#009E73"}, "customers: CSAT and FCR (share)", (0.0, 1.0)),
     ({"nps": "#CC79A7"}, "NPS (points)", (-100.0, 100.0)),
@@ -184,71 +187,180 @@ PLOTS: tuple[tuple[dict[str, str], str, tuple[float, float] | None], ...] = (
     ({"churn_rate": "#000000"}, "customer churn (per year)", None),
     ({"revenue": "#56B4E9"}, "revenue (currency per day)", None),
 )
-
-_LEGEND = {"csat": "CSAT", "fcr": "FCR", "nps": "NPS", "engagement_share": "engaged",
-           "burnout_share": "burnt out", "churn_rate": "churn", "revenue": "revenue"}
-
-
-def _chart_style(measure: dict[str, str], title: str,
-                 limits: tuple[float, float] | None) -> Callable[[Any], Any]:
-    """Mesa's Altair plot with a titled axis, fixed limits and readable legend names."""
-    def post_process(chart):
-        scale = alt.Scale(domain=list(limits)) if limits is not None else alt.Undefined
-        names = " : ".join(f"datum.label == '{key}' ? '{text}'" for key, text in _LEGEND.items())
-        return chart.encode(
-            x=alt.X("Step:Q", title="day", axis=alt.Axis(tickMinStep=1, format="d")),
-            y=alt.Y("Value:Q", title=title, scale=scale),
-            color=alt.Color("Measure:N", title=None,
-                            scale=alt.Scale(domain=list(measure), range=list(measure.values())),
-                            legend=alt.Legend(orient="top", labelExpr=f"{names} : datum.label")),
-        ).properties(width=380, height=200)
-    return post_process
+#: Legend names of the plotted metrics.
+LEGEND = {"csat": "CSAT", "fcr": "FCR", "nps": "NPS", "engagement_share": "engaged",
+          "burnout_share": "burnt out", "churn_rate": "churn", "revenue": "revenue"}
+#: Size of every chart (pixels).
+CHART_WIDTH, CHART_HEIGHT = 380, 200
 
 
-def plot_components() -> list:
-    """Mesa plot components of the DataCollector's daily metrics (:data:`PLOTS`), drawn
-    with Altair in the browser (the server only sends the numbers)."""
-    return [make_plot_component(measure, post_process=_chart_style(measure, title, limits),
-                                backend="altair")
-            for measure, title, limits in PLOTS]
+def inline_csv(frame: pd.DataFrame) -> alt.InlineData:
+    """``frame`` as Vega-Lite inline data in CSV text.
+
+    The charts are redrawn after every step; as one string (not a list of rows) the data
+    cost solara's renderer and Altair's schema check nothing, however long the run. A
+    missing value is written ``NaN`` (Vega reads an empty field as 0), so lines break
+    there: CSAT on a day without survey answers."""
+    return alt.InlineData(values=frame.to_csv(index=False, float_format="%.6g", na_rep="NaN"),
+                          format=alt.DataFormat(type="csv"))
 
 
-def department_burnout_figure(model: CXModel) -> Figure:
-    """Today's share of burnt-out employees in each department (bars), as the model's
-    recorder measured it at the end of the day."""
-    burnout = model.recorder.by_department[model.day, :, DEPARTMENT_FIELDS.index(
-        "burnout_share")]
-    names = model.structure.department_names
-    figure = Figure(figsize=(5.0, 3.0), layout="constrained")
-    ax = figure.subplots()
-    ax.barh(names, burnout, color="#D55E00")
-    ax.set_xlim(0.0, 1.0)
-    ax.invert_yaxis()
-    ax.set_xlabel(f"burnt out today, day {model.day} (share of the department)")
-    return figure
+def metric_chart(daily: pd.DataFrame, measure: Mapping[str, str], title: str,
+                 limits: tuple[float, float] | None = None) -> alt.Chart:
+    """A line chart of some of the DataCollector's daily metrics (``daily``: one row per
+    collected day, the DataCollector's table); x is the day (the row's step)."""
+    names = [LEGEND.get(key, key) for key in measure]
+    long = (daily[list(measure)].set_axis(names, axis=1).rename_axis("day").reset_index()
+            .melt("day", var_name="metric", value_name="value"))
+    scale = alt.Scale(domain=list(limits)) if limits is not None else alt.Scale(zero=False)
+    return alt.Chart(inline_csv(long)).mark_line().encode(
+        x=alt.X("day:Q", axis=alt.Axis(tickMinStep=1, format="d")),
+        y=alt.Y("value:Q", title=title, scale=scale),
+        color=alt.Color("metric:N", scale=alt.Scale(domain=names, range=list(measure.values())),
+                        legend=alt.Legend(orient="top", title=None)),
+    ).properties(width=CHART_WIDTH, height=CHART_HEIGHT)
 
 
 @solara.component
-def DepartmentBurnout(model: CXModel):
-    """Per-department burnout bars, redrawn after every step."""
-    update_counter.get()
-    solara.FigureMatplotlib(department_burnout_figure(model), format="png")
+def VegaLiteChart(chart: alt.TopLevelMixin):
+    """An Altair chart in the page, like ``solara.FigureAltair`` but without checking the
+    spec against the Vega-Lite schema on every redraw (that doubled a step's cost; the
+    tests check every chart's spec)."""
+    solara.widgets.VegaLite.element(spec=chart.to_dict(validate=False))
 
 
 @solara.component
-def DayInformation(model: CXModel):
+def MetricChart(model: CXModel, steps: int, measure: Mapping[str, str], title: str,
+                limits: tuple[float, float] | None):
+    """One live chart of the DataCollector's metrics, built once per step: ``steps`` is
+    the model's step count, so a new day is new input (see :func:`LiveCharts`)."""
+    chart = solara.use_memo(
+        lambda: metric_chart(model.datacollector.get_model_vars_dataframe(), measure, title,
+                             limits), [model, steps])
+    VegaLiteChart(chart)
+
+
+#: What the network's positions can be coloured by (0-1 scores of the model's arrays).
+NETWORK_COLOURS = ("engagement", "strain")
+_TIE_KINDS = ("within a department", "across departments")
+
+
+def informal_ties_frame(model: CXModel, layout: np.ndarray) -> pd.DataFrame:
+    """One row per informal tie: its two ends' positions and whether it crosses
+    departments (reporting lines are left out: silos are about informal ties)."""
+    ties = np.array([(a, b) for a, b, kind in model.network.edges(data="kind")
+                     if kind == "informal"], dtype=np.int64).reshape(-1, 2)
+    across = model.department[ties[:, 0]] != model.department[ties[:, 1]]
+    return pd.DataFrame({"x": layout[ties[:, 0], 0], "y": layout[ties[:, 0], 1],
+                         "x2": layout[ties[:, 1], 0], "y2": layout[ties[:, 1], 1],
+                         "tie": np.array(_TIE_KINDS)[across.astype(int)]})
+
+
+def network_chart(model: CXModel, layout: np.ndarray, ties: alt.InlineData,
+                  colour_by: str = "engagement") -> alt.LayerChart:
+    """The informal network, drawn in the browser: positions where
+    :func:`cxsim.interfaces.plots.network_layout` puts them (a disc per department, so
+    silos show as discs with few dark ties between them), filled positions coloured by
+    today's ``colour_by`` (0-1), ties (``inline_csv(informal_ties_frame(...))``) within a
+    department light and across departments dark, each department named at its centre."""
+    if colour_by not in NETWORK_COLOURS:
+        raise ParameterError(f"colour_by = {colour_by!r} is not allowed: expected one of "
+                             + ", ".join(NETWORK_COLOURS))
+    filled = np.flatnonzero(model.active)
+    names = np.array(model.structure.department_names)
+    people = pd.DataFrame({"x": layout[filled, 0], "y": layout[filled, 1],
+                           "value": np.asarray(getattr(model, colour_by))[filled],
+                           "department": names[model.department[filled]],
+                           "level": model.level[filled]})
+    hidden = alt.Axis(labels=False, ticks=False, grid=False, domain=False, title=None)
+    edges = alt.Chart(ties).mark_rule(strokeWidth=0.5, opacity=0.5).encode(
+        x=alt.X("x:Q", axis=hidden), y=alt.Y("y:Q", axis=hidden), x2="x2:Q", y2="y2:Q",
+        color=alt.Color("tie:N", title="informal ties", legend=alt.Legend(orient="bottom"),
+                        scale=alt.Scale(domain=list(_TIE_KINDS), range=["#CCCCCC", "#333333"])))
+    dots = alt.Chart(inline_csv(people)).mark_circle(stroke="white", strokeWidth=0.4,
+                                                      opacity=1).encode(
+        x="x:Q", y="y:Q",
+        size=alt.Size("level:O", scale=alt.Scale(domain=[0, 1, 2], range=[90, 40, 16]),
+                      legend=None),
+        color=alt.Color("value:Q", scale=alt.Scale(scheme="cividis", domain=[0, 1]),
+                        title=f"{colour_by} (0-1)"),
+        tooltip=["department:N", alt.Tooltip("value:Q", title=colour_by, format=".2f")])
+    centres = people.groupby("department", sort=False)[["x", "y"]].mean().reset_index()
+    labels = alt.Chart(inline_csv(centres)).mark_text(fontWeight="bold", dy=-4).encode(
+        x="x:Q", y="y:Q", text="department:N")
+    return alt.layer(edges, dots, labels).resolve_scale(color="independent").properties(
+        width=CHART_WIDTH, height=CHART_WIDTH,
+        title=f"informal network by department, coloured by {colour_by}")
+
+
+@solara.component
+def OrganisationNetwork(model: CXModel, steps: int):
+    """The network, redrawn after every step; a toggle picks engagement or strain. The
+    layout is computed once per model, the ties again only when their number changes
+    (redrawn with :func:`LiveCharts`)."""
+    colour_by = solara.use_reactive(NETWORK_COLOURS[0])
+    layout = solara.use_memo(lambda: network_layout(model), [model])
+    ties = solara.use_memo(lambda: inline_csv(informal_ties_frame(model, layout)),
+                           [model, model.network_ties])
+    chart = solara.use_memo(lambda: network_chart(model, layout, ties, colour_by.value),
+                            [model, steps, ties, colour_by.value])
+    with solara.Column():
+        solara.ToggleButtonsSingle(value=colour_by, values=list(NETWORK_COLOURS))
+        VegaLiteChart(chart)
+
+
+def department_burnout_frame(model: CXModel) -> pd.DataFrame:
+    """Today's share of burnt-out employees in each department, as the model's recorder
+    measured it at the end of the day."""
+    return pd.DataFrame({
+        "department": model.structure.department_names,
+        "burnout": model.recorder.by_department[model.day, :, DEPARTMENT_FIELDS.index(
+            "burnout_share")].astype(float)})
+
+
+@solara.component
+def DepartmentBurnout(model: CXModel, steps: int):
+    """Per-department burnout bars (redrawn with :func:`LiveCharts`)."""
+    chart = solara.use_memo(lambda: department_burnout_chart(model), [model, steps])
+    VegaLiteChart(chart)
+
+
+def department_burnout_chart(model: CXModel) -> alt.Chart:
+    """Bars of :func:`department_burnout_frame`."""
+    frame = department_burnout_frame(model)
+    return alt.Chart(inline_csv(frame)).mark_bar(color="#D55E00").encode(
+        y=alt.Y("department:N", sort=list(frame.department), title=None),
+        x=alt.X("burnout:Q", scale=alt.Scale(domain=[0, 1]),
+                title=f"burnt out on day {model.day} (share of the department)"),
+    ).properties(width=CHART_WIDTH, height=CHART_HEIGHT)
+
+
+def day_text(model: CXModel) -> str:
     """Where the run is: the day, and whether the interventions have started."""
-    update_counter.get()
     if model.day < model.burn_in:
         phase = f"warm-up: interventions start on day {model.burn_in}"
     else:
         phase = f"intervention day {model.day - model.burn_in}"
-    solara.Text(f"Day {model.day} of {model.horizon} ({phase})")
+    return f"Day {model.day} of {model.horizon} ({phase})"
 
 
-def components() -> list:
-    """Everything the dashboard's main area shows, as SolaraViz components."""
-    return [*plot_components(), DepartmentBurnout]
+@solara.component
+def LiveCharts(model: CXModel):
+    """Everything that follows the model: the day, the charts of :data:`PLOTS`, burnout
+    by department and the network, redrawn after every step.
+
+    This one component subscribes to Mesa's ``update_counter`` (which Step, Play and
+    Reset bump) and draws the others as its children, giving them the step count (a
+    child whose inputs are unchanged is not redrawn): solara re-renders the page once per
+    subscriber, so one subscription for all the charts keeps a step cheap."""
+    update_counter.get()
+    with solara.Column():
+        solara.Text(day_text(model), style="font-size: 120%")
+        with solara.GridFixed(columns=2, align_items="start"):
+            for measure, title, limits in PLOTS:
+                MetricChart(model, model.steps, measure, title, limits)
+            DepartmentBurnout(model, model.steps)
+            OrganisationNetwork(model, model.steps)
 
 
 @solara.component
@@ -323,11 +435,11 @@ def Dashboard(scenario: str = "baseline", model: solara.Reactive | None = None,
 
     with solara.Sidebar():
         ScenarioChooser(chosen.value, choose, error.value)
-        DayInformation(live.value)
         LeverHelp()
     if not switching.value:
-        SolaraViz(live, components=components(), model_params=chosen.value.params,
+        SolaraViz(live, components=[], model_params=chosen.value.params,
                   name=f"cxsim: {chosen.value.scenario.name}")
+        LiveCharts(live.value)
 
 
 @solara.component
