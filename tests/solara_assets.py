@@ -20,10 +20,22 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+#: Solara's Vuetify app for ipyvuetify 1.x (Vuetify 2) and 3.x (Vuetify 3), as solara
+#: 1.64's page template names them.
+VUETIFY_APPS = {1: "@widgetti/solara-vuetify-app@10.1.1", 3: "@widgetti/solara-vuetify3-app@5.2.0"}
+
+
+def _vuetify_app() -> str:
+    from importlib.metadata import version
+
+    major = int(version("ipyvuetify").split(".")[0])
+    return VUETIFY_APPS[3 if major >= 3 else 1]
+
+
 #: What the dashboard's page loads from the CDN: (cache folder, npm package spec).
 #: The folder names are the CDN paths solara requests (``vega@5`` is the latest 5.x).
 ASSETS: tuple[tuple[str, str], ...] = (
-    ("@widgetti/solara-vuetify-app@10.1.1", "@widgetti/solara-vuetify-app@10.1.1"),
+    (_vuetify_app(), _vuetify_app()),
     ("requirejs@2.3.6", "requirejs@2.3.6"),
     ("font-awesome@4.5.0", "font-awesome@4.5.0"),
     ("@widgetti/vue-grid-layout@2.3.13-alpha.2", "@widgetti/vue-grid-layout@2.3.13-alpha.2"),
