@@ -549,3 +549,20 @@ def test_fuzzed_saved_files_give_a_one_line_error(saved, tmp_path_factory, name,
         comparisons.ComparisonResult.load(copy)
     except ParameterError as error:
         assert "\n" not in str(error) and "comparison directory" in str(error)
+
+
+def test_an_output_saved_before_the_series_existed_still_loads(saved, tmp_path):
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(saved, old)
+    for path in old.glob("*.parquet"):
+        path.unlink()
+    meta = json.loads((old / "comparison.json").read_text())
+    del meta["intervention_day"], meta["elapsed_seconds"]
+    (old / "comparison.json").write_text(json.dumps(meta))
+    loaded = comparisons.ComparisonResult.load(old)
+    assert not loaded.has_series and loaded.daily is None
+    assert loaded.intervention_day == 0  # from the specs: training starts on day 0
+    pd.testing.assert_frame_equal(loaded.summary, comparisons.ComparisonResult.load(
+        saved).summary)

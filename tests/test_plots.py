@@ -130,6 +130,17 @@ def test_headline_series(comparison):
     assert low == -plots.WARM_UP_SHOWN or low == -SMALL["run.burn_in_days"]
 
 
+def test_headline_series_of_chosen_scenarios_keep_their_colours(comparison):
+    full = _visible_axes(plots.headline_series(comparison))[0]
+    figure = plots.headline_series(comparison, scenarios=["Breaking silos"])
+    ax = _visible_axes(figure)[0]
+    assert [line.get_color() for line in ax.lines[:2]] == [
+        full.lines[0].get_color(), full.lines[2].get_color()]
+    assert _legend_labels(figure)[:2] == ["Baseline", "Breaking silos"]
+    with pytest.raises(ParameterError, match="scenarios = 'Nope'"):
+        plots.headline_series(comparison, scenarios=["Nope"])
+
+
 def test_headline_band_is_the_t_interval_over_replicates(comparison):
     figure = plots.headline_series(comparison, metrics=["engagement_share"])
     ax = _visible_axes(figure)[0]
@@ -204,7 +215,8 @@ def test_journey_heatmap(comparison, run_result):
     assert ax.get_ylabel() == "touchpoint (journey order)"
     names = [t.get_text() for t in ax.get_yticklabels()]
     assert names == list(comparison.touchpoints["touchpoint"].unique())
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3"]  # 70 days
+    # 70 days: two full months (the last 10 days are too few for a month)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2"]
     assert figure.axes[1].get_ylabel() == "First-contact resolution (% of problems)"
     data = ax.images[0].get_array()
     assert np.nanmin(data) >= 0 and np.nanmax(data) <= 100
@@ -238,6 +250,25 @@ def test_department_burnout(comparison, run_result):
     assert len(burnout.patches) == 3 * len(departments)
     single = plots.department_burnout(run_result)
     assert _legend_labels(single) == ["run (seed 2)"]
+
+
+def test_one_replicate_draws_lines_without_bands(comparison):
+    def first(frame):
+        return frame[frame["replicate"] == 0].reset_index(drop=True)
+
+    one = ComparisonResult(**{**comparison.__dict__, "seeds": comparison.seeds[:1],
+                              **{name: first(getattr(comparison, name)) for name in (
+                                  "daily", "departments", "touchpoints", "economics_daily")}})
+    for function in (plots.headline_series, plots.economics, plots.department_burnout):
+        figure = function(one)
+        _assert_drawn(figure)
+    ax = _visible_axes(plots.headline_series(one))[0]
+    assert np.isfinite(ax.lines[0].get_ydata()).all()
+    assert sum(len(path.vertices) for band in ax.collections
+               for path in band.get_paths()) == 0  # no band from one replicate
+    three = _visible_axes(plots.headline_series(comparison))[0]
+    assert sum(len(path.vertices) for band in three.collections
+               for path in band.get_paths()) > 0
 
 
 def test_a_comparison_without_series_is_refused_for_series_plots(comparison):
@@ -361,7 +392,9 @@ def test_response_surface(grid):
     _assert_drawn(figure)
     ax = figure.axes[0]
     assert ax.get_xlabel() == "organisation.silo_strength (share)"
-    assert ax.get_title().startswith("CSAT over organisation.silo_strength and")
+    runs = "2 runs" if grid else "1 run"
+    assert ax.get_title() == f"CSAT over two swept parameters (mean of {runs} per point)"
+    assert ax.get_ylabel() == "interventions.training.hours (hours)"
     assert figure.axes[1].get_ylabel() == "CSAT (%)"
     if grid:
         values = ax.collections[0].get_array()
@@ -370,6 +403,10 @@ def test_response_surface(grid):
         assert "sampled point (mean of its replicates)" in _legend_labels(figure)
     with pytest.raises(ParameterError, match="x = 'nope'"):
         plots.response_surface(frame, "nope", "interventions.training.hours", "csat")
+    churned = frame.rename(columns={"csat": "churned_after_unresolved"})
+    figure = plots.response_surface(churned, "organisation.silo_strength",
+                                    "interventions.training.hours", "churned_after_unresolved")
+    assert figure.axes[1].get_ylabel() == "Churned after unresolved (customers)"
     with pytest.raises(ParameterError, match="at least 3"):
         plots.response_surface(frame.iloc[:2], "organisation.silo_strength",
                                "interventions.training.hours", "csat")

@@ -526,8 +526,13 @@ def summarise(labels: list[str], tasks: list[SeedTask], outcomes: list[list[Resu
 
 def first_intervention_day(tasks: Sequence[SeedTask]) -> int | None:
     """The earliest start day (after the warm-up) of any run's interventions, or None."""
-    starts = [int(table.get("start", 0)) for spec in tasks[0].specs
-              for table in spec.intervention_tables] if tasks else []
+    return first_start(tasks[0].specs) if tasks else None
+
+
+def first_start(specs: Iterable[RunSpec]) -> int | None:
+    """The earliest start day of the interventions of ``specs``, or None if none has any."""
+    starts = [int(table.get("start", 0)) for spec in specs
+              for table in spec.intervention_tables]
     return min(starts) if starts else None
 
 
@@ -605,7 +610,8 @@ def _load_comparison(directory: Path) -> ComparisonResult:
                     frame.insert(2, "seed", _seed_column(
                         frame["replicate"].map(dict(enumerate(seeds)))))
                 series[attribute] = frame
-        day = meta.get("intervention_day")
+        day = meta["intervention_day"] if "intervention_day" in meta else first_start(
+            row["spec"] for row in specs)  # saved before the series existed
         result = ComparisonResult(
             baseline=str(meta["baseline"]), scenarios=[str(s) for s in meta["scenarios"]],
             seeds=seeds, specs=specs, config=Config.from_nested(meta["parameters"]),

@@ -185,8 +185,9 @@ def _add_compare_parser(sub) -> None:
     _add_overrides(compare)
     compare.add_argument("--discount-rate", default=str(DEFAULT_DISCOUNT_RATE),
                          help="annual discount rate of the NPV (default %(default)s)")
-    compare.add_argument("--out", type=Path, help="write CSV and JSON (and every run's spec) "
-                         "to this directory (new, empty, or an earlier compare output)")
+    compare.add_argument("--out", type=Path, help="write CSV and JSON (and every run's spec), "
+                         "and the daily series as Parquet, to this directory (new, empty, or "
+                         "an earlier compare output)")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
 
 

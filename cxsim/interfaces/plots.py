@@ -34,6 +34,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from cxsim.core.parameters import ParameterError, lookup
+from cxsim.engine.interventions import INTERVENTIONS
 from cxsim.experiments.comparisons import ComparisonResult, payback_day
 from cxsim.experiments.sensitivity import indices_of, metric_unit
 from cxsim.results import HEADLINE, SUMMARY_UNITS, Result
@@ -156,11 +157,13 @@ def metric_spec(metric: str, summary: bool = False) -> MetricSpec:
         return SUMMARY_METRICS[metric]
     if metric in METRICS:
         return METRICS[metric]
-    if summary and metric in SUMMARY_UNITS:
-        unit = SUMMARY_UNITS[metric]
+    per_outcome = str(metric).startswith(("churned_after_", "churn_share_after_"))
+    if summary and (metric in SUMMARY_UNITS or per_outcome):
+        unit = metric_unit(metric)
         kind = {"share": "share", "points": "points", "money": "money",
-                "money_per_day": "money", "days": "days"}.get(unit, "count")
-        return MetricSpec(metric.replace("_", " ").capitalize(), metric_unit(metric), kind)
+                "money per day": "money", "days": "days"}.get(unit, "count")
+        return MetricSpec(metric.replace("_", " ").capitalize(),
+                          "%" if kind == "share" else unit, kind)
     known = sorted(set(METRICS) | (set(SUMMARY_UNITS) if summary else set()))
     raise ParameterError(f"metric = {metric!r} is not allowed: expected one of "
                          + ", ".join(known))
@@ -168,10 +171,6 @@ def metric_spec(metric: str, summary: bool = False) -> MetricSpec:
 
 def _thousands(value: float, _: Any = None) -> str:
     return f"{value:,.0f}"
-
-
-def _percent_points(value: float, _: Any = None) -> str:
-    return f"{value * 100:+.1f}" if value else "0"
 
 
 def metric_axis(ax: Any, metric: str, axis: str = "y", *, summary: bool = False,
@@ -182,6 +181,8 @@ def metric_axis(ax: Any, metric: str, axis: str = "y", *, summary: bool = False,
     outside it. Call it after plotting. ``unit_only`` labels the axis with the unit
     alone (when the panel's title names the metric); ``summary`` reads ``metric`` as a
     summary key (``revenue`` is then the period's total)."""
+    if axis not in ("x", "y"):
+        raise ParameterError(f"axis = {axis!r} is not allowed: expected 'x' or 'y'")
     spec = metric_spec(metric, summary)
     target = ax.yaxis if axis == "y" else ax.xaxis
     if spec.kind in ("share", "annual"):
@@ -261,12 +262,19 @@ def _smoothed_runs(daily: pd.DataFrame, metric: str, labels: Sequence[str]
     days = np.sort(daily["day"].unique())
     out = {}
     for label in labels:
-        rows = daily[daily["scenario"] == label]
-        table = rows.pivot_table(index="day", columns="replicate", values=metric,
-                                 aggfunc="first", dropna=False).reindex(days)
-        smooth = table.rolling(SMOOTHING_DAYS, min_periods=1).mean()
+        table = _by_replicate(daily[daily["scenario"] == label], metric, days)
+        smooth = pd.DataFrame(table.T).rolling(SMOOTHING_DAYS, min_periods=1).mean()
         out[label] = smooth.to_numpy(dtype=float).T
     return days, out
+
+
+def _by_replicate(rows: pd.DataFrame, column: str, days: np.ndarray) -> np.ndarray:
+    """``column`` of ``rows`` as a replicates x ``days`` array (NaN where missing)."""
+    replicates = np.unique(rows["replicate"].to_numpy())
+    table = np.full((len(replicates), len(days)), np.nan)
+    table[np.searchsorted(replicates, rows["replicate"].to_numpy()),
+          np.searchsorted(days, rows["day"].to_numpy())] = rows[column].to_numpy(dtype=float)
+    return table
 
 
 #: Values each kind of metric can take (bands are clipped to them).
@@ -323,17 +331,21 @@ def _label_days(figure: Figure) -> None:
 
 
 @_styled
-def headline_series(comparison: ComparisonResult, metrics: Iterable[str] = HEADLINE
-                    ) -> Figure:
+def headline_series(comparison: ComparisonResult, metrics: Iterable[str] = HEADLINE, *,
+                    scenarios: Sequence[str] | None = None) -> Figure:
     """Headline metrics over time: per scenario, the mean over replicates of each run's
     7-day rolling mean, with its 95% confidence band, from the last 60 days of the
-    warm-up to the horizon; the baseline black, the intervention start dashed."""
+    warm-up to the horizon; the baseline black, the intervention start dashed.
+    ``scenarios``: the scenarios drawn beside the baseline (default: all), each keeping
+    its colour."""
     comparison = _check_comparison(comparison)
     daily = comparison.daily
     metrics = _check_metrics(metrics, daily.columns)
-    labels = [comparison.baseline, *comparison.scenarios]
+    style = _colours([comparison.baseline, *comparison.scenarios])
+    chosen = comparison.scenarios if scenarios is None else _check_scenarios(comparison,
+                                                                             scenarios)
+    labels = [comparison.baseline, *chosen]
     shown = daily[daily["day"] >= -WARM_UP_SHOWN]
-    style = _colours(labels)
     n = len(comparison.seeds)
     figure = Figure(figsize=(11, 1.2 + 2.5 * math.ceil(len(metrics) / 2)),
                     layout="constrained")
@@ -352,13 +364,24 @@ def headline_series(comparison: ComparisonResult, metrics: Iterable[str] = HEADL
                 _start_handle(comparison.intervention_day)]
     figure.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4),
                   frameon=False)
-    figure.suptitle(f"Headline metrics: {_versus(comparison)} "
+    figure.suptitle(f"Headline metrics: {_versus(comparison, chosen)} "
                     f"({SMOOTHING_DAYS}-day means, {n} replicates)")
     return figure
 
 
-def _versus(comparison: ComparisonResult) -> str:
-    names = ", ".join(comparison.scenarios)
+def _check_scenarios(comparison: ComparisonResult, scenarios: Any) -> list[str]:
+    chosen = [scenarios] if isinstance(scenarios, str) else list(scenarios)
+    for name in chosen:
+        if name not in comparison.scenarios:
+            raise ParameterError(f"scenarios = {name!r} is not allowed: expected some of "
+                                 + ", ".join(comparison.scenarios))
+    if not chosen:
+        raise ParameterError("scenarios = [] is not allowed: expected at least one scenario")
+    return chosen
+
+
+def _versus(comparison: ComparisonResult, scenarios: Sequence[str] | None = None) -> str:
+    names = ", ".join(comparison.scenarios if scenarios is None else scenarios)
     return f"{names} against {comparison.baseline}"
 
 
@@ -448,10 +471,8 @@ def economics(comparison: ComparisonResult) -> Figure:
         colour, line = style[label]
         paid_back = None
         for ax, (column, _) in zip(axes, panels):
-            table = rows.pivot_table(index="day", columns="replicate", values=column,
-                                     aggfunc="first")
-            days = table.index.to_numpy()
-            mean, low, high = _t_band(table.to_numpy(dtype=float).T)
+            days = np.sort(rows["day"].unique())
+            mean, low, high = _t_band(_by_replicate(rows, column, days))
             ax.fill_between(days, low, high, color=colour, alpha=0.18, linewidth=0)
             ax.plot(days, mean, color=colour, linestyle=line)
             if column == "profit" and len(mean):
@@ -574,8 +595,9 @@ def journey_heatmap(comparison_or_result: ComparisonResult | Result, metric: str
                     scenario: str | None = None) -> Figure:
     """The journey as a heatmap: one row per touchpoint (journey order), one column per
     30-day month of the intervention period, the metric pooled over the month's answers
-    (CSAT, NPS), first contacts (FCR) or contacts (quality) and over replicates. For a
-    comparison, ``scenario`` picks the scenario (default: the baseline)."""
+    (CSAT, NPS), first contacts (FCR) or contacts (quality) and over replicates. The days
+    after the last full month are left out (unless the period is shorter than a month).
+    For a comparison, ``scenario`` picks the scenario (default: the baseline)."""
     if metric not in JOURNEY_WEIGHTS:
         raise ParameterError(f"metric = {metric!r} is not allowed: expected one of "
                              + ", ".join(JOURNEY_WEIGHTS))
@@ -585,7 +607,10 @@ def journey_heatmap(comparison_or_result: ComparisonResult | Result, metric: str
         raise ParameterError(f"scenario = {scenario!r} is not allowed: expected one of "
                              + ", ".join(labels))
     rows = frame[(frame["scenario"] == label) & (frame["day"] >= 0)]
-    touchpoints = list(dict.fromkeys(rows["touchpoint"]))
+    full_months = (int(rows["day"].max()) + 1) // MONTH_DAYS if len(rows) else 0
+    if full_months:  # a last, partial month would rest on a few days' answers
+        rows = rows[rows["day"] < full_months * MONTH_DAYS]
+    touchpoints = rows["touchpoint"].unique().tolist()
     weight = rows[JOURNEY_WEIGHTS[metric]].to_numpy(dtype=float)
     value = rows[metric].to_numpy(dtype=float)
     pooled = pd.DataFrame({
@@ -636,7 +661,7 @@ def department_burnout(comparison_or_result: ComparisonResult | Result) -> Figur
     period = frame[frame["day"] >= 0]
     last = period["day"].max()
     final = period[period["day"] > last - window]
-    departments = list(dict.fromkeys(period["department"]))
+    departments = period["department"].unique().tolist()
     burnout = final.groupby(["scenario", "replicate", "department"], sort=False)[
         "burnout_share"].mean()
     totals = period.groupby(["scenario", "replicate", "department"], sort=False).agg(
@@ -882,7 +907,9 @@ def response_surface(frame: pd.DataFrame, x: str, y: str, metric: str) -> Figure
     ax.set_xlabel(_parameter_label(x))
     ax.set_ylabel(_parameter_label(y))
     runs = int(points["size"].max())
-    ax.set_title(f"{spec.name} over {x} and {y} (mean of up to {runs} runs per point)")
+    ax.set_title(f"{spec.name} over two swept parameters (mean of "
+                 f"{'up to ' if points['size'].min() < runs else ''}{runs} "
+                 f"run{'s' if runs != 1 else ''} per point)")
     return figure
 
 
@@ -895,7 +922,12 @@ def _edges(centres: np.ndarray) -> np.ndarray:
 
 
 def _parameter_label(key: str) -> str:
-    """A swept key with its unit when it is a model parameter."""
+    """A swept key with its unit (a model parameter's, or an intervention field's)."""
+    parts = str(key).split(".")
+    if len(parts) == 3 and parts[0] == "interventions" and parts[1] in INTERVENTIONS:
+        rule = INTERVENTIONS[parts[1]].field_rules().get(parts[2])
+        unit = getattr(rule, "unit", None)
+        return f"{key} ({unit})" if unit else key
     try:
         return f"{key} ({lookup(key).unit})"
     except ParameterError:
