@@ -321,3 +321,23 @@ def test_a_workshop_step_stays_light():
     assert (model.n_employees, model.p.n_customers) == (300, 10_000)
     model.step()
     assert np.isfinite(model.recorder.current["engagement_share"])
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text(max_size=30).filter(lambda t: t not in library()))
+def test_fuzzed_scenario_names_are_refused_in_the_clis_words(name):
+    with pytest.raises(ParameterError) as raised:
+        dashboard.setup(name)
+    with pytest.raises(ParameterError) as from_run:
+        load_scenario(name)
+    assert str(raised.value) == str(from_run.value)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.text(max_size=12).filter(lambda t: t not in dashboard.NETWORK_COLOURS))
+def test_fuzzed_network_colourings_are_refused(colour_by):
+    model = dashboard.DashboardModel(n_employees=40, n_customers=300, rng=1)
+    layout = network_layout(model)
+    ties = dashboard.inline_csv(dashboard.informal_ties_frame(model, layout))
+    with pytest.raises(ParameterError, match="colour_by = .* is not allowed"):
+        dashboard.network_chart(model, layout, ties, colour_by)
