@@ -501,7 +501,9 @@ def serve(scenario: str, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> i
     check_address(host, port)
     command = [sys.executable, "-m", "solara", "run", f"{__name__}:Page", "--host", host,
                "--port", str(port), "--production", "--no-open"]
-    environment = dict(os.environ, **{SCENARIO_VARIABLE: scenario})
+    # solara reports usage to its authors unless told not to: a workshop tool should not
+    environment = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", **os.environ,
+                   SCENARIO_VARIABLE: scenario}
     print(f"cxsim dashboard: {scenario} at http://{host}:{port}/ (Ctrl-C stops it)",
           flush=True)
     sys.stderr.flush()
