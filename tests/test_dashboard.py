@@ -341,3 +341,30 @@ def test_fuzzed_network_colourings_are_refused(colour_by):
     ties = dashboard.inline_csv(dashboard.informal_ties_frame(model, layout))
     with pytest.raises(ParameterError, match="colour_by = .* is not allowed"):
         dashboard.network_chart(model, layout, ties, colour_by)
+
+
+class Replaced(Exception):
+    """Raised by the stand-in for os.execve (the real one never returns)."""
+
+
+def test_serve_runs_solara_on_loopback_with_the_scenario(monkeypatch, capsys):
+    calls = []
+
+    def execve(path, argv, env):
+        calls.append((path, argv, env))
+        raise Replaced
+
+    monkeypatch.setattr(dashboard.os, "execve", execve)
+    monkeypatch.delenv("SOLARA_TELEMETRY_MIXPANEL_ENABLE", raising=False)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(Replaced):
+        main(["dashboard", "p13_cx_shared", "--port", str(port)])
+    (path, argv, env), = calls
+    assert argv[argv.index("--host") + 1] == "127.0.0.1"
+    assert argv[argv.index("--port") + 1] == str(port)
+    assert f"{dashboard.__name__}:Page" in argv and "--production" in argv
+    assert env[dashboard.SCENARIO_VARIABLE] == "p13_cx_shared"
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assert f"http://127.0.0.1:{port}/" in capsys.readouterr().out
