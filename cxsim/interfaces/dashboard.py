@@ -22,6 +22,7 @@ sets); the sliders set the organisation as it is.
 from __future__ import annotations
 
 import errno
+import functools
 import html
 import os
 import socket
@@ -194,39 +195,62 @@ LEGEND = {"csat": "CSAT", "fcr": "FCR", "nps": "NPS", "engagement_share": "engag
 CHART_WIDTH, CHART_HEIGHT = 380, 200
 
 
-def inline_csv(frame: pd.DataFrame) -> alt.InlineData:
-    """``frame`` as Vega-Lite inline data in CSV text.
-
-    The charts are redrawn after every step; as one string (not a list of rows) the data
-    cost solara's renderer and Altair's schema check nothing, however long the run. A
-    missing value is written ``NaN`` (Vega reads an empty field as 0), so lines break
-    there: CSAT on a day without survey answers."""
-    return alt.InlineData(values=frame.to_csv(index=False, float_format="%.6g", na_rep="NaN"),
-                          format=alt.DataFormat(type="csv"))
+def csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text, a missing value written ``NaN`` (Vega reads an empty field as
+    0), so lines break there: CSAT on a day without survey answers."""
+    return frame.to_csv(index=False, float_format="%.6g", na_rep="NaN")
 
 
-def metric_chart(daily: pd.DataFrame, measure: Mapping[str, str], title: str,
+def named_csv(name: str) -> alt.NamedData:
+    """A chart's data by name, in CSV: the spec is built once and every redraw only puts
+    the day's CSV text under ``datasets[name]`` (see :func:`with_data`)."""
+    return alt.NamedData(name=name, format=alt.DataFormat(type="csv"))
+
+
+def with_data(template: dict, **data: str) -> dict:
+    """A Vega-Lite spec: ``template`` with its named datasets filled with CSV text.
+
+    As one string per dataset (not a list of rows) the data cost solara's renderer
+    nothing however long the run, and the chart itself is not rebuilt (building Altair
+    objects and checking them against the schema was most of a redraw's cost)."""
+    return {**template, "datasets": data}
+
+
+@functools.lru_cache(maxsize=64)
+def _template(chart: Callable[..., alt.TopLevelMixin], *arguments: Any) -> dict:
+    return chart(*arguments).to_dict(validate=False)
+
+
+def metric_chart(measure: tuple[tuple[str, str], ...], title: str,
                  limits: tuple[float, float] | None = None) -> alt.Chart:
-    """A line chart of some of the DataCollector's daily metrics (``daily``: one row per
-    collected day, the DataCollector's table); x is the day (the row's step)."""
-    names = [LEGEND.get(key, key) for key in measure]
-    long = (daily[list(measure)].set_axis(names, axis=1).rename_axis("day").reset_index()
-            .melt("day", var_name="metric", value_name="value"))
+    """The line chart of some of the DataCollector's daily metrics (``measure``: (metric,
+    colour) pairs), reading the named dataset ``daily`` (:func:`metric_spec`)."""
+    names = [LEGEND.get(key, key) for key, _ in measure]
     scale = alt.Scale(domain=list(limits)) if limits is not None else alt.Scale(zero=False)
-    return alt.Chart(inline_csv(long)).mark_line().encode(
+    return alt.Chart(named_csv("daily")).mark_line().encode(
         x=alt.X("day:Q", axis=alt.Axis(tickMinStep=1, format="d")),
         y=alt.Y("value:Q", title=title, scale=scale),
-        color=alt.Color("metric:N", scale=alt.Scale(domain=names, range=list(measure.values())),
+        color=alt.Color("metric:N", scale=alt.Scale(domain=names,
+                                                    range=[colour for _, colour in measure]),
                         legend=alt.Legend(orient="top", title=None)),
     ).properties(width=CHART_WIDTH, height=CHART_HEIGHT)
 
 
+def metric_spec(daily: pd.DataFrame, measure: Mapping[str, str], title: str,
+                limits: tuple[float, float] | None = None) -> dict:
+    """The Vega-Lite spec of :func:`metric_chart` with today's data (``daily``: the
+    DataCollector's table, one row per collected day; x is the row's step)."""
+    names = [LEGEND.get(key, key) for key in measure]
+    long = (daily[list(measure)].set_axis(names, axis=1).rename_axis("day").reset_index()
+            .melt("day", var_name="metric", value_name="value"))
+    return with_data(_template(metric_chart, tuple(measure.items()), title, limits),
+                     daily=csv_text(long))
+
+
 @solara.component
-def VegaLiteChart(chart: alt.TopLevelMixin):
-    """An Altair chart in the page, like ``solara.FigureAltair`` but without checking the
-    spec against the Vega-Lite schema on every redraw (that doubled a step's cost; the
-    tests check every chart's spec)."""
-    solara.widgets.VegaLite.element(spec=chart.to_dict(validate=False))
+def VegaLiteChart(spec: dict):
+    """A Vega-Lite spec in the page (the widget ``solara.FigureAltair`` uses)."""
+    solara.widgets.VegaLite.element(spec=spec)
 
 
 @solara.component
@@ -234,10 +258,10 @@ def MetricChart(model: CXModel, steps: int, measure: Mapping[str, str], title: s
                 limits: tuple[float, float] | None):
     """One live chart of the DataCollector's metrics, built once per step: ``steps`` is
     the model's step count, so a new day is new input (see :func:`LiveCharts`)."""
-    chart = solara.use_memo(
-        lambda: metric_chart(model.datacollector.get_model_vars_dataframe(), measure, title,
-                             limits), [model, steps])
-    VegaLiteChart(chart)
+    spec = solara.use_memo(
+        lambda: metric_spec(model.datacollector.get_model_vars_dataframe(), measure, title,
+                            limits), [model, steps])
+    VegaLiteChart(spec)
 
 
 #: What the network's positions can be coloured by (0-1 scores of the model's arrays).
@@ -256,41 +280,53 @@ def informal_ties_frame(model: CXModel, layout: np.ndarray) -> pd.DataFrame:
                          "tie": np.array(_TIE_KINDS)[across.astype(int)]})
 
 
-def network_chart(model: CXModel, layout: np.ndarray, ties: alt.InlineData,
-                  colour_by: str = "engagement") -> alt.LayerChart:
-    """The informal network, drawn in the browser: positions where
-    :func:`cxsim.interfaces.plots.network_layout` puts them (a disc per department, so
-    silos show as discs with few dark ties between them), filled positions coloured by
-    today's ``colour_by`` (0-1), ties (``inline_csv(informal_ties_frame(...))``) within a
-    department light and across departments dark, each department named at its centre."""
+def _check_colour(colour_by: str) -> None:
     if colour_by not in NETWORK_COLOURS:
         raise ParameterError(f"colour_by = {colour_by!r} is not allowed: expected one of "
                              + ", ".join(NETWORK_COLOURS))
-    filled = np.flatnonzero(model.active)
-    names = np.array(model.structure.department_names)
-    people = pd.DataFrame({"x": layout[filled, 0], "y": layout[filled, 1],
-                           "value": np.asarray(getattr(model, colour_by))[filled],
-                           "department": names[model.department[filled]],
-                           "level": model.level[filled]})
+
+
+def network_chart(colour_by: str = "engagement") -> alt.LayerChart:
+    """The informal network as a chart of three named datasets: ``ties`` (from
+    :func:`informal_ties_frame`: within a department light, across departments dark),
+    ``people`` (filled positions coloured by ``colour_by``, 0-1) and ``centres``
+    (each department's name at its disc's centre); see :func:`network_spec`."""
+    _check_colour(colour_by)
     hidden = alt.Axis(labels=False, ticks=False, grid=False, domain=False, title=None)
-    edges = alt.Chart(ties).mark_rule(strokeWidth=0.5, opacity=0.5).encode(
+    edges = alt.Chart(named_csv("ties")).mark_rule(strokeWidth=0.5, opacity=0.5).encode(
         x=alt.X("x:Q", axis=hidden), y=alt.Y("y:Q", axis=hidden), x2="x2:Q", y2="y2:Q",
         color=alt.Color("tie:N", title="informal ties", legend=alt.Legend(orient="bottom"),
                         scale=alt.Scale(domain=list(_TIE_KINDS), range=["#CCCCCC", "#333333"])))
-    dots = alt.Chart(inline_csv(people)).mark_circle(stroke="white", strokeWidth=0.4,
-                                                      opacity=1).encode(
+    dots = alt.Chart(named_csv("people")).mark_circle(stroke="white", strokeWidth=0.4,
+                                                       opacity=1).encode(
         x="x:Q", y="y:Q",
         size=alt.Size("level:O", scale=alt.Scale(domain=[0, 1, 2], range=[90, 40, 16]),
                       legend=None),
         color=alt.Color("value:Q", scale=alt.Scale(scheme="cividis", domain=[0, 1]),
                         title=f"{colour_by} (0-1)"),
         tooltip=["department:N", alt.Tooltip("value:Q", title=colour_by, format=".2f")])
-    centres = people.groupby("department", sort=False)[["x", "y"]].mean().reset_index()
-    labels = alt.Chart(inline_csv(centres)).mark_text(fontWeight="bold", dy=-4).encode(
+    labels = alt.Chart(named_csv("centres")).mark_text(fontWeight="bold", dy=-4).encode(
         x="x:Q", y="y:Q", text="department:N")
     return alt.layer(edges, dots, labels).resolve_scale(color="independent").properties(
         width=CHART_WIDTH, height=CHART_WIDTH,
         title=f"informal network by department, coloured by {colour_by}")
+
+
+def network_spec(model: CXModel, layout: np.ndarray, ties: str,
+                 colour_by: str = "engagement") -> dict:
+    """The network today: positions where :func:`cxsim.interfaces.plots.network_layout`
+    puts them (a disc per department, so silos show as discs with few dark ties between
+    them), ``ties`` the CSV of :func:`informal_ties_frame`."""
+    _check_colour(colour_by)
+    filled = np.flatnonzero(model.active)
+    names = np.array(model.structure.department_names)
+    people = pd.DataFrame({"x": layout[filled, 0], "y": layout[filled, 1],
+                           "value": np.asarray(getattr(model, colour_by))[filled],
+                           "department": names[model.department[filled]],
+                           "level": model.level[filled]})
+    centres = people.groupby("department", sort=False)[["x", "y"]].mean().reset_index()
+    return with_data(_template(network_chart, colour_by), ties=ties,
+                     people=csv_text(people), centres=csv_text(centres))
 
 
 @solara.component
@@ -300,13 +336,13 @@ def OrganisationNetwork(model: CXModel, steps: int):
     (redrawn with :func:`LiveCharts`)."""
     colour_by = solara.use_reactive(NETWORK_COLOURS[0])
     layout = solara.use_memo(lambda: network_layout(model), [model])
-    ties = solara.use_memo(lambda: inline_csv(informal_ties_frame(model, layout)),
+    ties = solara.use_memo(lambda: csv_text(informal_ties_frame(model, layout)),
                            [model, model.network_ties])
-    chart = solara.use_memo(lambda: network_chart(model, layout, ties, colour_by.value),
-                            [model, steps, ties, colour_by.value])
+    spec = solara.use_memo(lambda: network_spec(model, layout, ties, colour_by.value),
+                           [model, steps, ties, colour_by.value])
     with solara.Column():
         solara.ToggleButtonsSingle(value=colour_by, values=list(NETWORK_COLOURS))
-        VegaLiteChart(chart)
+        VegaLiteChart(spec)
 
 
 def department_burnout_frame(model: CXModel) -> pd.DataFrame:
@@ -321,17 +357,18 @@ def department_burnout_frame(model: CXModel) -> pd.DataFrame:
 @solara.component
 def DepartmentBurnout(model: CXModel, steps: int):
     """Per-department burnout bars (redrawn with :func:`LiveCharts`)."""
-    chart = solara.use_memo(lambda: department_burnout_chart(model), [model, steps])
-    VegaLiteChart(chart)
+    spec = solara.use_memo(lambda: with_data(_template(department_burnout_chart),
+                                             burnout=csv_text(department_burnout_frame(model))),
+                           [model, steps])
+    VegaLiteChart(spec)
 
 
-def department_burnout_chart(model: CXModel) -> alt.Chart:
-    """Bars of :func:`department_burnout_frame`."""
-    frame = department_burnout_frame(model)
-    return alt.Chart(inline_csv(frame)).mark_bar(color="#D55E00").encode(
-        y=alt.Y("department:N", sort=list(frame.department), title=None),
+def department_burnout_chart() -> alt.Chart:
+    """Bars of the named dataset ``burnout`` (:func:`department_burnout_frame`)."""
+    return alt.Chart(named_csv("burnout")).mark_bar(color="#D55E00").encode(
+        y=alt.Y("department:N", sort=None, title=None),
         x=alt.X("burnout:Q", scale=alt.Scale(domain=[0, 1]),
-                title=f"burnt out on day {model.day} (share of the department)"),
+                title="burnt out today (share of the department)"),
     ).properties(width=CHART_WIDTH, height=CHART_HEIGHT)
 
 
