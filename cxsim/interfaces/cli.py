@@ -113,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenario_commands(sub)
     _add_validate_parser(sub)
     _add_responsibility_parser(sub)
+    _add_dashboard_parser(sub)
     return parser
 
 
@@ -551,6 +552,28 @@ def _responsibility(args: argparse.Namespace) -> int:
     from cxsim.interfaces.responsibility_plot import command
 
     return command(args)
+def _add_dashboard_parser(sub) -> None:
+    dashboard = sub.add_parser(
+        "dashboard", help="serve the trainer's dashboard (Mesa SolaraViz) to a browser",
+        description="Serve the live dashboard of a scenario: sliders for the main levers, "
+                    "Step/Play/Reset, live plots, the network and presets (docs/dashboard.md).")
+    dashboard.add_argument("scenario", nargs="?", default="baseline",
+                           help="scenario file (TOML) or a library scenario's name; "
+                                "default: baseline")
+    dashboard.add_argument("--host", default="127.0.0.1",
+                           help="address to listen on (default 127.0.0.1: this machine only; "
+                                "0.0.0.0 lets others on the network connect)")
+    dashboard.add_argument("--port", help="port to listen on (default 8765)")
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    from cxsim.interfaces.dashboard import DEFAULT_PORT, serve
+
+    if args.port is not None and not args.port.isprintable():
+        raise ParameterError(f"--port = {args.port!r} is not allowed: expected an integer "
+                             "from 1 to 65535")
+    port = _int_option(args.port, "--port", 1, 65535)
+    return serve(args.scenario, host=args.host, port=DEFAULT_PORT if port is None else port)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -579,6 +602,8 @@ def main(argv: list[str] | None = None) -> int:
             return _calibrate(args)
         if args.command == "responsibility":
             return _responsibility(args)
+        if args.command == "dashboard":
+            return _dashboard(args)
         return _run(args)
     except ParameterError as error:
         for line in str(error).splitlines():  # every error of a file, one line each
