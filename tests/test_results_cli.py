@@ -500,3 +500,28 @@ def monkeypatch_module(tiny_result, tmp_path_factory):
 @pytest.fixture(scope="module")
 def tiny_result():
     return cxsim.run(seed=1, n_employees=60, n_customers=800, burn_in_days=5, days=5)
+
+
+@given(text=st.text(max_size=12))
+def test_integer_options_give_an_int_in_range_or_a_one_line_error(text):
+    """Whatever text an integer option gets (control characters, line breaks, digits in
+    other scripts), it is an integer in range or one error line naming the flag."""
+    from cxsim.core.parameters import ParameterError
+    from cxsim.interfaces.cli import _int_option
+
+    try:
+        value = _int_option(text, "--seed", 0, 10_000)
+    except ParameterError as error:
+        message = str(error)
+        assert len(message.splitlines()) == 1
+        assert message.startswith("--seed = ") and "expected an integer from 0 to 10000" in message
+    else:
+        assert isinstance(value, int) and 0 <= value <= 10_000
+
+
+def test_a_control_character_in_an_integer_option_is_shown_on_one_line(capsys):
+    from cxsim.interfaces.cli import main
+
+    assert main(["run", "--seed", "\r", "--days", "5"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("cxsim: error: --seed = '\\r' is not allowed")

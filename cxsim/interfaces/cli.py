@@ -569,9 +569,6 @@ def _add_dashboard_parser(sub) -> None:
 def _dashboard(args: argparse.Namespace) -> int:
     from cxsim.interfaces.dashboard import DEFAULT_PORT, serve
 
-    if args.port is not None and not args.port.isprintable():
-        raise ParameterError(f"--port = {args.port!r} is not allowed: expected an integer "
-                             "from 1 to 65535")
     port = _int_option(args.port, "--port", 1, 65535)
     return serve(args.scenario, host=args.host, port=DEFAULT_PORT if port is None else port)
 
@@ -616,12 +613,13 @@ def _int_option(text: str | None, flag: str, low: int, high: int | None = None) 
     if text is None:
         return None
     allowed = f"an integer >= {low}" if high is None else f"an integer from {low} to {high}"
+    shown = text if text.isprintable() else repr(text)  # one line, control characters visible
     try:
         value = int(text.strip())
     except ValueError:
-        raise ParameterError(f"{flag} = {text} is not allowed: expected {allowed}") from None
+        raise ParameterError(f"{flag} = {shown} is not allowed: expected {allowed}") from None
     if value < low or (high is not None and value > high):
-        raise ParameterError(f"{flag} = {text} is not allowed: expected {allowed}")
+        raise ParameterError(f"{flag} = {shown} is not allowed: expected {allowed}")
     return value
 
 
