@@ -204,6 +204,11 @@ def test_workforce_phase_matches_the_engine_exactly():
         for name in state:
             setattr(employee, name, float(getattr(engine, name)[employee.position]))
     assert not engine.active.all(), "the check should include vacant positions"
+    reference.day = engine.day
+    reference.employee_phase = engine.employee_phase.copy()
+    reference.utilisation = engine.utilisation.copy()
+    reference.offered = engine.offered.copy()
+    reference.take_roll_call()
     update_workforce(engine)  # the engine's workforce phase
     reference._update_workforce()
     active = engine.active

@@ -99,8 +99,8 @@ def engagement_target(resources: np.ndarray, strain: np.ndarray, leadership: np.
 
     ``disposition`` is a personal trait on the logit scale (0 = average).
     """
-    x = (-0.35 + 1.2 * resources - 2.5 * strain + 1.2 * leadership + 2.0 * recognition
-         + 0.8 * centricity + disposition)
+    x = (-0.05 + 1.2 * resources - 2.5 * strain + 0.3 * leadership + 2.0 * recognition
+         + 0.3 * centricity + disposition)
     return clip01(logistic(x) - change_fatigue)
 
 
@@ -134,21 +134,23 @@ def interaction_quality(skill: np.ndarray, engagement: np.ndarray, centricity: n
     normal draws, scaled by ``noise_sd`` and widened where authority is used
     without skill or guidelines (inconsistent experiences).
     """
-    mean = (0.30 + 0.25 * skill + 0.20 * engagement + 0.15 * centricity + 0.12 * authority
-            + 0.12 * tools - 0.5 * loss)
+    mean = (0.30 + 0.25 * skill + 0.20 * engagement + 0.25 * centricity + 0.12 * authority
+            + 0.08 * tools - 0.5 * loss)
     spread = noise_sd * (1.0 + inconsistency * authority * (1.0 - guidelines) * (1.0 - skill))
     return clip01(mean + spread * noise)
 
 
 def resolution_probability(skill: np.ndarray, authority: np.ndarray, tools: np.ndarray | float,
-                           needs_handoff: np.ndarray, loss: np.ndarray | float) -> np.ndarray:
+                           needs_handoff: np.ndarray, loss: np.ndarray | float,
+                           centricity: np.ndarray | float = 0.0) -> np.ndarray:
     """Probability that a problem contact resolves the problem.
 
-    Authority lets the employee fix it on the spot; a problem that needs another
+    Authority lets the employee fix it on the spot, and a customer-centric employee owns
+    the customer's problem instead of passing it on; a problem that needs another
     department is resolved only if its context survives the handoff, unless the
     employee has the authority to own it end to end.
     """
-    own = 0.35 + 0.35 * skill + 0.3 * authority + 0.15 * tools
+    own = 0.3 + 0.35 * skill + 0.3 * authority + 0.1 * tools + 0.15 * centricity
     handoff_success = (1.0 - loss) * (0.6 + 0.4 * authority)
     return clip01(np.where(needs_handoff, own * handoff_success, own))
 
@@ -246,9 +248,74 @@ def centricity_target(signal: np.ndarray, ownership: np.ndarray,
     return clip01(0.1 + 0.4 * signal + 0.3 * ownership + 0.2 * shared_metrics)
 
 
-def job_demand(load_average: np.ndarray, capacity: float) -> np.ndarray:
-    """Job demand: a base of other duties plus customer load relative to capacity."""
-    return 0.3 + load_average / capacity
+def job_demand(load_average: np.ndarray, capacity: float | np.ndarray,
+               utilisation: np.ndarray | float = 0.0) -> np.ndarray:
+    """Job demand: a base of other duties plus customer load relative to capacity, plus
+    the pressure of customers waiting for a frontline team that cannot serve them all
+    (``utilisation`` of the team beyond :data:`OVERTIME`; 0 for managers, whose
+    escalations beyond their room go to the frontline)."""
+    return 0.3 + load_average / capacity + np.minimum(
+        np.maximum(np.asarray(utilisation) - OVERTIME, 0.0), MAX_QUEUE_PRESSURE)
+
+
+# --- capacity and waiting ----------------------------------------------------------
+
+#: Workload a frontline team can stretch to, as a share of its capacity, however long
+#: the queue.
+OVERTIME = 1.15
+#: Utilisation at which customers start to wait (queueing delay grows beyond it).
+QUEUE_START = 0.8
+#: Cap on the wait index.
+MAX_WAIT = 5.0
+#: Cap on the queue pressure added to job demand.
+MAX_QUEUE_PRESSURE = 1.0
+#: Utilisation of a (department, level) with customers to serve and nobody to serve them.
+NO_CAPACITY_UTILISATION = 20.0
+
+
+def group_capacity(contact_capacity: float, capacity_lever: float,
+                   manager_service_share: float, n_departments: int) -> np.ndarray:
+    """Customer workload one employee of each (department, level) group can carry in a
+    day (row ``department * 3 + level``): the contact capacity scaled by the capacity
+    lever; for managers and executives only the share of their day left for escalations."""
+    share = np.tile([manager_service_share, manager_service_share, 1.0], n_departments)
+    return contact_capacity * capacity_lever * share
+
+
+def utilisation_today(offered: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Offered workload over capacity for each (department, level); a group with work and
+    no capacity is at :data:`NO_CAPACITY_UTILISATION`, one with neither at 0."""
+    out = np.where(offered > 0, NO_CAPACITY_UTILISATION, 0.0)
+    np.divide(offered, capacity, out=out, where=capacity > 0)
+    return np.minimum(out, NO_CAPACITY_UTILISATION)
+
+
+def manager_room(utilisation: np.ndarray) -> np.ndarray:
+    """Share of escalations the managers of a group take: all while their escalation
+    workload is within what they can carry, beyond that as much as they can carry (the
+    rest go to a frontline colleague)."""
+    return np.minimum(1.0, 1.0 / np.maximum(utilisation, 1e-12))
+
+
+def wait_index(utilisation: np.ndarray) -> np.ndarray:
+    """How long customers wait, in units of the delay at full utilisation: 0 up to
+    :data:`QUEUE_START` utilisation, 1 at full utilisation, growing beyond (capped at
+    :data:`MAX_WAIT`)."""
+    return np.clip((utilisation - QUEUE_START) / (1.0 - QUEUE_START), 0.0, MAX_WAIT)
+
+
+def reach_probability(utilisation: np.ndarray, abandonment: float) -> np.ndarray:
+    """Probability that a contact reaches someone: customers give up while they wait
+    (``abandonment`` per unit of :func:`wait_index`), and beyond :data:`OVERTIME` the
+    team serves no more than it can carry however long the queue."""
+    return np.minimum(np.exp(-abandonment * wait_index(utilisation)),
+                      OVERTIME / np.maximum(utilisation, 1e-12))
+
+
+def waited_experience(experience: np.ndarray, wait: np.ndarray,
+                      wait_penalty: float) -> np.ndarray:
+    """A contact's experience after waiting ``wait`` (:func:`wait_index`)."""
+    return clip01(experience - wait_penalty * wait)
 
 
 def manager_support(is_frontline: np.ndarray, boss_coaches: np.ndarray,
@@ -270,11 +337,19 @@ def root_cause_fix(defect_rate: np.ndarray, floor: np.ndarray, received_per_thou
     return floor + (defect_rate - floor) * np.exp(-fix_rate * received_per_thousand * centricity)
 
 
+def defect_renewal(defect_rate: np.ndarray, natural: np.ndarray,
+                   renewal_days: float) -> np.ndarray:
+    """One day of new defects: each defect rate moves ``1 / renewal_days`` of the way back
+    toward its natural rate (what it would be with no root-cause fixing)."""
+    return drift(defect_rate, natural, 1.0 / renewal_days)
+
+
 def expected_acquisitions(acquisition_rate: float, n_customers: int, promoters: int,
                           detractors: int, referral_rate: float, deterrence_rate: float,
                           amplification: float, prospects_left: int, pool: int) -> float:
     """Expected new customers today: baseline marketing plus word of mouth (promoters refer,
-    detractors deter, amplified), limited by the prospects left in the market."""
+    detractors deter, amplified), scaled by the prospects in the market (everyone in it
+    who is not a customer) relative to the initial pool."""
     word_of_mouth = referral_rate * promoters - deterrence_rate * amplification * detractors
     daily = (acquisition_rate * n_customers + word_of_mouth) / 365.0
     return max(daily * prospects_left / max(pool, 1), 0.0)

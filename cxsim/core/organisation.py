@@ -29,6 +29,8 @@ START_TENURE_DAYS = 5 * 365
 HIRE_SD = 0.1
 #: Per-position day-in-cycle draws (training sessions, recognition) are uniform below this.
 PHASE_RANGE = 10_000
+#: Days between two sessions of the routine training (two a year).
+ROUTINE_TRAINING_CYCLE = 182
 #: Initial customers: spread of expectations around their segment's, and loyalty
 #: (mean, standard deviation).
 EXPECTATION_SD = 0.05

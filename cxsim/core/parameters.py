@@ -79,11 +79,12 @@ P = Parameter
 #: Every scalar parameter, grouped by section. Order is the documentation order.
 PARAMETERS: tuple[Parameter, ...] = (
     # --- run -------------------------------------------------------------------
-    P("run", "burn_in_days", 180, 0, 3650, "days",
+    P("run", "burn_in_days", 730, 0, 3650, "days",
       "Warm-up before interventions start; the baseline is measured at its end.",
-      "Six months let engagement, strain and customers' memories and expectations settle "
-      "from their initial draws (slower drifts, such as skill decaying without refreshers, "
-      "go on: compare scenarios against a baseline run with the same seed)."),
+      "Two years let the slow parts settle from their initial draws: who stays and who "
+      "quits (turnover selects the workforce), strain and queues, customers' loyalty and "
+      "the market; with the routine training, new defects and the market's renewal the "
+      "default baseline is then at rest (docs/validation.md, baseline at rest)."),
     P("run", "days", 365, 1, 3650, "days",
       "Horizon after the warm-up (interventions' day 0 is the first day after it).",
       "One year of interventions, the brief's default horizon."),
@@ -155,6 +156,11 @@ PARAMETERS: tuple[Parameter, ...] = (
     P("training", "skill_decay", 0.002, 0.0, 0.05, "per day",
       "Share of skill above the floor lost each day without refreshers.",
       "Without practice about half of trained skill is lost within a year."),
+    P("training", "routine_training_hours", 8.0, 0.0, 200.0, "hours per year",
+      "The organisation's routine CX training for every employee, given in two sessions "
+      "a year (part of the baseline; the training intervention adds to it).",
+      "Most organisations give a day or so of refresher training a year; it is what "
+      "holds skill steady against decay."),
     P("training", "skill_floor", 0.1, 0.0, 1.0, "level",
       "Skill never decays below this.", "Basic competence stays."),
     P("training", "on_the_job_learning", 0.0005, 0.0, 0.05, "per contact",
@@ -163,10 +169,14 @@ PARAMETERS: tuple[Parameter, ...] = (
     P("training", "new_hire_skill", 0.15, 0.0, 1.0, "level",
       "Skill of new hires.", "New hires start largely unskilled."),
     # --- workload -------------------------------------------------------------
-    P("workload", "contact_capacity", 5.0, 1.0, 200.0, "contacts per day",
+    P("workload", "contact_capacity", 4.2, 1.0, 200.0, "contacts per day",
       "Contacts a frontline employee handles in a day without strain.",
       "Assisted contacts of full effort an employee can give real attention in a day "
       "besides other duties."),
+    P("workload", "manager_service_share", 0.4, 0.0, 1.0, "share",
+      "Share of a manager's day available for escalated customer contacts.",
+      "Managers spend most of their day leading their team; escalations beyond what the "
+      "rest allows go to a frontline colleague."),
     P("workload", "strain_build_rate", 0.06, 0.0, 1.0, "per day",
       "Rate at which excess demand (not met by skill, authority, tools) builds strain.",
       "Burnout develops over weeks of overload."),
@@ -197,6 +207,11 @@ PARAMETERS: tuple[Parameter, ...] = (
     P("customers", "prospect_pool_share", 1.0, 0.0, 10.0, "x customers",
       "Size of the reachable market of prospects, as a multiple of n_customers.",
       "The market is about as large again as the current base."),
+    P("customers", "market_return_days", 180, 1, 3650, "days",
+      "Days after which a churned customer's place in the market is taken by a new "
+      "prospect (the market renews itself).",
+      "People leave a supplier, then the market: new buyers enter about as fast as "
+      "customers leave; half a year keeps a lost customer out of reach for a while."),
     P("customers", "contact_interval_days", 30.0, 1.0, 365.0, "days",
       "Mean days between a customer's routine contacts.", "About one contact a month."),
     P("customers", "digital_share", 0.3, 0.0, 1.0, "share",
@@ -244,7 +259,7 @@ PARAMETERS: tuple[Parameter, ...] = (
       "Loyalty at which renewal is a coin flip.", "Most customers renew by inertia."),
     P("customers", "renewal_gain", 8.0, 0.0, 50.0, "per loyalty unit",
       "Steepness of renewal probability in loyalty.", "Renewal rises sharply with loyalty."),
-    P("customers", "acquisition_rate", 0.2, 0.0, 5.0, "per year",
+    P("customers", "acquisition_rate", 0.23, 0.0, 5.0, "per year",
       "Baseline new customers per year as a share of n_customers (before word of mouth).",
       "Replaces typical churn so a neutral base stays roughly level."),
     P("customers", "referral_rate", 0.1, 0.0, 5.0, "per promoter per year",
@@ -254,9 +269,11 @@ PARAMETERS: tuple[Parameter, ...] = (
       "Detractors talk as often as promoters."),
     P("customers", "social_amplification", 2.0, 1.0, 10.0, "factor",
       "How much further bad word of mouth travels than good.", "Complaints spread further."),
-    P("customers", "spend_loyalty_elasticity", 0.5, 0.0, 5.0, "factor",
+    P("customers", "spend_loyalty_elasticity", 1.5, 0.0, 5.0, "factor",
       "Relative change in spend per unit loyalty above or below 0.5.",
-      "Loyal customers buy more (repurchase, upgrades)."),
+      "Loyal customers buy more (repurchase, upgrades, share of wallet): a fully loyal "
+      "customer spends about 1.75 times an average one, a disloyal one about half "
+      "(Bain & Company on loyalty economics)."),
     # --- service --------------------------------------------------------------
     P("service", "defect_rate", 0.08, 0.0, 1.0, "per contact",
       "Probability that a routine contact at a defect-prone touchpoint reveals a problem.",
@@ -267,6 +284,12 @@ PARAMETERS: tuple[Parameter, ...] = (
       "Share of the defect rate above the floor removed per pain point that reaches its cause "
       "department, per 1000 customers.",
       "Fixes come slowly and only when the signal arrives."),
+    P("service", "defect_renewal_days", 120.0, 1.0, 3650.0, "days",
+      "Time constant with which new defects arise as products, processes and staff change: "
+      "without fixes each touchpoint's defect rate returns toward its natural rate "
+      "(service.defect_rate) at this pace.",
+      "Releases and process changes bring new problems every quarter or so; fixes hold "
+      "only as long as the loop that found them keeps working."),
     P("service", "handoff_need", 0.5, 0.0, 1.0, "share",
       "Share of problems that need another department than the one contacted.",
       "Half of problems cross department lines (the cause sits elsewhere)."),
@@ -290,8 +313,17 @@ PARAMETERS: tuple[Parameter, ...] = (
     P("service", "max_contacts", 4, 1, 20, "contacts",
       "Contacts after which an unresolved problem is abandoned (unresolved).",
       "Customers give up after a few attempts."),
-    P("service", "escalate_after", 2, 1, 20, "contacts",
-      "From this contact on, a problem is escalated to a manager.", "Second contact escalates."),
+    P("service", "escalate_after", 3, 1, 20, "contacts",
+      "From this contact on, a problem is escalated to a manager.",
+      "The third contact about the same problem escalates."),
+    P("service", "abandonment_rate", 0.08, 0.0, 5.0, "per unit wait",
+      "Customers giving up while they wait, per unit of the wait index (0 below 80% "
+      "utilisation, 1 at full utilisation).",
+      "Contact centres near full utilisation lose several percent of contacts to "
+      "abandonment, and most of them when understaffed."),
+    P("service", "wait_penalty", 0.1, 0.0, 1.0, "experience per unit wait",
+      "Experience lost by a customer who waited one unit of the wait index.",
+      "Waiting is among the strongest drivers of dissatisfaction with service."),
     P("service", "repeat_delay_days", 3, 1, 60, "days",
       "Mean days before a customer with an open problem contacts again.", "A few days."),
     # --- economics ------------------------------------------------------------

@@ -49,6 +49,8 @@ PURPOSES: tuple[str, ...] = (
     "ties",             # cross-department ties added by an intervention
     "tie_cuts",         # informal ties cut by a reorganisation
     "layoffs",          # positions eliminated by layoffs
+    "queue",            # an escalation finding a free manager; a contact reaching someone
+    "market",           # churned customers returning to the market as new prospects
 )
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 DAILY_METRICS: tuple[str, ...] = (
     "day", "intervention_day",
     "csat", "nps", "fcr", "contacts_per_resolution", "time_to_resolution",
+    "wait_mean", "unreached_share",
     "quality_mean", "quality_std", "consistency", "touchpoint_spread", "department_spread",
     "engagement_mean", "engagement_share", "burnout_share", "strain_mean", "demand_mean",
     "skill_mean", "empowerment_mean", "centricity_mean", "training_completion",
@@ -90,7 +91,8 @@ def contact_outcomes(problem: np.ndarray, first_contact: np.ndarray, resolved: n
 def new_day_counters() -> dict[str, float]:
     """The counters each day's phases fill in (``model.today``), at zero."""
     return {"intervention_cost": 0.0, "acquisitions": 0, "churned": 0, "quits": 0,
-            "hires": 0, "hiring_cost": 0.0, "demand_mean": 0.0}
+            "hires": 0, "hiring_cost": 0.0, "demand_mean": 0.0, "unreached": 0,
+            "waited": 0.0}
 
 
 #: Rows of the per-group daily tallies (touchpoint, department, team).
@@ -255,6 +257,8 @@ class Recorder:
             "fcr": _ratio(first_resolved, first),
             "contacts_per_resolution": _ratio(res_contacts, resolved),
             "time_to_resolution": _ratio(res_days, resolved),
+            "wait_mean": _ratio(model.today["waited"], contacts),
+            "unreached_share": _ratio(model.today["unreached"], contacts),
             "quality_mean": quality_mean,
             "quality_std": quality_std,
             "consistency": 1.0 - 2.0 * quality_std if contacts else float("nan"),

@@ -146,6 +146,10 @@ class CXModel(mesa.Model):
         self.last_trained = np.full(n, -NEVER, dtype=np.int64)
         self.load = np.zeros(n)
         self.load_average = np.zeros(n)
+        #: Smoothed utilisation of each (department, level) group (row department * 3 +
+        #: level): customer workload offered over what its staff can carry.
+        self.utilisation = np.zeros(self.n_departments * 3)
+        self.offered = np.zeros(self.n_departments * 3)
         #: Fixed per-position draws that decide who is covered by a programme and
         #: on which day of a cycle (so coverage is stable and sessions spread out).
         self.coverage_draw = rng.random(n)
@@ -232,7 +236,15 @@ class CXModel(mesa.Model):
         self.c_spend_rate = np.zeros(capacity)
         self.c_spend_rate[:n0] = self.c_value[:n0] * dyn.spend_multiplier(
             self.c_loyalty[:n0], p.spend_loyalty_elasticity) / 365.0
-        self.prospect_stack = rng.permutation(np.arange(n0, capacity))
+        #: Each row's initial expectation and loyalty: a row that returns to the market
+        #: (a new prospect in a churned customer's place) starts from them again.
+        self.c_expectation0 = self.c_expectation.copy()
+        self.c_loyalty0 = self.c_loyalty.copy()
+        #: Prospects that can be won, a stack: rows [0, prospects_left) (returning rows
+        #: are pushed on top); churned rows wait for their return day in ``_returning``.
+        self.prospect_stack = np.zeros(capacity, dtype=np.int64)
+        self.prospect_stack[:capacity - n0] = rng.permutation(np.arange(n0, capacity))
+        self._returning: dict[int, list[np.ndarray]] = {}
         self.prospects_left = capacity - n0
         self.prospect_pool = max(capacity - n0, 1)
         self.active_customers = n0
@@ -407,6 +419,7 @@ class CXModel(mesa.Model):
     def _reset_today(self) -> None:
         self.today = new_day_counters()
         self.load = np.zeros(self.n_employees)
+        self.offered = np.zeros(self.n_departments * 3)
         self.recorder.start_day()
 
 

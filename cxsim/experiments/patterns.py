@@ -431,7 +431,7 @@ def _p4(m: Measurements) -> Verdict:
 def _p6(m: Measurements) -> Verdict:
     scenario = "p06_empowerment"
     csat = _relative_check(m, scenario, "csat", 0.12, 0.22)
-    revenue = _relative_check(m, scenario, "revenue", 0.15, 0.30)
+    revenue = _relative_check(m, scenario, "revenue_per_day", 0.15, 0.30, name="revenue")
     retention = Estimate.of(
         (1.0 - m.values(scenario, "churn_rate")) / (1.0 - m.values(BASELINE, "churn_rate"))
         - 1.0)
@@ -600,9 +600,9 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("P6", "Empowering employees: 15-20% more satisfaction; 20-25% more loyalty and "
             "revenue", "Forrester; Bain & Company",
             "CSAT +12% to +22%; retention or revenue +15% to +30%", ("p06_empowerment",),
-            "csat relative change (final window); revenue: total over the intervention "
-            "period, relative change; retention: 1 - annual churn rate over the period, "
-            "relative change", f"{FINAL_WINDOW}; totals over {PERIOD}",
+            "csat and revenue (per day) relative change (final window); retention: "
+            "1 - annual churn rate over the period, relative change",
+            f"{FINAL_WINDOW}; churn over {PERIOD}",
             "pass if the CSAT change lies in range and the revenue or the retention change "
             "lies in [+15%, +30%]",
             "first-contact resolution rises (fcr difference CI above 0)", _p6),

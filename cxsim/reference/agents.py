@@ -172,7 +172,10 @@ class EmployeeAgent(mesa.Agent):
                                               self.load, p.on_the_job_learning))
         # job demands against job resources build or relieve strain
         self.load_average = float(dyn.drift(self.load_average, self.load, dyn.LOAD_SMOOTHING))
-        self.demand = float(dyn.job_demand(self.load_average, p.contact_capacity * lv.capacity))
+        group = d * 3 + level
+        self.demand = float(dyn.job_demand(
+            self.load_average, model.group_capacity[group],
+            model.utilisation[group] if level == FRONTLINE else 0.0))
         support = dyn.manager_support(level == FRONTLINE, model.coaches(self.boss),
                                       model.coaches(self.position))
         resources = float(dyn.job_resources(self.skill, self.empowerment, lv.crm, support,
@@ -276,8 +279,8 @@ class CustomerAgent(mesa.Agent):
         super().__init__(model)
         self.segment = segment
         self.value = value  #: revenue per year at loyalty 0.5 (currency)
-        self.expectation = expectation
-        self.loyalty = loyalty
+        self.expectation = self.initial_expectation = expectation
+        self.loyalty = self.initial_loyalty = loyalty
         self.status = PROSPECT
         self.satisfaction = float(dyn.logistic(model.p.satisfaction_offset))
         self.mean_affect = self.peak_affect = self.end_affect = 0.0
@@ -353,10 +356,39 @@ class CustomerAgent(mesa.Agent):
         digital = problem is None and (
             channel == "always" or (channel == "optional" and random.random() < lv.digital_share))
         contacts = problem.contacts + 1 if problem is not None else 0
-        escalated = problem is not None and contacts >= p.escalate_after
-        server = None if digital else model.pick_server(owner,
-                                                        MANAGER if escalated else FRONTLINE)
-        if server is None:  # the digital channel (also when nobody can serve)
+        effort = (dyn.PROBLEM_EFFORT if problem is not None
+                  else model.structure.touchpoints[touchpoint].effort)
+        # --- capacity and waiting: an escalation goes to a manager with room, else to a
+        # frontline colleague; a contact reaches someone as its group's utilisation
+        # allows; one that reaches nobody goes digital only at an optional digital
+        # touchpoint (never a problem)
+        managers = model.serving_group(owner, MANAGER)
+        escalated = False
+        if (problem is not None and contacts >= p.escalate_after and managers is not None
+                and managers[1] != FRONTLINE):
+            model.offer(managers, effort)
+            escalated = random.random() < float(dyn.manager_room(
+                model.utilisation_of(managers)))
+        group = None
+        wait = 0.0
+        unreached = False
+        if not digital:
+            group = model.serving_group(owner, MANAGER if escalated else FRONTLINE)
+        if not digital and not escalated:
+            reach = 0.0 if group is None else float(dyn.reach_probability(
+                model.utilisation_of(group), p.abandonment_rate))
+            unreached = random.random() >= reach
+            if unreached and problem is None and channel == "optional":
+                digital, unreached, group = True, False, None
+            elif group is not None:
+                model.offer(group, effort)
+                wait = float(dyn.wait_index(model.utilisation_of(group)))
+        server = model.pick_server(group) if group is not None and not unreached else None
+        if unreached:  # nobody reached: nothing delivered
+            department = owner
+            skill = engagement = centricity = authority = 0.0
+            guidelines = 0.0
+        elif server is None:  # the digital channel
             department = model.digital_department
             skill = engagement = dyn.digital_capability(lv.crm, model.digital_skill)
             centricity, authority = model.digital_centricity, 0.0
@@ -372,16 +404,22 @@ class CustomerAgent(mesa.Agent):
                    and department != cause)
         loss = (dyn.handoff_loss(1.0, lv.crm, lv.coordination, p.context_loss)
                 * model.department_silo[cause]) if handoff else 0.0
-        quality = float(dyn.interaction_quality(
+        quality = 0.0 if unreached else float(dyn.interaction_quality(
             skill, engagement, centricity, authority, lv.crm, guidelines, loss,
             model.rng.standard_normal(), p.noise_sd, p.inconsistency_factor))
         # --- the problem: resolved, repeated or abandoned; or a new problem revealed
-        resolved = problem is not None and random.random() < dyn.resolution_probability(
-            skill, authority, lv.crm, handoff, loss)
+        resolved = (problem is not None and not unreached
+                    and random.random() < dyn.resolution_probability(skill, authority, lv.crm,
+                                                                    handoff, loss,
+                                                                    centricity))
         abandoned = problem is not None and not resolved and contacts >= p.max_contacts
-        revealed = problem is None and random.random() < model.defect_rate[touchpoint]
-        experience = float(dyn.contact_experience(quality, problem is not None, resolved,
-                                                  contacts, abandoned, revealed))
+        revealed = (problem is None and not unreached
+                    and random.random() < model.defect_rate[touchpoint])
+        experience = float(dyn.waited_experience(
+            dyn.contact_experience(quality, problem is not None, resolved, contacts, abandoned,
+                                   revealed), wait, p.wait_penalty))
+        model.today["unreached"] += int(unreached)
+        model.today["waited"] += wait
         self._judge(experience)
         # --- survey
         answered = random.random() < p.response_rate
@@ -427,8 +465,7 @@ class CustomerAgent(mesa.Agent):
             self._schedule_next_contact()
         # --- the employee's workload, and today's tallies
         if server is not None:
-            server.take_contact(dyn.PROBLEM_EFFORT if problem is not None
-                                else model.structure.touchpoints[touchpoint].effort)
+            server.take_contact(effort)
         first_contact = problem is not None and contacts == 1
         self.last_contact_outcome = CONTACT_OUTCOMES.index(
             "no_problem" if problem is None else "resolved_first" if resolved and first_contact
@@ -480,13 +517,28 @@ class CustomerAgent(mesa.Agent):
                      / 365.0)
 
     def _churn(self) -> None:
-        """Leave; leaving with a problem still open is leaving with it unresolved."""
+        """Leave; leaving with a problem still open is leaving with it unresolved. The
+        place in the market returns to it ``market_return_days`` later."""
+        model = self.model
         if self.problem is not None:
             self.last_outcome = UNRESOLVED
         self.status = CHURNED
         self.problem = None
         self.next_contact = None
-        self.model.today["churned"] += 1
+        model.today["churned"] += 1
+        model.churn_counts[self.last_outcome] += 1
+        model.returning.setdefault(model.day + model.p.market_return_days, []).append(self)
+
+    def return_to_market(self) -> None:
+        """A new prospect takes this churned customer's place in the market, starting
+        from the place's initial state."""
+        self.status = PROSPECT
+        self.satisfaction = float(dyn.logistic(self.model.p.satisfaction_offset))
+        self.mean_affect = self.peak_affect = self.end_affect = 0.0
+        self.loyalty, self.expectation = self.initial_loyalty, self.initial_expectation
+        self.last_outcome = NO_PROBLEM
+        self.last_contact_outcome = -1
+        self.renewal_day = None
 
     def _schedule_next_contact(self) -> None:
         """A repeat contact in a few days while a problem is open; the next acquisition

@@ -48,7 +48,6 @@ from cxsim.engine.model import (
 )
 from cxsim.reference.agents import (
     ACTIVE,
-    CHURNED,
     PROSPECT,
     Contact,
     CustomerAgent,
@@ -181,6 +180,10 @@ class ReferenceModel(mesa.Model):
         self._measure_digital_channel()
         #: Employees on duty today by (department, level), for picking who serves.
         self._on_duty: dict[tuple[int, int], list[EmployeeAgent]] = {}
+        #: Smoothed utilisation of each (department, level) group (row department * 3 +
+        #: level), and the workload offered to each today.
+        self.utilisation = np.zeros(self.n_departments * 3)
+        self.offered = np.zeros(self.n_departments * 3)
 
     def _build_customers(self) -> None:
         """One CustomerAgent per customer: the initial base, then the prospect pool."""
@@ -203,6 +206,10 @@ class ReferenceModel(mesa.Model):
             if row < n0:
                 customer.start_as_existing_customer()
         self.prospect_pool = max(capacity - n0, 1)
+        #: Churned customers by the day their place returns to the market.
+        self.returning: dict[int, list[CustomerAgent]] = {}
+        #: Churned customers so far, by how their latest problem ended.
+        self.churn_counts = np.zeros(len(OUTCOME_NAMES), dtype=np.int64)
 
     def baseline_levers(self) -> Levers:
         """Levers before interventions: the shared rule (:meth:`Levers.baseline`)."""
@@ -244,18 +251,30 @@ class ReferenceModel(mesa.Model):
         options, weights = self._choices[stage]
         return self.random.choices(options, weights=weights)[0]
 
-    def pick_server(self, department: int, level: int) -> EmployeeAgent | None:
-        """A random employee on duty in ``department`` at ``level``; if there is none,
-        the department's frontline, then its managers, then its executives, then
-        support's frontline and managers; None if nobody at all."""
+    def serving_group(self, department: int, level: int) -> tuple[int, int] | None:
+        """The (department, level) group that serves contacts meant for ``department`` at
+        ``level``: that group if anyone is on duty in it, else the department's
+        frontline, then its managers, then its executives, then support's frontline and
+        managers; None if nobody at all."""
         support = self.support_department
         for key in ((department, level), (department, org.FRONTLINE), (department, org.MANAGER),
                     (department, org.EXECUTIVE), (support, org.FRONTLINE),
                     (support, org.MANAGER)):
-            staff = self._on_duty.get(key)
-            if staff:
-                return self.random.choice(staff)
+            if self._on_duty.get(key):
+                return key
         return None
+
+    def pick_server(self, group: tuple[int, int]) -> EmployeeAgent:
+        """A random employee on duty in ``group`` (see :meth:`serving_group`)."""
+        return self.random.choice(self._on_duty[group])
+
+    def utilisation_of(self, group: tuple[int, int] | None) -> float:
+        """Smoothed utilisation of a (department, level) group (0 for None)."""
+        return 0.0 if group is None else float(self.utilisation[group[0] * 3 + group[1]])
+
+    def offer(self, group: tuple[int, int], effort: float) -> None:
+        """Add a contact's ``effort`` to the workload offered to ``group`` today."""
+        self.offered[group[0] * 3 + group[1]] += effort
 
     def record_contact(self, contact: Contact) -> None:
         """Keep one contact for today's tallies."""
@@ -298,8 +317,8 @@ class ReferenceModel(mesa.Model):
 
     @property
     def churn_by_outcome(self) -> np.ndarray:
-        """Churned customers by how their latest problem ended (OUTCOME_NAMES order)."""
-        return self._outcomes(CHURNED)
+        """Churned customers so far by how their latest problem ended (OUTCOME_NAMES order)."""
+        return self.churn_counts.copy()
 
     def _outcomes(self, status: str) -> np.ndarray:
         counts = Counter(c.last_outcome for c in self.customers if c.status == status)
@@ -342,6 +361,7 @@ class ReferenceModel(mesa.Model):
         self.today = new_day_counters()
         self._contacts: list[Contact] = []
         self.employees.do(lambda employee: setattr(employee, "load", 0.0))
+        self.offered = np.zeros(self.n_departments * 3)
         self.recorder.start_day()
 
     def _apply_interventions(self) -> None:
@@ -350,18 +370,25 @@ class ReferenceModel(mesa.Model):
 
     def _serve_customers(self) -> None:
         """Customers whose contact day is today contact the organisation."""
+        self.take_roll_call()
+        self.customers.do("step")
+
+    def take_roll_call(self) -> None:
+        """Note who is on duty today in each (department, level) group."""
         self._on_duty = {}
         for employee in self.employees:
             self._on_duty.setdefault((employee.department, employee.level), []).append(employee)
-        self.customers.do("step")
 
     def _acquire_customers(self) -> None:
         """Marketing and word of mouth win prospects, who become customers today."""
         p = self.p
+        for customer in self.returning.pop(self.day, []):
+            customer.return_to_market()
         prospects = self._count_customers()
         expected = dyn.expected_acquisitions(
             p.acquisition_rate, p.n_customers, self.promoters, self.detractors, p.referral_rate,
-            p.deterrence_rate, p.social_amplification, len(prospects), self.prospect_pool)
+            p.deterrence_rate, p.social_amplification, len(self.customers) - self.active_customers,
+            self.prospect_pool)
         k = min(int(self.rng.poisson(expected)), len(prospects))
         self.today["acquisitions"] = k
         for prospect in self.random.sample(prospects, k):
@@ -394,11 +421,15 @@ class ReferenceModel(mesa.Model):
     def _voice_of_customer(self) -> None:
         """Pain points that reached the department causing them lead to root-cause fixes
         there, faster where that department is customer-centric."""
+        p = self.p
+        for touchpoint in range(self.n_touchpoints):  # new defects as things change
+            natural = p.defect_rate * self.tp_defect_multiplier[touchpoint]
+            self.defect_rate[touchpoint] = float(dyn.defect_renewal(
+                self.defect_rate[touchpoint], natural, p.defect_renewal_days))
         received = Counter(c.pain_touchpoint for c in self._contacts
                            if c.problem and c.pain_received)
         if not received:
             return
-        p = self.p
         staff: dict[int, list[float]] = {}
         for employee in self.employees:
             staff.setdefault(employee.department, []).append(employee.centricity)
@@ -412,6 +443,19 @@ class ReferenceModel(mesa.Model):
 
     def _update_workforce(self) -> None:
         """Everyone notes their neighbours' state, then everyone updates (synchronous)."""
+        p = self.p
+        if p.routine_training_hours > 0:  # the routine training sessions due today
+            for employee in self.employees:
+                if (self.day + self.employee_phase[employee.position]) \
+                        % org.ROUTINE_TRAINING_CYCLE == 0:
+                    employee.train(p.routine_training_hours / 2.0)
+        self.group_capacity = dyn.group_capacity(p.contact_capacity, self.levers.capacity,
+                                                 p.manager_service_share, self.n_departments)
+        staff = np.zeros(self.n_departments * 3)
+        for (department, level), on_duty in self._on_duty.items():
+            staff[department * 3 + level] = len(on_duty)
+        self.utilisation = dyn.drift(self.utilisation, dyn.utilisation_today(
+            self.offered, staff * self.group_capacity), dyn.LOAD_SMOOTHING)
         self.employees.do("look_around")
         self.employees.do("step")
         demands = [e.demand for e in self.employees]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from cxsim.core import dynamics as dyn
 from cxsim.core.enums import ContactOutcome, CustomerStatus
-from cxsim.engine.phases.customers import count_advocates
+from cxsim.engine.phases.customers import count_advocates, return_to_market
 
 if TYPE_CHECKING:
     from cxsim.engine.model import CXModel
@@ -17,13 +17,16 @@ NO_PROBLEM = ContactOutcome.NO_PROBLEM
 
 
 def acquire_customers(model: CXModel) -> None:
-    """Marketing and word of mouth win prospects; they become active today and meet
-    the acquisition touchpoints (awareness, purchase...) on consecutive days,
-    starting today."""
+    """Churned customers' places return to the market; marketing and word of mouth win
+    prospects (fewer as the organisation's share of its market grows); they become
+    active today and meet the acquisition touchpoints (awareness, purchase...) on
+    consecutive days, starting today."""
     p = model.p
+    return_to_market(model)
     expected = dyn.expected_acquisitions(
         p.acquisition_rate, p.n_customers, model.promoters, model.detractors, p.referral_rate,
-        p.deterrence_rate, p.social_amplification, model.prospects_left, model.prospect_pool)
+        p.deterrence_rate, p.social_amplification,
+        model.n_customer_rows - model.active_customers, model.prospect_pool)
     k = min(model.streams.poisson("acquisition", model.day, expected), model.prospects_left)
     model.today["acquisitions"] = k
     if k == 0:

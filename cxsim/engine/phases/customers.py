@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 #: A day that never comes (no contact scheduled, no renewal due, never trained).
 NEVER = np.iinfo(np.int32).max
 UNRESOLVED = ContactOutcome.UNRESOLVED
-CHURNED = CustomerStatus.CHURNED
+CHURNED, PROSPECT = CustomerStatus.CHURNED, CustomerStatus.PROSPECT
 
 
 def count_advocates(model: CXModel, customers: np.ndarray, sign: int) -> None:
@@ -48,3 +48,26 @@ def churn(model: CXModel, customers: np.ndarray) -> None:
     model.c_problem_open[customers] = False
     model.active_customers -= customers.size
     model.today["churned"] += customers.size
+    model._returning.setdefault(model.day + model.p.market_return_days, []).append(
+        customers.copy())
+
+
+def return_to_market(model: CXModel) -> None:
+    """Customers who churned ``market_return_days`` ago leave room in the market for new
+    prospects: their rows become prospects again, starting from their initial state."""
+    returning = model._returning.pop(model.day, None)
+    if not returning:
+        return
+    rows = np.concatenate(returning)
+    model.c_status[rows] = PROSPECT
+    model.c_mean_affect[rows] = 0.0
+    model.c_peak_affect[rows] = 0.0
+    model.c_end_affect[rows] = 0.0
+    model.c_satisfaction[rows] = float(dyn.logistic(model.p.satisfaction_offset))
+    model.c_loyalty[rows] = model.c_loyalty0[rows]
+    model.c_expectation[rows] = model.c_expectation0[rows]
+    model.c_last_outcome[rows] = ContactOutcome.NO_PROBLEM
+    model.c_last_contact_outcome[rows] = -1
+    model.c_renewal_day[rows] = NEVER
+    model.prospect_stack[model.prospects_left:model.prospects_left + rows.size] = rows
+    model.prospects_left += rows.size

@@ -24,7 +24,7 @@ NO_PROBLEM, RESOLVED_FIRST, RESOLVED_REPEAT, UNRESOLVED = ContactOutcome
 #: The streams every contact draws from, in one batch: touchpoint and channel; server;
 #: quality noise; resolution or defect, and survey response; renewal or churn, and pain
 #: point received.
-CONTACT_PURPOSES = ("route", "server", "service_noise", "outcome", "departure")
+CONTACT_PURPOSES = ("route", "server", "service_noise", "outcome", "departure", "queue")
 
 
 def serve_customers(model: CXModel) -> None:
@@ -65,14 +65,40 @@ def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
                           | ((model.tp_digital[touchpoint] == 1)
                              & (channel_draw < lv.digital_share)))
     contacts_so_far = np.where(problem, model.c_problem_contacts[customers] + 1, 0)
-    escalated = problem & (contacts_so_far >= p.escalate_after)
-    serving_dept = model.tp_owner[touchpoint]
-    server = pick_servers(model, serving_dept, np.where(escalated, MANAGER, FRONTLINE),
+    owner = model.tp_owner[touchpoint]
+    # --- capacity and waiting: an escalation goes to a manager with room (the managers'
+    # share of escalations they can take), else to a frontline colleague; a contact
+    # reaches someone as its group's utilisation allows (it waits, and may give up); one
+    # that reaches nobody goes digital only where a channel is designed to take it (an
+    # optional digital touchpoint, and not a problem)
+    room_draw, reach_draw = uniform_pair(bits[5])
+    effort = np.where(problem, dyn.PROBLEM_EFFORT, model.tp_effort[touchpoint])
+    manager_key = model._roster_fallback[owner * 3 + MANAGER]
+    wants_manager = (problem & (contacts_so_far >= p.escalate_after)
+                     & (manager_key % 3 != FRONTLINE) & (model._roster_count[manager_key] > 0))
+    model.offered += np.bincount(manager_key[wants_manager], weights=effort[wants_manager],
+                                 minlength=model.offered.size)
+    escalated = wants_manager & (room_draw < dyn.manager_room(model.utilisation[manager_key]))
+    key = model._roster_fallback[owner * 3 + np.where(escalated, MANAGER, FRONTLINE)]
+    frontline = ~digital & ~escalated
+    reach = np.where(model._roster_count[key] > 0, dyn.reach_probability(
+        model.utilisation[key], p.abandonment_rate), 0.0)  # nobody at all: nobody to reach
+    unreached = frontline & (reach_draw >= reach)
+    to_digital = unreached & ~problem & (model.tp_digital[touchpoint] == 1)
+    model.offered += np.bincount(key[frontline & ~to_digital],
+                                 weights=effort[frontline & ~to_digital],
+                                 minlength=model.offered.size)
+    digital |= to_digital
+    unreached &= ~to_digital
+    wait = np.where(frontline & ~to_digital, dyn.wait_index(model.utilisation[key]), 0.0)
+    server = pick_servers(model, owner, np.where(escalated, MANAGER, FRONTLINE),
                           *uniform_pair(bits[1]))
-    server[digital] = -1
+    server[digital | unreached] = -1
     human = server >= 0
+    serving_dept = owner
     rows = np.maximum(server, 0)
-    serving_dept = np.where(human, model.department[rows], model.digital_department)
+    serving_dept = np.where(human, model.department[rows],
+                            np.where(unreached, owner, model.digital_department))
     digital_capability = dyn.digital_capability(lv.crm, model._digital_skill)
     skill = np.where(human, model.skill[rows], digital_capability)
     engagement = np.where(human, model.engagement[rows], digital_capability)
@@ -85,19 +111,19 @@ def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
     loss = np.where(needs_handoff,
                     dyn.handoff_loss(1.0, lv.crm, lv.coordination, p.context_loss)
                     * model.department_silo[cause_dept], 0.0)
-    quality = dyn.interaction_quality(skill, engagement, centricity, authority, lv.crm,
-                                      guidelines, loss,
-                                      normal(bits[2]),
-                                      p.noise_sd, p.inconsistency_factor)
+    quality = np.where(unreached, 0.0, dyn.interaction_quality(
+        skill, engagement, centricity, authority, lv.crm, guidelines, loss, normal(bits[2]),
+        p.noise_sd, p.inconsistency_factor))
     # --- problems: resolution, repeats, abandonment; new problems revealed (one draw:
     # a problem contact can resolve, another contact can reveal a defect)
     outcome_draw, survey_draw = uniform_pair(bits[3])
-    resolved = problem & (outcome_draw < dyn.resolution_probability(
-        skill, authority, lv.crm, needs_handoff, loss))
+    resolved = problem & ~unreached & (outcome_draw < dyn.resolution_probability(
+        skill, authority, lv.crm, needs_handoff, loss, centricity))
     abandoned = problem & ~resolved & (contacts_so_far >= p.max_contacts)
-    revealed = ~problem & (outcome_draw < model.defect_rate[touchpoint])
-    experience = dyn.contact_experience(quality, problem, resolved, contacts_so_far,
-                                        abandoned, revealed)
+    revealed = ~problem & ~unreached & (outcome_draw < model.defect_rate[touchpoint])
+    experience = dyn.waited_experience(
+        dyn.contact_experience(quality, problem, resolved, contacts_so_far, abandoned,
+                               revealed), wait, p.wait_penalty)
     # --- judgement: disconfirmation, peak-end memory, satisfaction, loyalty
     count_advocates(model, customers, -1)
     affect = dyn.disconfirmation_affect(experience, model.c_expectation[customers],
@@ -168,7 +194,8 @@ def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
     nxt[routine] = np.where(renewal_day > day, np.minimum(calendar, renewal_day), calendar)
     model.c_next_contact[stay] = nxt
     # --- employees' load and skill from practice
-    effort = np.where(problem, dyn.PROBLEM_EFFORT, model.tp_effort[touchpoint])
+    model.today["unreached"] += int(unreached.sum())
+    model.today["waited"] += float(wait.sum())
     load = np.bincount(server[human], weights=effort[human], minlength=model.n_employees)
     model.load += load
     # --- today's tallies

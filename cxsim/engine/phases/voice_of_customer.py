@@ -14,11 +14,15 @@ if TYPE_CHECKING:
 
 
 def voice_of_customer(model: CXModel) -> None:
-    """Pain points that reached their cause lead to root-cause fixes (defects fall)."""
+    """New defects arise as things change (defect rates return toward their natural
+    rates); pain points that reached their cause lead to root-cause fixes (they fall)."""
+    p = model.p
+    model.defect_rate = dyn.defect_renewal(model.defect_rate,
+                                           p.defect_rate * model.tp_defect_multiplier,
+                                           p.defect_renewal_days)
     received = model.recorder.pain_received_today
     if not received.any():
         return
-    p = model.p
     owner = model.tp_owner
     filled = model.active
     centric = np.bincount(model.department[filled], weights=model.centricity[filled],

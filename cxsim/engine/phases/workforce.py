@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from cxsim.core import dynamics as dyn
+from cxsim.core import organisation as org
 from cxsim.core.enums import Level
 
 if TYPE_CHECKING:
@@ -34,11 +37,19 @@ def update_workforce(model: CXModel) -> None:
         + p.social_influence_rate * (peer_centricity - model.centricity))
     model.empowerment = dyn.drift(model.empowerment, lv.authority[dept, level],
                                   dyn.EMPOWERMENT_DRIFT)
+    routine = active & ((model.day + model.employee_phase) % org.ROUTINE_TRAINING_CYCLE == 0)
+    if p.routine_training_hours > 0 and routine.any():
+        model.train(routine, p.routine_training_hours / 2.0)
     model.skill = dyn.skill_decay(model.skill, p.skill_decay, p.skill_floor)
     model.skill = dyn.learning_curve(model.skill, model.load, p.on_the_job_learning)
-    capacity = p.contact_capacity * lv.capacity
+    capacity = dyn.group_capacity(p.contact_capacity, lv.capacity, p.manager_service_share,
+                                  model.n_departments)
+    model.utilisation = dyn.drift(model.utilisation, dyn.utilisation_today(
+        model.offered, model._roster_count * capacity), dyn.LOAD_SMOOTHING)
     model.load_average = dyn.drift(model.load_average, model.load, dyn.LOAD_SMOOTHING)
-    demand = dyn.job_demand(model.load_average, capacity)
+    demand = dyn.job_demand(model.load_average, capacity[dept * 3 + level],
+                            np.where(level == FRONTLINE, model.utilisation[dept * 3 + level],
+                                     0.0))
     boss_coaches = coaches[model.boss] | (level == EXECUTIVE)
     support = dyn.manager_support(level == FRONTLINE, boss_coaches, coaches)
     resources = dyn.job_resources(model.skill, model.empowerment, lv.crm, support,
