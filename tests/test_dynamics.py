@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
 from cxsim.core import dynamics as dyn
@@ -471,3 +473,84 @@ def test_centricity_target_and_manager_support():
     support = dyn.manager_support(np.array([True, True]), np.array([True, False]),
                                   np.array([False, False]))
     assert support[0] > support[1]
+
+
+# --- capacity and waiting ----------------------------------------------------------
+
+UTILISATION = st.floats(0.0, dyn.NO_CAPACITY_UTILISATION, allow_nan=False)
+
+
+def test_nobody_waits_below_the_queue_start_and_everyone_is_reached():
+    low = np.linspace(0.0, dyn.QUEUE_START, 9)
+    assert_array_equal(dyn.wait_index(low), 0.0)
+    assert_allclose(dyn.reach_probability(low, 0.3), 1.0)
+    assert dyn.wait_index(np.array([1.0]))[0] == pytest.approx(1.0)
+
+
+@given(a=UTILISATION, b=UTILISATION, abandonment=st.floats(0.0, 5.0))
+def test_fuller_groups_wait_longer_and_reach_fewer(a, b, abandonment):
+    low, high = np.array([min(a, b)]), np.array([max(a, b)])
+    assert dyn.wait_index(low)[0] <= dyn.wait_index(high)[0] <= dyn.MAX_WAIT
+    reach_low = dyn.reach_probability(low, abandonment)[0]
+    reach_high = dyn.reach_probability(high, abandonment)[0]
+    assert 0.0 <= reach_high <= reach_low <= 1.0
+
+
+@given(u=st.floats(1.2, dyn.NO_CAPACITY_UTILISATION))
+def test_an_overloaded_team_serves_no_more_than_it_can_carry(u):
+    """Served work (utilisation x reach) never exceeds OVERTIME however long the queue."""
+    served = u * dyn.reach_probability(np.array([u]), 0.0)[0]
+    assert served <= dyn.OVERTIME + 1e-9
+
+
+def test_utilisation_of_a_group_with_work_and_nobody_is_the_cap():
+    u = dyn.utilisation_today(np.array([0.0, 5.0, 5.0, 0.0]), np.array([0.0, 0.0, 10.0, 4.0]))
+    assert_allclose(u, [0.0, dyn.NO_CAPACITY_UTILISATION, 0.5, 0.0])
+
+
+def test_managers_take_escalations_up_to_their_capacity():
+    u = np.array([0.0, 0.5, 1.0, 2.0, 4.0])
+    room = dyn.manager_room(u)
+    assert_allclose(room[:3], 1.0)
+    assert_allclose(u[3:] * room[3:], 1.0)
+
+
+def test_queue_pressure_adds_to_demand_only_beyond_overtime():
+    base = dyn.job_demand(np.array([2.0]), 4.0)
+    assert_allclose(dyn.job_demand(np.array([2.0]), 4.0, dyn.OVERTIME), base)
+    assert dyn.job_demand(np.array([2.0]), 4.0, 2.0)[0] > base[0]
+    assert dyn.job_demand(np.array([2.0]), 4.0, 50.0)[0] == pytest.approx(
+        base[0] + dyn.MAX_QUEUE_PRESSURE)
+
+
+def test_waiting_lowers_the_experience():
+    experience = np.array([0.7, 0.7, 0.05])
+    after = dyn.waited_experience(experience, np.array([0.0, 1.0, 5.0]), 0.1)
+    assert after[0] == 0.7 and after[1] < 0.7 and after[2] == 0.0
+
+
+def test_group_capacity_gives_managers_their_share():
+    capacity = dyn.group_capacity(4.0, 0.5, 0.25, 2)
+    assert_allclose(capacity, [0.5, 0.5, 2.0, 0.5, 0.5, 2.0])
+
+
+def test_new_defects_bring_the_rate_back_to_its_natural_level():
+    rate = np.array([0.02, 0.08, 0.12])
+    natural = np.full(3, 0.08)
+    after = dyn.defect_renewal(rate, natural, 10.0)
+    assert after[0] > 0.02 and after[1] == pytest.approx(0.08) and after[2] < 0.12
+    for _ in range(500):
+        rate = dyn.defect_renewal(rate, natural, 10.0)
+    assert_allclose(rate, natural, atol=1e-9)
+
+
+def test_incumbents_are_selected_toward_engaging_dispositions():
+    from scipy import stats
+
+    from cxsim.core.organisation import incumbent_dispositions
+    rng = np.random.default_rng(3)
+    unselected = incumbent_dispositions(rng, 20_000, 1.0, 0.0)
+    assert stats.kstest(unselected, "norm").pvalue > 0.001
+    selected = incumbent_dispositions(rng, 20_000, 1.0, 2.0)
+    assert selected.mean() > 0.1  # who stays leans toward engaging
+    assert stats.ks_2samp(selected, unselected).pvalue < 1e-6

@@ -99,8 +99,8 @@ def engagement_target(resources: np.ndarray, strain: np.ndarray, leadership: np.
 
     ``disposition`` is a personal trait on the logit scale (0 = average).
     """
-    x = (-0.05 + 1.2 * resources - 2.5 * strain + 0.3 * leadership + 2.0 * recognition
-         + 0.3 * centricity + disposition)
+    x = (-0.02 + 1.2 * resources - 2.5 * strain + 0.2 * leadership + 1.2 * recognition
+         + 0.2 * centricity + disposition)
     return clip01(logistic(x) - change_fatigue)
 
 
@@ -134,7 +134,7 @@ def interaction_quality(skill: np.ndarray, engagement: np.ndarray, centricity: n
     normal draws, scaled by ``noise_sd`` and widened where authority is used
     without skill or guidelines (inconsistent experiences).
     """
-    mean = (0.30 + 0.25 * skill + 0.20 * engagement + 0.25 * centricity + 0.12 * authority
+    mean = (0.30 + 0.25 * skill + 0.15 * engagement + 0.30 * centricity + 0.12 * authority
             + 0.08 * tools - 0.5 * loss)
     spread = noise_sd * (1.0 + inconsistency * authority * (1.0 - guidelines) * (1.0 - skill))
     return clip01(mean + spread * noise)
@@ -245,7 +245,7 @@ def digital_capability(crm: float, staff_skill: float) -> float:
 def centricity_target(signal: np.ndarray, ownership: np.ndarray,
                       shared_metrics: np.ndarray) -> np.ndarray:
     """Customer-centricity that leadership, ownership of CX and shared metrics pull toward."""
-    return clip01(0.1 + 0.4 * signal + 0.3 * ownership + 0.2 * shared_metrics)
+    return clip01(0.1 + 0.5 * signal + 0.3 * ownership + 0.2 * shared_metrics)
 
 
 def job_demand(load_average: np.ndarray, capacity: float | np.ndarray,

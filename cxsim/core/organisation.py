@@ -95,6 +95,42 @@ def build_positions(n_employees: int, span_of_control: int, structure: Structure
     return Positions(department, level, boss, team, leaders)
 
 
+def incumbent_dispositions(rng: np.random.Generator, n: int, sd: float,
+                           disengaged_quit_factor: float) -> np.ndarray:
+    """Dispositions to engage of the workforce at the start of a run.
+
+    Hires are drawn from ``N(0, sd)``, but who is still there is selected: in a workforce
+    at rest a type's share is its share of hires times its mean tenure (renewal theory),
+    and disengaged staff quit ``1 + f (1 - engagement)`` times as often (7.11), with
+    engagement about ``logistic(disposition)``. So each hire-like draw is kept with
+    probability ``1 / (1 + f (1 - logistic(d)))`` (rejection sampling), which starts the
+    run near the selection that turnover would otherwise take years to reach."""
+    out = np.empty(n)
+    filled = 0
+    while filled < n:
+        draws = rng.normal(0.0, sd, 2 * (n - filled) + 8)
+        keep = rng.random(draws.size) < 1.0 / (
+            1.0 + disengaged_quit_factor * (1.0 - 1.0 / (1.0 + np.exp(-draws))))
+        kept = draws[keep][:n - filled]
+        out[filled:filled + kept.size] = kept
+        filled += kept.size
+    return out
+
+
+def business_units(positions: Positions, n_units: int) -> np.ndarray:
+    """Business unit of each position: a department's teams are dealt to the units in
+    turn (team ``k`` of a department to unit ``k mod n_units``), and a frontline employee
+    belongs to their manager's unit; executives are dealt in turn too."""
+    unit = np.zeros(positions.level.size, dtype=np.int64)
+    leaders = positions.level < FRONTLINE
+    for d in np.unique(positions.department):
+        rows = np.flatnonzero(leaders & (positions.department == d))
+        unit[rows] = np.arange(rows.size) % n_units
+    frontline = ~leaders
+    unit[frontline] = unit[positions.boss[frontline]]
+    return unit
+
+
 def build_network(positions: Positions, silo_strength: float, ties_per_employee: float,
                   rng: np.random.Generator) -> nx.Graph:
     """The informal network: reporting lines plus ``ties_per_employee`` ties on average.

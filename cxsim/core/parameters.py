@@ -96,6 +96,12 @@ PARAMETERS: tuple[Parameter, ...] = (
       "Number of employee positions.", "A mid-sized organisation."),
     P("organisation", "span_of_control", 8, 2, 40, "reports per manager",
       "Frontline employees per manager.", "Typical span in service organisations (6-10)."),
+    P("organisation", "business_units", 4, 1, 100, "units",
+      "Business units (account teams, regions): every customer belongs to one, and each "
+      "department's teams are spread over them; a customer is served by their unit's staff "
+      "where the department has any there.",
+      "Service organisations split their customers into units or account teams; four keep "
+      "several teams of each customer-facing department in every unit at default sizes."),
     P("organisation", "silo_strength", 0.7, 0.0, 1.0, "share",
       "How few informal ties cross departments: 0 fully mixed, 1 none.",
       "Baseline organisations are mostly siloed (the brief's question)."),
@@ -130,7 +136,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     P("culture", "engagement_rate", 0.03, 0.0, 0.5, "per day",
       "Rate at which engagement moves toward its job-demands/resources target.",
       "Engagement responds to working conditions within a month or two."),
-    P("culture", "disposition_sd", 1.0, 0.0, 5.0, "logit",
+    P("culture", "disposition_sd", 1.3, 0.0, 5.0, "logit",
       "Spread of employees' personal disposition to engage (a trait, on the logit scale).",
       "People differ: the same conditions engage some and not others."),
     P("culture", "engaged_threshold", 0.65, 0.0, 1.0, "engagement level",
@@ -252,12 +258,12 @@ PARAMETERS: tuple[Parameter, ...] = (
     P("customers", "contact_churn_hazard", 0.004, 0.0, 1.0, "per contact",
       "Probability that a neutral customer leaves after a contact.",
       "Small hazard outside renewal."),
-    P("customers", "churn_sensitivity", 4.0, 0.0, 20.0, "per satisfaction unit",
+    P("customers", "churn_sensitivity", 5.0, 0.0, 20.0, "per satisfaction unit",
       "How steeply the contact churn hazard rises as satisfaction falls.",
       "A dissatisfied customer is several times more likely to leave."),
     P("customers", "renewal_midpoint", 0.45, 0.0, 1.0, "loyalty",
       "Loyalty at which renewal is a coin flip.", "Most customers renew by inertia."),
-    P("customers", "renewal_gain", 8.0, 0.0, 50.0, "per loyalty unit",
+    P("customers", "renewal_gain", 12.0, 0.0, 50.0, "per loyalty unit",
       "Steepness of renewal probability in loyalty.", "Renewal rises sharply with loyalty."),
     P("customers", "acquisition_rate", 0.23, 0.0, 5.0, "per year",
       "Baseline new customers per year as a share of n_customers (before word of mouth).",
@@ -269,10 +275,10 @@ PARAMETERS: tuple[Parameter, ...] = (
       "Detractors talk as often as promoters."),
     P("customers", "social_amplification", 2.0, 1.0, 10.0, "factor",
       "How much further bad word of mouth travels than good.", "Complaints spread further."),
-    P("customers", "spend_loyalty_elasticity", 1.5, 0.0, 5.0, "factor",
+    P("customers", "spend_loyalty_elasticity", 3.0, 0.0, 5.0, "factor",
       "Relative change in spend per unit loyalty above or below 0.5.",
       "Loyal customers buy more (repurchase, upgrades, share of wallet): a fully loyal "
-      "customer spends about 1.75 times an average one, a disloyal one about half "
+      "customer spends about 2.5 times an average one, a disloyal one (loyalty 0.3) 40% "
       "(Bain & Company on loyalty economics)."),
     # --- service --------------------------------------------------------------
     P("service", "defect_rate", 0.08, 0.0, 1.0, "per contact",

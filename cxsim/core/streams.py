@@ -51,6 +51,7 @@ PURPOSES: tuple[str, ...] = (
     "layoffs",          # positions eliminated by layoffs
     "queue",            # an escalation finding a free manager; a contact reaching someone
     "market",           # churned customers returning to the market as new prospects
+    "units",            # each customer's business unit
 )
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)

@@ -378,3 +378,82 @@ def _service_columns(tallies: np.ndarray) -> list[np.ndarray]:
 def _nanstd(values: np.ndarray) -> float:
     finite = values[np.isfinite(values)]
     return float(finite.std()) if finite.size > 1 else float("nan")
+
+
+# --- business units ------------------------------------------------------------------
+
+#: Loyalty at and above which a customer who would recommend is an engaged customer.
+ENGAGED_CUSTOMER_LOYALTY = 0.7
+
+
+def customer_engaged(satisfaction: np.ndarray, loyalty: np.ndarray) -> np.ndarray:
+    """Engaged customers: attached (they would recommend: satisfaction at or above the
+    promoter line, an NPS answer of 9-10 expected) and loyal (loyalty at or above
+    :data:`ENGAGED_CUSTOMER_LOYALTY`: they intend to stay and buy more). Gallup's "fully
+    engaged" customer is both emotionally attached and rationally loyal."""
+    from cxsim.core import dynamics as dyn
+    return (satisfaction >= dyn.PROMOTER_SATISFACTION) & (loyalty >= ENGAGED_CUSTOMER_LOYALTY)
+
+
+def business_units(model) -> dict[str, np.ndarray]:
+    """Today's state of each business unit of a :class:`~cxsim.engine.model.CXModel`
+    (arrays indexed by unit): ``employee_engagement`` (mean engagement of its filled
+    manager and frontline positions), ``engaged_employees`` (their share at or above the
+    engaged threshold), ``customers`` (active), ``engaged_customers`` (share of them
+    engaged, :func:`customer_engaged`) and ``revenue_per_day``."""
+    units = model.n_units
+    staff = model.active & (model.level > 0)
+    heads = np.bincount(model.unit[staff], minlength=units).astype(float)
+    engaged = staff & (model.engagement >= model.p.engaged_threshold)
+    active = np.flatnonzero(model.c_status == 1)
+    unit = model.c_unit[active]
+    customers = np.bincount(unit, minlength=units).astype(float)
+    engaged_customers = customer_engaged(model.c_satisfaction[active], model.c_loyalty[active])
+
+    def per(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        return np.divide(values, counts, out=np.full(units, np.nan), where=counts > 0)
+
+    return {
+        "employee_engagement": per(np.bincount(model.unit[staff],
+                                               weights=model.engagement[staff],
+                                               minlength=units), heads),
+        "engaged_employees": per(np.bincount(model.unit[engaged], minlength=units), heads),
+        "customers": customers,
+        "engaged_customers": per(np.bincount(unit, weights=engaged_customers,
+                                             minlength=units), customers),
+        "revenue_per_day": np.bincount(unit, weights=model.c_spend_rate[active],
+                                       minlength=units),
+    }
+
+
+def engagement_quadrants(model, start: dict[str, np.ndarray]) -> dict[str, float]:
+    """Revenue per customer by customer x employee engagement, followed forward.
+
+    ``start`` is :func:`engagement_snapshot` taken earlier in the run. Each customer
+    active then falls in a quadrant: engaged or not (:func:`customer_engaged`), and
+    served by a business unit whose employees' mean engagement was above the median of
+    the units or not. The outcome is the customer's annual revenue run-rate today (0 if
+    they have churned since). Returns ``revenue_<quadrant>`` for ``both``,
+    ``customer_only``, ``employee_only`` and ``neither``, and ``customers_<quadrant>``."""
+    rows, engaged = start["rows"], start["engaged"]
+    unit_engagement = start["unit_engagement"]
+    high_units = unit_engagement > np.nanmedian(unit_engagement)
+    high = high_units[start["unit"]]
+    revenue = np.where(model.c_start_day[rows] <= start["day"],
+                       model.c_spend_rate[rows], 0.0) * 365.0
+    out = {}
+    for name, mask in (("both", engaged & high), ("customer_only", engaged & ~high),
+                       ("employee_only", ~engaged & high), ("neither", ~engaged & ~high)):
+        out[f"customers_{name}"] = float(mask.sum())
+        out[f"revenue_{name}"] = float(revenue[mask].mean()) if mask.any() else float("nan")
+    return out
+
+
+def engagement_snapshot(model) -> dict[str, np.ndarray]:
+    """The state :func:`engagement_quadrants` follows forward: today's active customers,
+    whether each is engaged, their unit, and each unit's mean employee engagement."""
+    rows = np.flatnonzero(model.c_status == 1)
+    return {"day": np.int64(model.day), "rows": rows,
+            "engaged": customer_engaged(model.c_satisfaction[rows], model.c_loyalty[rows]),
+            "unit": model.c_unit[rows],
+            "unit_engagement": business_units(model)["employee_engagement"]}

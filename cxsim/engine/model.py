@@ -28,7 +28,7 @@ from cxsim.engine import phases
 from cxsim.engine.agents import Customer, Employee
 from cxsim.engine.interventions import Intervention, Levers
 from cxsim.engine.interventions import from_dict as intervention_from_dict
-from cxsim.engine.metrics import DAILY_METRICS, Recorder, new_day_counters
+from cxsim.engine.metrics import DAILY_METRICS, Recorder, engagement_snapshot, new_day_counters
 from cxsim.engine.phases.customers import NEVER
 from cxsim.engine.phases.service import advance_calendars
 from cxsim.engine.phases.workforce import measure_digital_channel
@@ -76,6 +76,7 @@ class CXModel(mesa.Model):
         self.streams = RandomStreams(self.seed)
         self.interventions: list[Intervention] = ivs
         self.day = 0
+        self.window_start: dict[str, np.ndarray] | None = None
         self.burn_in = self.p.burn_in_days
         self.horizon = self.p.burn_in_days + self.p.days
         self._build_structure_tables()
@@ -156,7 +157,8 @@ class CXModel(mesa.Model):
         self.employee_phase = rng.integers(0, org.PHASE_RANGE, n)
         self.coach_draw = rng.random(n)
         #: Personal disposition to engage (logit scale), redrawn for each new hire.
-        self.disposition = rng.normal(0.0, p.disposition_sd, n)
+        self.disposition = org.incumbent_dispositions(rng, n, p.disposition_sd,
+                                                      p.disengaged_quit_factor)
         self._agents_by_row: list[Employee | None] = [Employee(self, r) for r in range(n)]
         # every position by (department, level): fixed for the run (servers are drawn here
         # first, see _pick_servers)
@@ -164,6 +166,16 @@ class CXModel(mesa.Model):
         self._positions_by_key = np.argsort(key, kind="stable")
         self._position_count = np.bincount(key, minlength=self.n_departments * 3)
         self._position_start = np.concatenate([[0], np.cumsum(self._position_count)[:-1]])
+        #: Business unit of each position, and the positions by (department, level, unit)
+        #: (a customer is served by their unit's staff where there are any).
+        self.n_units = p.business_units
+        self.unit = org.business_units(positions, self.n_units)
+        unit_key = key * self.n_units + self.unit
+        self._unit_positions_by_key = np.argsort(unit_key, kind="stable")
+        self._unit_position_count = np.bincount(unit_key,
+                                                minlength=self.n_departments * 3 * self.n_units)
+        self._unit_position_start = np.concatenate(
+            [[0], np.cumsum(self._unit_position_count)[:-1]])
         self._roster_dirty = False
         self.refresh_rosters()
         measure_digital_channel(self)
@@ -194,6 +206,8 @@ class CXModel(mesa.Model):
         seg_share = seg_share / seg_share.sum()
         value_mult = np.array([s.value_multiplier for s in segments])
         value_mult = value_mult / np.dot(seg_share, value_mult) if value_mult.any() else value_mult
+        #: Each customer's (and prospect's) business unit.
+        self.c_unit = self.streams.generator("units").integers(0, p.business_units, capacity)
         self.c_segment = np.searchsorted(np.cumsum(seg_share), rng.random(capacity),
                                          side="right").clip(0, len(segments) - 1).astype(np.int8)
         self.c_value = p.revenue_per_customer * value_mult[self.c_segment]
@@ -296,6 +310,10 @@ class CXModel(mesa.Model):
         self.day += 1
         self.recorder.measure(self)
         self.datacollector.collect(self)
+        if self.day == self.horizon - self.p.summary_window_days:
+            #: Customers and units at the start of the final window, followed forward by
+            #: :func:`cxsim.engine.metrics.engagement_quadrants`.
+            self.window_start = engagement_snapshot(self)
         if self.day >= self.horizon:
             self.running = False
 
@@ -351,6 +369,12 @@ class CXModel(mesa.Model):
                            self.support_department * 3 + MANAGER]
                 fallback[k] = next((o for o in options if counts[o] > 0), k)
         self._roster_fallback = fallback
+        unit_key = key * self.n_units + self.unit
+        order = filled[np.argsort(unit_key[filled], kind="stable")]
+        self._unit_roster = order if order.size else np.zeros(1, dtype=np.int64)
+        self._unit_roster_count = np.bincount(unit_key[filled],
+                                              minlength=self.n_departments * 3 * self.n_units)
+        self._unit_roster_start = np.concatenate([[0], np.cumsum(self._unit_roster_count)[:-1]])
 
     def train(self, who: np.ndarray, hours: float) -> None:
         """Give ``hours`` of CX training to positions in the boolean mask ``who``."""

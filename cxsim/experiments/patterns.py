@@ -34,7 +34,12 @@ import pandas as pd
 
 from cxsim.core.enums import Level
 from cxsim.core.parameters import ParameterError
-from cxsim.engine.metrics import COHORT_HORIZON_DAYS, CONTACT_OUTCOMES, DEPARTMENT_FIELDS
+from cxsim.engine.metrics import (
+    COHORT_HORIZON_DAYS,
+    CONTACT_OUTCOMES,
+    DEPARTMENT_FIELDS,
+    engagement_quadrants,
+)
 from cxsim.engine.model import CXModel
 from cxsim.experiments.comparisons import (
     ComparisonResult,
@@ -211,6 +216,8 @@ def measure_patterns(model: CXModel, result: Result) -> dict[str, float]:
     quits = float(np.nansum(period[:, column("quits")]))
     out["support_turnover_rate"] = quits / heads * 365.0 / len(period) if heads else math.nan
     out.update(drift_values(result.daily))
+    if model.window_start is not None:
+        out.update(engagement_quadrants(model, model.window_start))
     summary_keys = [f"churn_{COHORT_HORIZON_DAYS}d_after_{o}" for o in CONTACT_OUTCOMES]
     summary_keys += [f"cohort_contacts_{o}" for o in CONTACT_OUTCOMES]
     out.update({key: summary[key] for key in summary_keys})
@@ -466,16 +473,25 @@ def _p10(m: Measurements) -> Verdict:
     return Verdict((check,), check.passed, f"reported: final-window {parts}", None)
 
 
-P11_REASON = ("not measurable yet: revenue is recorded only for the whole organisation; "
-              "customers belong to no business unit or account team, so revenue, employee "
-              "engagement and customer engagement cannot be paired per unit, and customer "
-              "engagement has no definition beyond one satisfaction score")
-
-
 def _p11(m: Measurements) -> Verdict:
+    neither = m.values(BASELINE, "revenue_neither")
+    ratio = Estimate.of(m.values(BASELINE, "revenue_both") / neither)
     check = Check(quantity="revenue ratio, both engaged vs neither", target="2.4x to 4.4x",
-                  estimate=None, unit="ratio", passed=None, note="not measurable yet")
-    return Verdict((check,), None, "-", None, reason=P11_REASON)
+                  estimate=ratio, unit="ratio", passed=ratio.within(2.4, 4.4))
+    alone = {name: Estimate.of(m.values(BASELINE, f"revenue_{name}") / neither)
+             for name in ("customer_only", "employee_only")}
+    checks = [check]
+    for name, estimate in alone.items():
+        between = bool(math.isfinite(estimate.mean) and 1.0 < estimate.mean < ratio.mean)
+        checks.append(Check(quantity=f"revenue ratio, {name.replace('_', ' ')} vs neither",
+                            target="between 1x and both", estimate=estimate, unit="ratio",
+                            passed=between))
+    passed = all(c.passed for c in checks)
+    units = m.mean(BASELINE, "customers_both")
+    mechanism = ("reported: customers followed forward over the final window by quadrant "
+                 f"(about {units:,.0f} customers both engaged per run); employee engagement "
+                 "is that of the business unit serving the customer")
+    return Verdict(tuple(checks), passed, mechanism, None)
 
 
 #: P12: each metric and the direction it must move as silo strength rises.
@@ -637,8 +653,14 @@ PATTERNS: tuple[Pattern, ...] = (
             "pass if the mean CSAT over replicates exceeds 90%", "reported", _p10),
     Pattern("P11", "Engaged employees and engaged customers together: 240% better outcomes",
             "Gallup", "revenue ratio both high vs both low 2.4x to 4.4x, each alone in "
-            "between", (), "revenue per business unit by employee x customer engagement",
-            "-", "not measurable yet (never a pass)", "-", _p11),
+            "between", (),
+            "baseline: every customer active at the start of the final window, by quadrant "
+            "(engaged customer: would recommend and loyalty >= 0.7; engaged employees: "
+            "their business unit's mean employee engagement above the median unit); outcome: "
+            "the customer's annual revenue run-rate at the end (0 if churned); ratio of the "
+            "quadrant means to 'neither', per replicate", f"{FINAL_WINDOW}, followed forward",
+            "pass if the both/neither ratio's mean lies in [2.4, 4.4] and each alone lies "
+            "between 1x and both", "reported", _p11),
     Pattern("P12", "Silos cause inconsistent experiences, slower resolution, disengagement "
             "and churn", "practice consensus",
             "as silo_strength rises: CSAT, NPS, FCR, consistency and engagement fall, churn "
@@ -678,8 +700,6 @@ OWN_HORIZON = ("p10_empowered_trained_informed",)
 def pattern_scenarios(pattern: Pattern) -> tuple[str, ...]:
     """The library scenarios a pattern's values come from (the baseline unless the
     pattern needs none or runs on a horizon of its own)."""
-    if pattern.id == "P11":
-        return ()
     if any(s in OWN_HORIZON for s in pattern.scenarios):
         return pattern.scenarios
     return (BASELINE,) + pattern.scenarios
@@ -840,6 +860,8 @@ def format_estimate(e: Estimate, unit: str) -> str:
             return f"{x * 100:+.2f} pp"
         if unit == "points":
             return f"{x:+.2f}"
+        if unit == "ratio":
+            return f"{x:.2f}x"
         return f"{x:+.4f}"
     return f"{f(e.mean)} [{f(e.low)}, {f(e.high)}]"
 

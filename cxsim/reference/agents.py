@@ -56,6 +56,7 @@ class EmployeeAgent(mesa.Agent):
         self.level = int(model.level[position])
         self.boss = int(model.boss[position])
         self.team = int(model.team[position])
+        self.unit = int(model.unit[position])  #: business unit
         self.engagement = engagement
         self.skill = skill
         self.empowerment = empowerment
@@ -82,7 +83,7 @@ class EmployeeAgent(mesa.Agent):
         department, level = int(model.department[position]), int(model.level[position])
         centricity_mean = (org.START_CENTRICITY_SUPPORT if department == model.support_department
                            else org.START_CENTRICITY_OTHERS)
-        return cls(
+        employee = cls(
             model, position,
             engagement=float(dyn.clip01(rng.normal(*org.START_ENGAGEMENT))),
             skill=float(dyn.clip01(rng.normal(p.baseline_skill, org.START_SKILL_SD))),
@@ -91,6 +92,10 @@ class EmployeeAgent(mesa.Agent):
             strain=float(dyn.clip01(rng.normal(*org.START_STRAIN))),
             tenure=int(rng.integers(0, org.START_TENURE_DAYS)),
         )
+        # who is still there at the start has been selected by turnover (shared rule)
+        employee.disposition = float(org.incumbent_dispositions(
+            rng, 1, p.disposition_sd, p.disengaged_quit_factor)[0])
+        return employee
 
     @classmethod
     def new_hire(cls, model: ReferenceModel, position: int) -> EmployeeAgent:
@@ -275,9 +280,10 @@ class CustomerAgent(mesa.Agent):
     model: ReferenceModel
 
     def __init__(self, model: ReferenceModel, segment: int, value: float, expectation: float,
-                 loyalty: float):
+                 loyalty: float, unit: int = 0):
         super().__init__(model)
         self.segment = segment
+        self.unit = unit  #: business unit
         self.value = value  #: revenue per year at loyalty 0.5 (currency)
         self.expectation = self.initial_expectation = expectation
         self.loyalty = self.initial_loyalty = loyalty
@@ -383,7 +389,8 @@ class CustomerAgent(mesa.Agent):
             elif group is not None:
                 model.offer(group, effort)
                 wait = float(dyn.wait_index(model.utilisation_of(group)))
-        server = model.pick_server(group) if group is not None and not unreached else None
+        server = (model.pick_server(group, self.unit) if group is not None and not unreached
+                  else None)
         if unreached:  # nobody reached: nothing delivered
             department = owner
             skill = engagement = centricity = authority = 0.0

@@ -159,6 +159,8 @@ class ReferenceModel(mesa.Model):
         self.department = positions.department
         self.level = positions.level
         self.boss = positions.boss
+        #: Business unit of each position (shared builder).
+        self.unit = org.business_units(positions, p.business_units)
         self.team = positions.team
         self.team_leaders = positions.team_leaders
         self.baseline_authority = org.authority_baseline(p.baseline_empowerment,
@@ -199,7 +201,8 @@ class ReferenceModel(mesa.Model):
             multiplier = (segment.value_multiplier / mean_multiplier if mean_multiplier > 0
                           else segment.value_multiplier)
             customer = CustomerAgent(
-                self, k, value=p.revenue_per_customer * multiplier,
+                self, k, unit=int(rng.integers(0, p.business_units)),
+                value=p.revenue_per_customer * multiplier,
                 expectation=float(dyn.clip01(segment.expectation
                                              + rng.normal(0.0, org.EXPECTATION_SD))),
                 loyalty=float(dyn.clip01(rng.normal(*org.START_LOYALTY))))
@@ -264,9 +267,12 @@ class ReferenceModel(mesa.Model):
                 return key
         return None
 
-    def pick_server(self, group: tuple[int, int]) -> EmployeeAgent:
-        """A random employee on duty in ``group`` (see :meth:`serving_group`)."""
-        return self.random.choice(self._on_duty[group])
+    def pick_server(self, group: tuple[int, int], unit: int) -> EmployeeAgent:
+        """A random employee on duty in ``group`` (see :meth:`serving_group`): one of the
+        customer's business ``unit`` if any is on duty there, else any."""
+        staff = self._on_duty[group]
+        own = [e for e in staff if e.unit == unit]
+        return self.random.choice(own or staff)
 
     def utilisation_of(self, group: tuple[int, int] | None) -> float:
         """Smoothed utilisation of a (department, level) group (0 for None)."""

@@ -92,7 +92,7 @@ def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
     unreached &= ~to_digital
     wait = np.where(frontline & ~to_digital, dyn.wait_index(model.utilisation[key]), 0.0)
     server = pick_servers(model, owner, np.where(escalated, MANAGER, FRONTLINE),
-                          *uniform_pair(bits[1]))
+                          *uniform_pair(bits[1]), unit=model.c_unit[customers])
     server[digital | unreached] = -1
     human = server >= 0
     serving_dept = owner
@@ -246,17 +246,34 @@ def advance_calendars(model: CXModel, customers: np.ndarray, day: int) -> np.nda
 
 
 def pick_servers(model: CXModel, department: np.ndarray, level: np.ndarray,
-                 position_draw: np.ndarray, roster_draw: np.ndarray) -> np.ndarray:
-    """A random filled position of each (department, level); -1 if none at all.
+                 position_draw: np.ndarray, roster_draw: np.ndarray,
+                 unit: np.ndarray | None = None) -> np.ndarray:
+    """A random filled position of each (department, level), in the customer's business
+    ``unit`` where the group has positions there; -1 if none at all.
 
-    A position of the (department, level) is drawn among all its positions, filled
-    or not; if it is vacant, a filled one is drawn from the roster. Each filled
-    position is equally likely, and a run whose workforce differs from another's by a
-    few vacancies picks the same server for most contacts (common random numbers)."""
+    A position of the (department, level[, unit]) is drawn among all its positions,
+    filled or not; if it is vacant, a filled one is drawn from the roster of the unit,
+    else of the whole group. Each filled position is equally likely, and a run whose
+    workforce differs from another's by a few vacancies picks the same server for most
+    contacts (common random numbers)."""
     key = model._roster_fallback[department * 3 + level]
     server = model._positions_by_key[np.minimum(
         model._position_start[key] + (position_draw * model._position_count[key]).astype(
             np.int64), model.n_employees - 1)]
+    if unit is not None:
+        unit_key = key * model.n_units + unit
+        count = model._unit_position_count[unit_key]
+        own = np.flatnonzero(count > 0)
+        if own.size:
+            server[own] = model._unit_positions_by_key[np.minimum(
+                model._unit_position_start[unit_key[own]]
+                + (position_draw[own] * count[own]).astype(np.int64), model.n_employees - 1)]
+            vacant = own[~model.active[server[own]]]
+            filled = model._unit_roster_count[unit_key[vacant]]
+            in_unit = vacant[filled > 0]
+            pick = (model._unit_roster_start[unit_key[in_unit]]
+                    + (roster_draw[in_unit] * filled[filled > 0]).astype(np.int64))
+            server[in_unit] = model._unit_roster[np.minimum(pick, model._unit_roster.size - 1)]
     vacant = np.flatnonzero(~model.active[server])
     if vacant.size:  # a filled position from the roster instead (-1 if there is none)
         key = key[vacant]

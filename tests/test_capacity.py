@@ -1,0 +1,120 @@
+"""Capacity and waiting, business units and the market's renewal, as a user meets them.
+
+Statistical claims use several paired seeds and compare means with generous margins;
+they check directions (cutting staff does not improve service), never calibrated
+numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import intervention_period, pooled, run_model
+
+from cxsim.core.enums import CustomerStatus, Level
+from cxsim.engine.interventions import Layoffs
+from cxsim.engine.metrics import business_units, customer_engaged
+from cxsim.engine.model import CXModel
+from cxsim.engine.phases.service import pick_servers
+
+SIZE = dict(n_employees=100, n_customers=4000, burn_in_days=60, days=90)
+SEEDS = (1, 2, 3, 4)
+
+
+def final_window(result, column: str) -> float:
+    return float(intervention_period(result, after=60)[column].mean())
+
+
+@pytest.fixture(scope="module")
+def layoffs():
+    """Baseline and a 60% layoff of everyone, paired by seed."""
+    base = [run_model(s, **SIZE) for s in SEEDS]
+    cut = [run_model(s, [Layoffs(intensity=0.6)], **SIZE) for s in SEEDS]
+    return base, cut
+
+
+def test_cutting_staff_makes_customers_wait_and_give_up(layoffs):
+    base, cut = layoffs
+    for metric in ("wait_mean", "unreached_share"):
+        before = np.mean([final_window(r, metric) for r in base])
+        after = np.mean([final_window(r, metric) for r in cut])
+        assert after > before + 0.01, metric
+
+
+def test_cutting_staff_does_not_improve_satisfaction_or_burnout(layoffs):
+    base, cut = layoffs
+
+    def csat(result):
+        return pooled(intervention_period(result, after=60), "csat_top2", "responses")
+
+    assert np.mean([csat(r) for r in cut]) < np.mean([csat(r) for r in base])
+    assert (np.mean([final_window(r, "burnout_share") for r in cut])
+            > np.mean([final_window(r, "burnout_share") for r in base]))
+
+
+def test_contacts_nobody_can_serve_are_not_served_by_a_silent_digital_fallback():
+    """Everyone laid off: only optional digital touchpoints can take the contacts; the
+    rest reach nobody and customers feel it."""
+    result = run_model(5, [Layoffs(intensity=1.0)], n_employees=60, n_customers=2000,
+                       burn_in_days=20, days=40)
+    after = intervention_period(result, after=10)
+    assert after["headcount"].max() == 0
+    assert after["unreached_share"].mean() > 0.3
+    assert after["quality_mean"].mean() < 0.4
+
+
+def test_customers_are_served_by_their_business_unit_where_it_has_staff():
+    model = CXModel(rng=7, n_employees=200, n_customers=2000, business_units=4)
+    for _ in range(5):
+        model.step()
+    rng = np.random.default_rng(0)
+    n = 5000
+    department = np.full(n, model.support_department)
+    unit = rng.integers(0, model.n_units, n)
+    server = pick_servers(model, department, np.full(n, int(Level.FRONTLINE)), rng.random(n),
+                          rng.random(n), unit=unit)
+    assert (server >= 0).all() and model.active[server].all()
+    staffed = np.array([(model.active & (model.department == model.support_department)
+                         & (model.level == Level.FRONTLINE) & (model.unit == u)).any()
+                        for u in range(model.n_units)])
+    assert staffed.all()
+    assert (model.unit[server] == unit).all()
+    # every filled frontline position of the unit is used
+    for u in range(model.n_units):
+        chosen = set(server[unit == u].tolist())
+        expected = set(np.flatnonzero(model.active & (model.unit == u)
+                                      & (model.department == model.support_department)
+                                      & (model.level == Level.FRONTLINE)).tolist())
+        assert chosen == expected
+
+
+def test_business_unit_measures_add_up():
+    model = CXModel(rng=3, n_employees=120, n_customers=3000, burn_in_days=30, days=10).run()
+    units = business_units(model)
+    active = model.c_status == CustomerStatus.ACTIVE
+    assert units["customers"].sum() == active.sum() == model.active_customers
+    assert units["revenue_per_day"].sum() == pytest.approx(model.revenue_rate, rel=1e-9)
+    engaged = customer_engaged(model.c_satisfaction[active], model.c_loyalty[active])
+    assert np.nansum(units["engaged_customers"] * units["customers"]) == pytest.approx(
+        engaged.sum())
+    staffed = np.array([(model.active & (model.level > 0) & (model.unit == u)).any()
+                        for u in range(model.n_units)])
+    engagement = units["employee_engagement"]
+    assert np.isnan(engagement[~staffed]).all()  # a unit with no staff has no engagement
+    assert ((engagement[staffed] >= 0) & (engagement[staffed] <= 1)).all()
+
+
+def test_the_market_renews_itself():
+    """Over three years with no intervention acquisitions do not dry up, and churned
+    customers' places come back to the market as prospects."""
+    result = run_model(9, n_employees=60, n_customers=2000, burn_in_days=0, days=1095,
+                       market_return_days=90)
+    daily = result.daily
+    first = daily[daily["day"] < 365]["acquisitions"].sum()
+    last = daily[daily["day"] >= 730]["acquisitions"].sum()
+    assert last > 0.7 * first
+    model = result.model
+    churned_total = int(daily["churned"].sum())
+    assert churned_total > 0
+    # fewer rows are churned now than ever churned: the others went back to the market
+    assert (model.c_status == CustomerStatus.CHURNED).sum() < churned_total
