@@ -233,6 +233,27 @@ def test_a_forked_coalition_equals_its_run_from_scratch():
         assert outcome.summary == pytest.approx(expected, nan_ok=True)
 
 
+def test_summary_only_recording_gives_the_same_daily_metrics_and_summary():
+    """Recorder.summary_only (the coalition runs' recording) drops the per-group rows and
+    nothing else: the daily frame and the summary are bit-identical to full recording."""
+    from cxsim.results import Result
+
+    size = {k.split(".")[1]: v for k, v in TINY.items()}
+    warm = CXModel(rng=3, **size).run_warm_up()
+    practice = [{"type": "group_practice", "departments": ["support"], "state": "lagging"}]
+    full = warm.fork(practice).run()
+    light = warm.fork(practice)
+    light.recorder.summary_only()
+    light.run()
+    assert light.recorder.by_department is None and light.recorder.by_team is None
+    assert np.isfinite(full.recorder.by_team[-1]).any()
+    full_result, light_result = Result(full, 3, record=()), Result(light, 3, record=())
+    pd.testing.assert_frame_equal(light_result.daily, full_result.daily, check_exact=True)
+    assert light_result.cohorts == full_result.cohorts
+    assert run_quantities(light_result) == pytest.approx(run_quantities(full_result),
+                                                          rel=0, abs=0, nan_ok=True)
+
+
 def test_coalitions_share_their_replicates_seed_and_differ_only_in_group_practice():
     specs = plan_runs("baseline", by="department", replicates=2, overrides=TINY,
                       groups=["support", "product"])

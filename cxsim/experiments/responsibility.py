@@ -515,11 +515,15 @@ class CoalitionTask:
 
 def run_coalition_task(task: CoalitionTask) -> list[RunOutcome]:
     """Run one task in a worker: one warm-up, then each coalition forked from it (a fork
-    is bit-identical to a run from scratch with the same seed). A run that raises is an
-    outcome with its error; the others go on."""
+    is bit-identical to a run from scratch with the same seed). Forks record only what
+    their summaries need (:meth:`~cxsim.engine.metrics.Recorder.summary_only`: the same
+    summary, without the per-department, touchpoint and team rows) unless a spec asks
+    for those frames. A run that raises is an outcome with its error; the others go on."""
     first = task.specs[0]
     model = CXModel(first.config, structure=first.structure_tables, rng=first.seed)
     model.run_warm_up()
+    if not any(spec.record for spec in task.specs):
+        model.recorder.summary_only()
     outcomes = []
     for spec in task.specs:
         try:
