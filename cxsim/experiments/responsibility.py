@@ -601,6 +601,8 @@ class ResponsibilityResult:
     runs: pd.DataFrame
     failed: int = 0
     definition: dict[str, Any] = field(default_factory=dict)
+    #: The store it was read from by :func:`load_responsibility` (None: computed here).
+    source: str | None = None
 
     def save(self, out: str | Path) -> list[Path]:
         """Write ``responsibility.csv`` and ``interactions.csv`` to ``out`` (each whole or
@@ -702,6 +704,83 @@ def plan_runs(scenario: Scenario | str | Path, **options: Any) -> list[RunSpec]:
     return [r.spec for r in _setup(scenario, **options)["runs"]]
 
 
+def load_responsibility(out: str | Path, *, metrics: Iterable[str] | str | None = None,
+                        scenarios: Sequence[Scenario] | None = None,
+                        overrides: Mapping[str, Any] | None = None) -> ResponsibilityResult:
+    """The responsibility map stored at ``out`` (the ``--out`` store of ``cxsim
+    responsibility``, or :func:`responsibility`'s ``out``), decomposed again from its runs
+    (the store keeps every summary metric, so ``metrics`` may differ from the ones first
+    printed; default :data:`DEFAULT_METRICS`). Every planned run must be done.
+
+    With ``scenarios``, the store must hold exactly the runs that :func:`responsibility`
+    plans for one of them (``overrides`` applied): the same organisation, size, seeds and
+    groups, checked run by run by content hash; the result is named after that scenario.
+
+    Raises:
+        ParameterError: not such a store, runs missing or failed, or (with ``scenarios``)
+            a decomposition of none of them.
+    """
+    from cxsim.experiments.store import MANIFEST, load_sweep, read_manifest, store_status
+
+    root = Path(out)
+    flag = "--responsibility-from"
+    if not (root / MANIFEST).is_file():
+        raise ParameterError(f"{flag} = {str(root)!r} is not allowed: no {MANIFEST} there; "
+                             "expected the --out directory of cxsim responsibility")
+    manifest = read_manifest(root)
+    definition = manifest.get("spec") or {}
+    if definition.get("format") != "cxsim.Responsibility/1":
+        raise ParameterError(f"{flag} = {str(root)!r} is not allowed: it holds a sweep "
+                             f"({definition.get('name', '?')!r}), not a responsibility "
+                             "map; expected the --out directory of cxsim responsibility")
+    status = store_status(root)
+    if status.done < status.total:
+        raise ParameterError(
+            f"{flag} = {str(root)!r} is not allowed: {status.done} of {status.total} runs "
+            f"are done ({len(status.failed)} failed); finish it by running the same cxsim "
+            "responsibility command with --out again")
+    name = definition["scenario"]
+    if scenarios is not None:
+        name = _stored_scenario(root, manifest, definition, scenarios, overrides)
+    plan = plan_coalitions(len(definition["groups"]), definition["replicates"],
+                           method=definition["method"],
+                           permutations=definition["permutations"] or DEFAULT_PERMUTATIONS,
+                           seed=definition["seed"], interactions=definition["interactions"])
+    setup = {"name": name, "by": definition["by"], "metrics": check_metrics(metrics),
+             "reference": definition["reference"], "plan": plan, "seed": definition["seed"],
+             "permutations": definition["permutations"] or DEFAULT_PERMUTATIONS,
+             "definition": definition}
+    result = _analyse(setup, load_sweep(root))
+    result.source = str(root)
+    return result
+
+
+def _stored_scenario(root: Path, manifest: Mapping[str, Any], definition: Mapping[str, Any],
+                     scenarios: Sequence[Scenario],
+                     overrides: Mapping[str, Any] | None) -> str:
+    """The name of the scenario among ``scenarios`` whose planned runs are the store's."""
+    stored = list(manifest["runs"])
+    options = {key: definition[key] for key in ("by", "groups", "reference", "method",
+                                                "interactions", "replicates", "seed",
+                                                "start")}
+    if definition["permutations"] is not None:
+        options["permutations"] = definition["permutations"]
+    for scenario in scenarios:
+        try:
+            planned = plan_runs(scenario, overrides=overrides, **options)
+        except ParameterError:
+            continue  # e.g. a structure without the stored groups
+        if [spec.content_hash for spec in planned] == stored:
+            return scenario.name
+    names = ", ".join(repr(s.name) for s in scenarios)
+    raise ParameterError(
+        f"--responsibility-from = {str(root)!r} is not allowed: it decomposes "
+        f"{definition['scenario']!r} (by {definition['by']}, {definition['replicates']} "
+        f"replicates from seed {definition['seed']}) with other runs than the report's "
+        f"scenarios ({names}) would have (another organisation, size or parameters); "
+        "expected a map run with the report's scenario, size and --set overrides")
+
+
 def _setup(scenario: Scenario | str | Path, *, by: str = "department",
            metrics: Iterable[str] | str | None = None, replicates: int = 10,
            reference: str = "lagging", groups: Iterable[str] | str | None = None,
@@ -747,7 +826,8 @@ def _setup(scenario: Scenario | str | Path, *, by: str = "department",
                   "method": plan.method, "permutations": permutations if
                   plan.method == "sampling" else None, "interactions": plan.interactions,
                   "replicates": replicates, "seed": seed, "start": start}
-    return {"scenario": scenario, "by": by, "metrics": metrics, "reference": reference,
+    return {"scenario": scenario, "name": scenario.name, "by": by, "metrics": metrics,
+            "reference": reference,
             "groups": chosen, "plan": plan, "seed": seed, "runs": runs,
             "definition": definition, "permutations": permutations}
 
@@ -790,7 +870,7 @@ def _memory_frame(rows: list[dict[str, Any]], spec: _StoreSpec) -> pd.DataFrame:
 def _analyse(setup: dict[str, Any], frame: pd.DataFrame) -> ResponsibilityResult:
     """The decomposition of every metric from the coalition runs in ``frame``."""
     plan: CoalitionPlan = setup["plan"]
-    names = [g.name for g in setup["groups"]]
+    names = list(setup["definition"]["groups"])
     indexed = frame.set_index(["point", "replicate"])
     failed = int((frame["status"] != "done").sum())
 
@@ -814,7 +894,7 @@ def _analyse(setup: dict[str, Any], frame: pd.DataFrame) -> ResponsibilityResult
         pairs.append(pair)
     seeds = [setup["seed"] + r for r in range(plan.replicates)]
     return ResponsibilityResult(
-        scenario=setup["scenario"].name, by=setup["by"], reference=setup["reference"],
+        scenario=setup["name"], by=setup["by"], reference=setup["reference"],
         groups=names, metrics=setup["metrics"], seeds=seeds, method=plan.method,
         permutations=setup["permutations"] if plan.method == "sampling" else 0,
         table=pd.concat(tables, ignore_index=True),
@@ -832,5 +912,5 @@ def _progress(total: int, done: int, enabled: bool):
 
 
 __all__ = ["CHANNELS", "DEFAULT_METRICS", "EXACT_LIMIT", "GROUPINGS", "REFERENCES", "Group",
-           "ResponsibilityResult", "decompose", "groups_of", "plan_coalitions", "plan_runs",
-           "responsibility", "shapley"]
+           "ResponsibilityResult", "decompose", "groups_of", "load_responsibility",
+           "plan_coalitions", "plan_runs", "responsibility", "shapley"]
