@@ -387,3 +387,23 @@ def test_group_practice_docks_between_the_engine_and_the_reference_model():
     for metric in ("csat", "fcr"):
         se = np.hypot(engine[metric].std() / np.sqrt(5), reference[metric].std() / np.sqrt(5))
         assert abs(engine[metric].mean() - reference[metric].mean()) <= 4 * se, metric
+
+
+@given(manifest=st.one_of(st.binary(max_size=60), st.sampled_from([
+    b'{"format": "cxsim.SweepStore/1", "spec": {"name": "a sweep"}, "runs": []}',
+    b'{"format": "cxsim.SweepStore/1"}', b"[]", b"{}",
+    b'{"format": "cxsim.SweepStore/1", "spec": {"format": "cxsim.Responsibility/1"}}',
+    b'{"format": "cxsim.SweepStore/1", "runs": 5, "spec": {"format": '
+    b'"cxsim.Responsibility/1", "groups": 3}}'])))
+def test_fuzzed_stored_maps_are_refused_in_one_line(manifest, tmp_path_factory):
+    """load_responsibility (the report's --responsibility-from) refuses a directory
+    without a manifest, and any manifest that is not a responsibility map's, in one line."""
+    from cxsim.experiments.responsibility import load_responsibility
+
+    root = tmp_path_factory.mktemp("stored")
+    with pytest.raises(ParameterError, match="no sweep.json there"):
+        load_responsibility(root)
+    (root / "sweep.json").write_bytes(manifest)
+    with pytest.raises(ParameterError) as refused:
+        load_responsibility(root)
+    assert len(str(refused.value).splitlines()) == 1

@@ -101,6 +101,8 @@ INTERACTION_COLUMNS = ("metric", "unit", "group_a", "group_b", "interaction", "c
                        "sd_ci_high", "sd_significant")
 #: Label of the total row of the table.
 TOTAL = "(total gap)"
+#: Format of a responsibility map's definition (the ``spec`` of its store's manifest).
+FORMAT = "cxsim.Responsibility/1"
 #: Prefix of a group's 0/1 column in the store.
 GROUP_COLUMN = "group:"
 #: Stream label of the permutations drawn by the sampling estimator.
@@ -729,10 +731,15 @@ def load_responsibility(out: str | Path, *, metrics: Iterable[str] | str | None 
                              "expected the --out directory of cxsim responsibility")
     manifest = read_manifest(root)
     definition = manifest.get("spec") or {}
-    if definition.get("format") != "cxsim.Responsibility/1":
+    if not isinstance(definition, dict) or definition.get("format") != FORMAT:
+        name = definition.get("name", "?") if isinstance(definition, dict) else "?"
         raise ParameterError(f"{flag} = {str(root)!r} is not allowed: it holds a sweep "
-                             f"({definition.get('name', '?')!r}), not a responsibility "
-                             "map; expected the --out directory of cxsim responsibility")
+                             f"({name!r}), not a responsibility map; expected the --out "
+                             "directory of cxsim responsibility")
+    if not _well_formed(manifest, definition):
+        raise ParameterError(f"{flag} = {str(root)!r} is not allowed: its {MANIFEST} is "
+                             "damaged (fields missing or of the wrong kind); expected one "
+                             "written by cxsim responsibility")
     status = store_status(root)
     if status.done < status.total:
         raise ParameterError(
@@ -753,6 +760,17 @@ def load_responsibility(out: str | Path, *, metrics: Iterable[str] | str | None 
     result = _analyse(setup, load_sweep(root))
     result.source = str(root)
     return result
+
+
+def _well_formed(manifest: Mapping[str, Any], definition: Mapping[str, Any]) -> bool:
+    """Whether a store's manifest has every field :func:`load_responsibility` reads."""
+    kinds = {"scenario": str, "by": str, "groups": list, "reference": str, "method": str,
+             "interactions": bool, "replicates": int, "seed": int, "start": int}
+    return (isinstance(manifest.get("runs"), list)
+            and all(isinstance(definition.get(key), kind) for key, kind in kinds.items())
+            and isinstance(definition.get("permutations"), (int, type(None)))
+            and definition["by"] in GROUPINGS and definition["reference"] in REFERENCES
+            and len(definition["groups"]) >= 2)
 
 
 def _stored_scenario(root: Path, manifest: Mapping[str, Any], definition: Mapping[str, Any],
@@ -820,7 +838,7 @@ def _setup(scenario: Scenario | str | Path, *, by: str = "department",
                     interventions=base + [g.practice(reference, start) for g in members])
             values = tuple(float(mask >> i & 1) for i in range(len(chosen)))
             runs.append(SweepRun(mask, r, values, by_mask[mask].replace(seed=seed + r)))
-    definition = {"format": "cxsim.Responsibility/1", "name": f"responsibility of "
+    definition = {"format": FORMAT, "name": f"responsibility of "
                   f"{scenario.name}", "scenario": scenario.name, "by": by,
                   "groups": [g.name for g in chosen], "reference": reference,
                   "method": plan.method, "permutations": permutations if
