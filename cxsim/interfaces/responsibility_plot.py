@@ -130,7 +130,9 @@ def waterfall(result: ResponsibilityResult, metric: str | None = None) -> Figure
                   else (total["configured"], total["reference"]))
     # the contributions add up to end - start (efficiency), whatever the reference
     steps = groups["contribution"].to_numpy()
-    fig = Figure(figsize=(max(6.0, 1.0 + 0.8 * (len(groups) + 2)), 4.2))
+    many = len(groups) > 12  # department x level: 24 steps, narrower labels
+    fig = Figure(figsize=(min(12.0, max(6.0, 1.0 + 0.8 * (len(groups) + 2))),
+                          5.2 if many else 4.2))
     ax = fig.subplots()
     level = start
     names = ["all lagging" if lagging else "as configured"]
@@ -144,7 +146,8 @@ def waterfall(result: ResponsibilityResult, metric: str | None = None) -> Figure
         names.append(row["group"])
     ax.bar(len(names), end, color=TOTAL_COLOUR)
     names.append("as configured" if lagging else "all at frontier")
-    ax.set_xticks(range(len(names)), names, rotation=30, ha="right")
+    ax.set_xticks(range(len(names)), names, rotation=60 if many else 30, ha="right",
+                  fontsize=7 if many else None)
     low = min(start, end, level) - abs(total["contribution"]) * 0.3
     high = max(start, end, level) + abs(total["contribution"]) * 0.3
     if np.isfinite(low) and np.isfinite(high) and high > low:
@@ -247,8 +250,8 @@ def metric_reading(result: ResponsibilityResult, metric: str) -> dict[str, Any]:
                          + (f", mainly through {via}" if via else ""))
         joined = "; ".join(parts)
         sentences.append(joined[:1].upper() + joined[1:] + "."
-                         + (f" {len(clear) - NAMED_GROUPS} more {word}s carry a clear "
-                            "share." if len(clear) > NAMED_GROUPS else ""))
+                         + (f" {len(clear) - NAMED_GROUPS} more carry a clear share."
+                            if len(clear) > NAMED_GROUPS else ""))
     if len(unclear):
         sentences.append(f"No clear share (the interval covers zero): "
                          f"{', '.join(unclear['group'])}.")
