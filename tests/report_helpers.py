@@ -60,3 +60,12 @@ def small_comparison() -> ComparisonResult:
     baseline, *others = scenarios()
     return compare(baseline, others, replicates=REPLICATES, workers=2, seed=SEED,
                    overrides=SMALL, series=True)
+
+
+@functools.cache
+def small_responsibility():
+    """The small comparison's baseline decomposed by level (3 groups: 8 coalitions per
+    replicate, the comparison's 3 replicates): the "who carries your CX" section's input."""
+    from cxsim.interfaces.report import report_responsibility
+
+    return report_responsibility(small_comparison(), "level", workers=1)

@@ -9,6 +9,7 @@ import dataclasses
 import functools
 import io
 import re
+import shutil
 import types
 from html.parser import HTMLParser
 from pathlib import Path
@@ -28,6 +29,7 @@ from report_helpers import (
     scenario_paths,
     scenarios,
     small_comparison,
+    small_responsibility,
 )
 
 from cxsim.core import dynamics as dyn
@@ -44,11 +46,14 @@ from cxsim.interfaces.report import (
     SECTIONS,
     build_report,
     check_stored_comparison,
+    comparison_scenario,
     experience_decomposition,
     experience_weights,
     quality_weights,
+    report_sections,
     write_report,
 )
+from cxsim.interfaces.responsibility_plot import metric_reading, reference_description
 
 
 def run_cli(argv: list[str]) -> tuple[int, str, str]:
@@ -541,3 +546,144 @@ def test_fuzz_no_minus_on_a_zero(unit, value, compact):
     for text in (format_value(unit, value, compact), format_difference(unit, value, compact),
                  format_interval(unit, value, -value, signed=True, compact=compact)):
         assert not re.search(r"(^|\[|, )-[0.,]*0(?![0-9.,]*[1-9])", text), text
+
+
+# ---------------------------------------------------------------------- who carries your CX
+
+
+def test_responsibility_section_is_absent_unless_asked(document):
+    ids = [attrs.get("id") for tag, attrs in parse(document).tags if tag == "section"]
+    assert "responsibility" not in ids and "Who carries your CX" not in document
+    assert report_sections(False) == SECTIONS
+
+
+def test_responsibility_section_shows_figure_table_reading_and_reference(comparison,
+                                                                         no_figures):
+    result = small_responsibility()
+    document = build_report(comparison, scenarios(), responsibility=result)
+    elements = parse(document)
+    ids = [attrs.get("id") for tag, attrs in elements.tags if tag == "section"]
+    assert ids == [key for key, _ in report_sections(True)]
+    assert ids[ids.index("drivers") + 1] == "responsibility"
+    text = visible_text(document)
+    assert "Who carries your CX" in text
+    assert reference_description(result.reference) in text
+    figures = [attrs["id"] for tag, attrs in elements.tags
+               if tag == "figure" and attrs.get("id", "").startswith("figure-responsibility")]
+    assert figures == [f"figure-responsibility-{m}" for m in result.metrics]
+    for metric in result.metrics:
+        reading = metric_reading(result, metric)
+        assert " ".join(reading["sentences"]) in text
+        for row in reading["rows"]:
+            assert f"{row['group']} {row['contribution']} {row['interval']} {row['share']}" \
+                in text
+    assert "Responsibility map 'Baseline' by level, reference lagging" in text
+    with pytest.raises(ParameterError, match="responsibility = str is not allowed"):
+        build_report(comparison, scenarios(), responsibility="level")
+
+
+def _synthetic_map(reference: str = "frontier"):
+    """A map with known answers: group a carries 3 parts, b 1 part, c nothing (noise), and
+    a and b add one more part together than apart."""
+    from cxsim.experiments.responsibility import ResponsibilityResult, decompose
+
+    def value(mask: int, replicate: int) -> float:
+        a, b = mask & 1, mask >> 1 & 1
+        noise = 0.002 * float(np.random.default_rng([mask, replicate, 7]).normal())
+        return 0.5 + 0.03 * a + 0.01 * b + 0.01 * a * b + noise
+
+    orientation = 1.0 if reference == "frontier" else -1.0
+    table, pairs = decompose(value, ["a", "b", "c"], 6, metric="csat", unit="share",
+                             orientation=orientation)
+    return ResponsibilityResult(
+        scenario="synthetic", by="department", reference=reference, groups=["a", "b", "c"],
+        metrics=("csat",), seeds=list(range(1, 7)), method="exact", permutations=0,
+        table=table, interactions=pairs, runs=pd.DataFrame(index=range(48)))
+
+
+def test_reading_names_the_clear_shares_largest_first_and_the_unclear_groups():
+    reading = metric_reading(_synthetic_map(), "csat")
+    gap, shares, rest = reading["sentences"]
+    assert gap.startswith("With every department at the frontier, CSAT would be ")
+    # a: 3 parts + half the pair's part of 5 (70%); b: 1 + 0.5 of 5 (30%); noise 0.2 pp
+    found = re.fullmatch(r"A would bring (\d+)% \[(\d+), (\d+)\] of it; "
+                         r"b would bring (\d+)% \[(\d+), (\d+)\] of it\.", shares)
+    assert found, shares
+    a, a_low, a_high, b, b_low, b_high = map(int, found.groups())
+    assert abs(a - 70) <= 3 and abs(b - 30) <= 3
+    assert a_low <= a <= a_high and b_low <= b <= b_high
+    assert rest == "No clear share (the interval covers zero): c."
+    assert len(reading["interactions"]) == 1
+    pair = re.fullmatch(r"a and b: \+([\d.]+) pp \[\+([\d.]+), \+([\d.]+)\], they matter "
+                        r"more together than apart", reading["interactions"][0])
+    assert pair, reading["interactions"]
+    assert 0.5 < float(pair[1]) < 1.5  # the pair's extra part: +1 pp
+    assert [row["group"] for row in reading["rows"]] == ["a", "b", "c", "(total gap)"]
+    assert reading["rows"][-1]["share"] == "100%"
+
+
+def test_cli_report_computes_the_map_with_the_reports_seeds_and_size(stored, tmp_path,
+                                                                      no_figures):
+    out = tmp_path / "report.html"
+    status, printed, err = run_cli(["report", *scenario_paths(), "--from", str(stored),
+                                    "--responsibility", "level", "--out", str(out),
+                                    "--quiet"])
+    assert status == 0, err
+    result = small_responsibility()  # the same seeds, size and scenario from Python
+    assert f"Who carries your CX: 'Baseline' by level, {len(result.runs)} runs" in printed
+    text = visible_text(out.read_text(encoding="utf-8"))
+    for metric in result.metrics:
+        assert " ".join(metric_reading(result, metric)["sentences"]) in text
+    assert f"--from {stored} --out {out} --responsibility level" in text
+
+
+def test_cli_report_reads_a_stored_map_and_refuses_another_organisations(
+        stored, tmp_path, comparison, no_figures):
+    from cxsim.experiments.responsibility import load_responsibility, responsibility
+
+    baseline = comparison_scenario(comparison, comparison.baseline)
+    saved = responsibility(baseline, by="level", replicates=2, seed=9, workers=1,
+                           metrics=["csat"], out=tmp_path / "map")
+    again = load_responsibility(tmp_path / "map", metrics=["csat"])
+    pd.testing.assert_frame_equal(again.table, saved.table)
+    assert load_responsibility(tmp_path / "map", metrics="fcr").metrics == ("fcr",)
+    out = tmp_path / "report.html"
+    argv = ["report", *scenario_paths(), "--from", str(stored), "--out", str(out)]
+    status, printed, err = run_cli(argv + ["--responsibility-from", str(tmp_path / "map")])
+    assert status == 0, err
+    text = visible_text(out.read_text(encoding="utf-8"))
+    assert f"runs (read from {tmp_path / 'map'})" in text and "Who carries your CX" in text
+    # another size: the same scenario's runs would differ
+    responsibility("baseline", by="level", replicates=2, workers=1, out=tmp_path / "tiny",
+                   overrides={"organisation.n_employees": 60, "customers.n_customers": 800,
+                              "run.burn_in_days": 10, "run.days": 20})
+    # a run missing: the map is incomplete
+    shutil.copytree(tmp_path / "map", tmp_path / "partial")
+    next((tmp_path / "partial" / "runs").glob("*.parquet")).unlink()
+    for directory, needle in (("tiny", "with other runs than the report's scenarios"),
+                              ("partial", "15 of 16 runs are done"),
+                              ("nothing", "no sweep.json there")):
+        out.unlink(missing_ok=True)
+        status, _, err = run_cli(argv + ["--responsibility-from", str(tmp_path / directory)])
+        assert status == 2 and needle in err, err
+        assert err.count("\n") == 1 and not out.exists()
+
+
+def test_cli_responsibility_needs_two_replicates(tmp_path):
+    status, printed, err = run_cli(["report", "baseline", "training", "--replicates", "1",
+                                    *SMALL_ARGS, "--responsibility", "level", "--out",
+                                    str(tmp_path / "r.html")])
+    assert status == 2 and printed == ""
+    assert "--replicates = 1 is not allowed with --responsibility" in err
+
+
+@given(value=st.text(max_size=30).filter(
+    lambda v: sorted(p.strip() for p in v.split(",")) not in (
+        ["department"], ["level"], ["department", "level"])))
+def test_fuzz_responsibility_grouping_one_line_exit_2(value, stored, tmp_path_factory):
+    out = tmp_path_factory.mktemp("fuzz") / "r.html"
+    status, printed, err = run_cli(["report", *scenario_paths(), "--from", str(stored),
+                                    "--out", str(out), "--responsibility=" + value])
+    assert status == 2 and printed == ""
+    assert err.startswith("cxsim: error: --responsibility = ") and err.count("\n") == 1
+    assert not out.exists()

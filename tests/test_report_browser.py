@@ -18,10 +18,16 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from report_helpers import HOSTILE_NAME, scenario_paths, scenarios, small_comparison
+from report_helpers import (
+    HOSTILE_NAME,
+    scenario_paths,
+    scenarios,
+    small_comparison,
+    small_responsibility,
+)
 
 from cxsim.interfaces import report
-from cxsim.interfaces.report import SECTIONS, write_report
+from cxsim.interfaces.report import SECTIONS, report_sections, write_report
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -176,9 +182,39 @@ def _page_texts(pdf: Path) -> list[str]:
 
 @pytest.mark.parametrize("paper", list(PAPERS))
 def test_printed_pages_cut_no_figure_or_table(page, report_file, paper, tmp_path):
+    pdf = _printed_uncut(page, report_file, paper, tmp_path, _figure_count())
+    shutil.copy(pdf, _artifacts() / pdf.name)
+    _render_pages(pdf, page, paper)
+
+
+def test_responsibility_section_renders_and_prints_uncut(page, tmp_path):
+    """With a responsibility map the section is there, after "What drives this", its
+    waterfalls decoded, and on A4 no figure or table of the report is cut."""
+    result = small_responsibility()
+    path = tmp_path / "report-responsibility.html"
+    write_report(small_comparison(), path, scenarios(), responsibility=result)
+    page.goto(path.as_uri(), wait_until="load")
+    ids = page.evaluate("() => Array.from(document.querySelectorAll('section')).map(s => s.id)")
+    assert ids == [key for key, _ in report_sections(True)]
+    section = page.locator("section#responsibility")
+    assert section.is_visible() and "Who carries your CX" in section.locator("h2").inner_text()
+    images = section.locator("img")
+    assert images.count() == len(result.metrics)
+    for i in range(images.count()):
+        assert images.nth(i).evaluate("image => image.complete && image.naturalWidth > 0")
+    assert section.locator("table.responsibility").count() == len(result.metrics)
+    pdf = _printed_uncut(page, path, "A4", tmp_path, _figure_count() + len(result.metrics))
+    texts = _page_texts(pdf)
+    assert sum("Who carries your CX" in text for text in texts) >= 1
+    shutil.copy(pdf, _artifacts() / "report-responsibility-A4.pdf")
+
+
+def _printed_uncut(page, path: Path, paper: str, tmp_path: Path, figures: int) -> Path:
+    """Print ``path`` on ``paper``: every page numbered, each of the ``figures`` images
+    on exactly one page, each table's caption and rows on one page. Returns the PDF."""
     from pypdf import PdfReader
 
-    page.goto(report_file.as_uri(), wait_until="load")
+    page.goto(path.as_uri(), wait_until="load")
     page.emulate_media(media="print")
     pdf = tmp_path / f"report-{paper}.pdf"
     page.pdf(path=str(pdf), format=paper, print_background=True)
@@ -194,7 +230,7 @@ def test_printed_pages_cut_no_figure_or_table(page, report_file, paper, tmp_path
         assert f"Page {number} of {pages}" in text, (paper, number)
     # a figure cut across pages would be drawn on both: each image on exactly one page
     drawn = [len(p.images) for p in reader.pages]
-    assert sum(drawn) == _figure_count(), drawn
+    assert sum(drawn) == figures, drawn
     # every table's caption and each row's first value (never wrapped) on one page
     tables = page.evaluate("""() => Array.from(document.querySelectorAll(
         'figure.table-block')).map(f => ({
@@ -209,8 +245,7 @@ def test_printed_pages_cut_no_figure_or_table(page, report_file, paper, tmp_path
         for row in table["rows"]:
             assert " ".join(row.split()) in text, (paper, table["caption"], row,
                                                    holding[0] + 1)
-    shutil.copy(pdf, _artifacts() / pdf.name)
-    _render_pages(pdf, page, paper)
+    return pdf
 
 
 def _artifacts() -> Path:

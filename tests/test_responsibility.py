@@ -233,6 +233,27 @@ def test_a_forked_coalition_equals_its_run_from_scratch():
         assert outcome.summary == pytest.approx(expected, nan_ok=True)
 
 
+def test_summary_only_recording_gives_the_same_daily_metrics_and_summary():
+    """Recorder.summary_only (the coalition runs' recording) drops the per-group rows and
+    nothing else: the daily frame and the summary are bit-identical to full recording."""
+    from cxsim.results import Result
+
+    size = {k.split(".")[1]: v for k, v in TINY.items()}
+    warm = CXModel(rng=3, **size).run_warm_up()
+    practice = [{"type": "group_practice", "departments": ["support"], "state": "lagging"}]
+    full = warm.fork(practice).run()
+    light = warm.fork(practice)
+    light.recorder.summary_only()
+    light.run()
+    assert light.recorder.by_department is None and light.recorder.by_team is None
+    assert np.isfinite(full.recorder.by_team[-1]).any()
+    full_result, light_result = Result(full, 3, record=()), Result(light, 3, record=())
+    pd.testing.assert_frame_equal(light_result.daily, full_result.daily, check_exact=True)
+    assert light_result.cohorts == full_result.cohorts
+    assert run_quantities(light_result) == pytest.approx(run_quantities(full_result),
+                                                          rel=0, abs=0, nan_ok=True)
+
+
 def test_coalitions_share_their_replicates_seed_and_differ_only_in_group_practice():
     specs = plan_runs("baseline", by="department", replicates=2, overrides=TINY,
                       groups=["support", "product"])
@@ -366,3 +387,23 @@ def test_group_practice_docks_between_the_engine_and_the_reference_model():
     for metric in ("csat", "fcr"):
         se = np.hypot(engine[metric].std() / np.sqrt(5), reference[metric].std() / np.sqrt(5))
         assert abs(engine[metric].mean() - reference[metric].mean()) <= 4 * se, metric
+
+
+@given(manifest=st.one_of(st.binary(max_size=60), st.sampled_from([
+    b'{"format": "cxsim.SweepStore/1", "spec": {"name": "a sweep"}, "runs": []}',
+    b'{"format": "cxsim.SweepStore/1"}', b"[]", b"{}",
+    b'{"format": "cxsim.SweepStore/1", "spec": {"format": "cxsim.Responsibility/1"}}',
+    b'{"format": "cxsim.SweepStore/1", "runs": 5, "spec": {"format": '
+    b'"cxsim.Responsibility/1", "groups": 3}}'])))
+def test_fuzzed_stored_maps_are_refused_in_one_line(manifest, tmp_path_factory):
+    """load_responsibility (the report's --responsibility-from) refuses a directory
+    without a manifest, and any manifest that is not a responsibility map's, in one line."""
+    from cxsim.experiments.responsibility import load_responsibility
+
+    root = tmp_path_factory.mktemp("stored")
+    with pytest.raises(ParameterError, match="no sweep.json there"):
+        load_responsibility(root)
+    (root / "sweep.json").write_bytes(manifest)
+    with pytest.raises(ParameterError) as refused:
+        load_responsibility(root)
+    assert len(str(refused.value).splitlines()) == 1

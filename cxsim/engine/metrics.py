@@ -136,6 +136,8 @@ class Recorder:
         self.by_touchpoint = np.full((days, self.n_touchpoints, len(TOUCHPOINT_FIELDS)), np.nan,
                                      dtype=np.float32)
         self.by_team = np.full((days, self.n_teams, len(TEAM_FIELDS)), np.nan, dtype=np.float32)
+        #: False after :meth:`summary_only`: no per-department, touchpoint or team rows
+        self.detail = True
         self.current: dict[str, float] = {}
         #: the simulated day whose contacts are being tallied
         self.today = model.day
@@ -156,6 +158,15 @@ class Recorder:
         # resolved first, resolved after repeat, unresolved, contacts, days, problem contacts
         self.resolution = np.zeros(6)
         self.quits_by_department = np.zeros(nd)
+
+    def summary_only(self) -> None:
+        """From now on record only what a run's summary needs: every daily metric (the
+        same values as full recording, so the summary is identical) and the outcome
+        cohorts, but no per-department, per-touchpoint or per-team rows (their buffers
+        are dropped: a Result of this model can record no frames beyond ``daily``). The
+        responsibility map's coalition runs use it: they need only their summaries."""
+        self.detail = False
+        self.by_department = self.by_touchpoint = self.by_team = None
 
     @property
     def pain_received_today(self) -> np.ndarray:
@@ -190,8 +201,9 @@ class Recorder:
                             promoter, detractor, revealed, first_contact, resolved_first])
         self.tp += _group_sums(touchpoint, columns, self.n_touchpoints)
         self.dept += _group_sums(department, columns, self.n_departments)
-        staffed = team >= 0
-        self.team += _group_sums(team[staffed], columns[:, staffed], self.n_teams)
+        if self.detail:
+            staffed = team >= 0
+            self.team += _group_sums(team[staffed], columns[:, staffed], self.n_teams)
         self.pain += np.stack([
             np.bincount(pain_tp, minlength=self.n_touchpoints),
             np.bincount(pain_tp, weights=pain_received, minlength=self.n_touchpoints),
@@ -304,6 +316,8 @@ class Recorder:
             "silo_effective": model.silo_effective,
             "network_ties": model.network_ties,
         }
+        if not self.detail:
+            return  # summary_only: no per-group rows
         workforce = [model.engagement, engaged, burnt, model.strain, model.skill,
                      model.empowerment, model.centricity, trained]
         cause = model.tp_owner

@@ -101,6 +101,8 @@ INTERACTION_COLUMNS = ("metric", "unit", "group_a", "group_b", "interaction", "c
                        "sd_ci_high", "sd_significant")
 #: Label of the total row of the table.
 TOTAL = "(total gap)"
+#: Format of a responsibility map's definition (the ``spec`` of its store's manifest).
+FORMAT = "cxsim.Responsibility/1"
 #: Prefix of a group's 0/1 column in the store.
 GROUP_COLUMN = "group:"
 #: Stream label of the permutations drawn by the sampling estimator.
@@ -515,11 +517,15 @@ class CoalitionTask:
 
 def run_coalition_task(task: CoalitionTask) -> list[RunOutcome]:
     """Run one task in a worker: one warm-up, then each coalition forked from it (a fork
-    is bit-identical to a run from scratch with the same seed). A run that raises is an
-    outcome with its error; the others go on."""
+    is bit-identical to a run from scratch with the same seed). Forks record only what
+    their summaries need (:meth:`~cxsim.engine.metrics.Recorder.summary_only`: the same
+    summary, without the per-department, touchpoint and team rows) unless a spec asks
+    for those frames. A run that raises is an outcome with its error; the others go on."""
     first = task.specs[0]
     model = CXModel(first.config, structure=first.structure_tables, rng=first.seed)
     model.run_warm_up()
+    if not any(spec.record for spec in task.specs):
+        model.recorder.summary_only()
     outcomes = []
     for spec in task.specs:
         try:
@@ -597,6 +603,8 @@ class ResponsibilityResult:
     runs: pd.DataFrame
     failed: int = 0
     definition: dict[str, Any] = field(default_factory=dict)
+    #: The store it was read from by :func:`load_responsibility` (None: computed here).
+    source: str | None = None
 
     def save(self, out: str | Path) -> list[Path]:
         """Write ``responsibility.csv`` and ``interactions.csv`` to ``out`` (each whole or
@@ -698,6 +706,99 @@ def plan_runs(scenario: Scenario | str | Path, **options: Any) -> list[RunSpec]:
     return [r.spec for r in _setup(scenario, **options)["runs"]]
 
 
+def load_responsibility(out: str | Path, *, metrics: Iterable[str] | str | None = None,
+                        scenarios: Sequence[Scenario] | None = None,
+                        overrides: Mapping[str, Any] | None = None) -> ResponsibilityResult:
+    """The responsibility map stored at ``out`` (the ``--out`` store of ``cxsim
+    responsibility``, or :func:`responsibility`'s ``out``), decomposed again from its runs
+    (the store keeps every summary metric, so ``metrics`` may differ from the ones first
+    printed; default :data:`DEFAULT_METRICS`). Every planned run must be done.
+
+    With ``scenarios``, the store must hold exactly the runs that :func:`responsibility`
+    plans for one of them (``overrides`` applied): the same organisation, size, seeds and
+    groups, checked run by run by content hash; the result is named after that scenario.
+
+    Raises:
+        ParameterError: not such a store, runs missing or failed, or (with ``scenarios``)
+            a decomposition of none of them.
+    """
+    from cxsim.experiments.store import MANIFEST, load_sweep, read_manifest, store_status
+
+    root = Path(out)
+    flag = "--responsibility-from"
+    if not (root / MANIFEST).is_file():
+        raise ParameterError(f"{flag} = {str(root)!r} is not allowed: no {MANIFEST} there; "
+                             "expected the --out directory of cxsim responsibility")
+    manifest = read_manifest(root)
+    definition = manifest.get("spec") or {}
+    if not isinstance(definition, dict) or definition.get("format") != FORMAT:
+        name = definition.get("name", "?") if isinstance(definition, dict) else "?"
+        raise ParameterError(f"{flag} = {str(root)!r} is not allowed: it holds a sweep "
+                             f"({name!r}), not a responsibility map; expected the --out "
+                             "directory of cxsim responsibility")
+    if not _well_formed(manifest, definition):
+        raise ParameterError(f"{flag} = {str(root)!r} is not allowed: its {MANIFEST} is "
+                             "damaged (fields missing or of the wrong kind); expected one "
+                             "written by cxsim responsibility")
+    status = store_status(root)
+    if status.done < status.total:
+        raise ParameterError(
+            f"{flag} = {str(root)!r} is not allowed: {status.done} of {status.total} runs "
+            f"are done ({len(status.failed)} failed); finish it by running the same cxsim "
+            "responsibility command with --out again")
+    name = definition["scenario"]
+    if scenarios is not None:
+        name = _stored_scenario(root, manifest, definition, scenarios, overrides)
+    plan = plan_coalitions(len(definition["groups"]), definition["replicates"],
+                           method=definition["method"],
+                           permutations=definition["permutations"] or DEFAULT_PERMUTATIONS,
+                           seed=definition["seed"], interactions=definition["interactions"])
+    setup = {"name": name, "by": definition["by"], "metrics": check_metrics(metrics),
+             "reference": definition["reference"], "plan": plan, "seed": definition["seed"],
+             "permutations": definition["permutations"] or DEFAULT_PERMUTATIONS,
+             "definition": definition}
+    result = _analyse(setup, load_sweep(root))
+    result.source = str(root)
+    return result
+
+
+def _well_formed(manifest: Mapping[str, Any], definition: Mapping[str, Any]) -> bool:
+    """Whether a store's manifest has every field :func:`load_responsibility` reads."""
+    kinds = {"scenario": str, "by": str, "groups": list, "reference": str, "method": str,
+             "interactions": bool, "replicates": int, "seed": int, "start": int}
+    return (isinstance(manifest.get("runs"), list)
+            and all(isinstance(definition.get(key), kind) for key, kind in kinds.items())
+            and isinstance(definition.get("permutations"), (int, type(None)))
+            and definition["by"] in GROUPINGS and definition["reference"] in REFERENCES
+            and len(definition["groups"]) >= 2)
+
+
+def _stored_scenario(root: Path, manifest: Mapping[str, Any], definition: Mapping[str, Any],
+                     scenarios: Sequence[Scenario],
+                     overrides: Mapping[str, Any] | None) -> str:
+    """The name of the scenario among ``scenarios`` whose planned runs are the store's."""
+    stored = list(manifest["runs"])
+    options = {key: definition[key] for key in ("by", "groups", "reference", "method",
+                                                "interactions", "replicates", "seed",
+                                                "start")}
+    if definition["permutations"] is not None:
+        options["permutations"] = definition["permutations"]
+    for scenario in scenarios:
+        try:
+            planned = plan_runs(scenario, overrides=overrides, **options)
+        except ParameterError:
+            continue  # e.g. a structure without the stored groups
+        if [spec.content_hash for spec in planned] == stored:
+            return scenario.name
+    names = ", ".join(repr(s.name) for s in scenarios)
+    raise ParameterError(
+        f"--responsibility-from = {str(root)!r} is not allowed: it decomposes "
+        f"{definition['scenario']!r} (by {definition['by']}, {definition['replicates']} "
+        f"replicates from seed {definition['seed']}) with other runs than the report's "
+        f"scenarios ({names}) would have (another organisation, size or parameters); "
+        "expected a map run with the report's scenario, size and --set overrides")
+
+
 def _setup(scenario: Scenario | str | Path, *, by: str = "department",
            metrics: Iterable[str] | str | None = None, replicates: int = 10,
            reference: str = "lagging", groups: Iterable[str] | str | None = None,
@@ -737,13 +838,14 @@ def _setup(scenario: Scenario | str | Path, *, by: str = "department",
                     interventions=base + [g.practice(reference, start) for g in members])
             values = tuple(float(mask >> i & 1) for i in range(len(chosen)))
             runs.append(SweepRun(mask, r, values, by_mask[mask].replace(seed=seed + r)))
-    definition = {"format": "cxsim.Responsibility/1", "name": f"responsibility of "
+    definition = {"format": FORMAT, "name": f"responsibility of "
                   f"{scenario.name}", "scenario": scenario.name, "by": by,
                   "groups": [g.name for g in chosen], "reference": reference,
                   "method": plan.method, "permutations": permutations if
                   plan.method == "sampling" else None, "interactions": plan.interactions,
                   "replicates": replicates, "seed": seed, "start": start}
-    return {"scenario": scenario, "by": by, "metrics": metrics, "reference": reference,
+    return {"scenario": scenario, "name": scenario.name, "by": by, "metrics": metrics,
+            "reference": reference,
             "groups": chosen, "plan": plan, "seed": seed, "runs": runs,
             "definition": definition, "permutations": permutations}
 
@@ -786,7 +888,7 @@ def _memory_frame(rows: list[dict[str, Any]], spec: _StoreSpec) -> pd.DataFrame:
 def _analyse(setup: dict[str, Any], frame: pd.DataFrame) -> ResponsibilityResult:
     """The decomposition of every metric from the coalition runs in ``frame``."""
     plan: CoalitionPlan = setup["plan"]
-    names = [g.name for g in setup["groups"]]
+    names = list(setup["definition"]["groups"])
     indexed = frame.set_index(["point", "replicate"])
     failed = int((frame["status"] != "done").sum())
 
@@ -810,7 +912,7 @@ def _analyse(setup: dict[str, Any], frame: pd.DataFrame) -> ResponsibilityResult
         pairs.append(pair)
     seeds = [setup["seed"] + r for r in range(plan.replicates)]
     return ResponsibilityResult(
-        scenario=setup["scenario"].name, by=setup["by"], reference=setup["reference"],
+        scenario=setup["name"], by=setup["by"], reference=setup["reference"],
         groups=names, metrics=setup["metrics"], seeds=seeds, method=plan.method,
         permutations=setup["permutations"] if plan.method == "sampling" else 0,
         table=pd.concat(tables, ignore_index=True),
@@ -828,5 +930,5 @@ def _progress(total: int, done: int, enabled: bool):
 
 
 __all__ = ["CHANNELS", "DEFAULT_METRICS", "EXACT_LIMIT", "GROUPINGS", "REFERENCES", "Group",
-           "ResponsibilityResult", "decompose", "groups_of", "plan_coalitions", "plan_runs",
-           "responsibility", "shapley"]
+           "ResponsibilityResult", "decompose", "groups_of", "load_responsibility",
+           "plan_coalitions", "plan_runs", "responsibility", "shapley"]

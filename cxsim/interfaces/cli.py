@@ -226,15 +226,29 @@ def _add_report_parser(sub) -> None:
     report.add_argument("--paper", choices=("a4", "letter"), default="a4",
                         help="paper size of the PDF (default %(default)s)")
     report.add_argument("--title", help="the report's title (default: the scenarios' names)")
+    who = report.add_mutually_exclusive_group()
+    who.add_argument("--responsibility", metavar="BY",
+                     help="add the 'who carries your CX' section: the baseline's "
+                     "responsibility map by department, level or department,level, with the "
+                     "report's replicates (at least 2), seeds and size; 2^groups runs per "
+                     "replicate (256 by department), so it takes longer than the comparison "
+                     "(docs/responsibility.md)")
+    who.add_argument("--responsibility-from", type=Path, metavar="DIR",
+                     help="add that section from the map stored by cxsim responsibility "
+                     "--out DIR (of one of the report's scenarios, with the same size and "
+                     "--set overrides)")
     report.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _report(args: argparse.Namespace) -> int:
+    from cxsim.experiments.responsibility import load_responsibility
     from cxsim.interfaces.report import (
         check_report_path,
         check_stored_comparison,
         chromium_missing_message,
+        comparison_scenario,
         find_chromium,
+        report_responsibility,
         write_report,
     )
 
@@ -245,7 +259,9 @@ def _report(args: argparse.Namespace) -> int:
 
     if args.title is not None and not args.title.strip():
         raise ParameterError("--title = '' is not allowed: expected a text, or leave it out")
+    grouping = _report_grouping(args)
     scenarios = None
+    stored_map = None
     if args.stored is not None:
         given = [flag for flag, value in (
             ("--replicates", args.replicates), ("--workers", args.workers),
@@ -262,25 +278,68 @@ def _report(args: argparse.Namespace) -> int:
         baseline, others = _scenarios_of(args)
         check_stored_comparison(result, baseline, others)
         scenarios, seed_text = [baseline, *others], ""
+        if grouping is not None and len(result.seeds) < 2:
+            raise ParameterError(f"--responsibility is not allowed with --from {args.stored}: "
+                                 f"the stored comparison has {len(result.seeds)} replicate, "
+                                 "and a responsibility map needs at least 2")
+        if args.responsibility_from is not None:
+            stored_map = load_responsibility(
+                args.responsibility_from,
+                scenarios=[comparison_scenario(result, label)
+                           for label in [result.baseline, *result.scenarios]])
     else:
         if args.replicates is None:
             raise ParameterError("--replicates is missing: expected the seeds per scenario "
                                  "(or --from DIR to read a stored comparison)")
+        replicates = _int_option(args.replicates, "--replicates", 1, 100_000)
+        if grouping is not None and replicates < 2:
+            raise ParameterError(f"--replicates = {replicates} is not allowed with "
+                                 "--responsibility: expected at least 2 (the map's "
+                                 "intervals are over replicates)")
+        if args.responsibility_from is not None:
+            baseline, others = _scenarios_of(args)
+            stored_map = load_responsibility(args.responsibility_from,
+                                             scenarios=[baseline, *others],
+                                             overrides=_overrides(args))
         result, seed_text = _comparison_of(args, check_output, series=True)
         scenarios = _scenarios_of(args)
         scenarios = [scenarios[0], *scenarios[1]]
+    if grouping is not None:
+        stored_map = report_responsibility(
+            result, grouping, workers=_int_option(args.workers, "--workers", 1, 1024),
+            progress=not args.quiet)
     written = write_report(result, args.out, scenarios,
                            command=_report_command(args, result.seeds[0]),
                            source=str(args.stored) if args.stored is not None else None,
-                           title=args.title, pdf=args.pdf, paper=args.paper)
+                           title=args.title, pdf=args.pdf, paper=args.paper,
+                           responsibility=stored_map)
     first, last = result.seeds[0], result.seeds[-1]
     seeds = f"seeds {first}..{last}" if last != first else f"seed {first}"
     if "drawn" in seed_text:
         seeds += f", drawn; repeat with --seed {first}"
     print(f"cxsim report: {len(result.scenarios)} scenario(s) against '{result.baseline}', "
           f"{len(result.seeds)} replicates ({seeds})")
+    if stored_map is not None:
+        print(f"Who carries your CX: {stored_map.scenario!r} by {stored_map.by}, "
+              f"{len(stored_map.runs):,} runs"
+              + (f" (read from {stored_map.source})" if stored_map.source else ""))
     print(f"Wrote {', '.join(str(path) for path in written)}")
     return 0
+
+
+def _report_grouping(args: argparse.Namespace) -> str | None:
+    """``--responsibility``'s grouping, checked (None without it)."""
+    from cxsim.experiments.responsibility import GROUPINGS, check_grouping
+
+    if args.responsibility is None:
+        return None
+    try:
+        return check_grouping(args.responsibility)
+    except ParameterError:
+        shown = (args.responsibility if args.responsibility.isprintable()
+                 else repr(args.responsibility))
+        raise ParameterError(f"--responsibility = {shown} is not allowed: expected one of "
+                             + ", ".join(GROUPINGS)) from None
 
 
 def _report_command(args: argparse.Namespace, seed: int) -> str:
@@ -306,6 +365,10 @@ def _report_command(args: argparse.Namespace, seed: int) -> str:
         words += ["--title", args.title]
     if args.pdf:
         words += ["--pdf", "--paper", args.paper]
+    if args.responsibility is not None:
+        words += ["--responsibility", args.responsibility]
+    if args.responsibility_from is not None:
+        words += ["--responsibility-from", str(args.responsibility_from)]
     return shlex.join(words)
 
 

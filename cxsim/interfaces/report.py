@@ -46,6 +46,7 @@ from cxsim.core.parameters import PARAMETERS_BY_NAME, ParameterError
 from cxsim.engine.interventions import INTERVENTIONS
 from cxsim.experiments.comparisons import ComparisonResult, t_interval, unique_labels
 from cxsim.experiments.output import write_files_atomically
+from cxsim.experiments.responsibility import ResponsibilityResult
 from cxsim.experiments.scenarios import Scenario
 from cxsim.experiments.specs import RunSpec
 from cxsim.interfaces.formatting import (
@@ -54,10 +55,12 @@ from cxsim.interfaces.formatting import (
     format_value,
     is_finite,
 )
+from cxsim.interfaces.responsibility_plot import report_section, waterfall
 
-__all__ = ["REPORT_METRICS", "SECTIONS", "build_report", "check_report_path",
-           "check_stored_comparison", "experience_decomposition", "find_chromium",
-           "write_pdf", "write_report"]
+__all__ = ["REPORT_METRICS", "RESPONSIBILITY_SECTION", "SECTIONS", "build_report",
+           "check_report_path", "check_stored_comparison", "comparison_scenario",
+           "experience_decomposition", "find_chromium", "report_responsibility",
+           "report_sections", "write_pdf", "write_report"]
 
 #: The report's sections, in order: (id of the HTML section, heading).
 SECTIONS = (
@@ -71,6 +74,18 @@ SECTIONS = (
     ("limitations", "Limitations"),
     ("reproducibility", "Reproducibility"),
 )
+#: The section added after "What drives this" when the report is given a responsibility
+#: map (``write_report(..., responsibility=...)``, ``cxsim report --responsibility``).
+RESPONSIBILITY_SECTION = ("responsibility", "Who carries your CX")
+
+
+def report_sections(responsibility: bool = False) -> tuple[tuple[str, str], ...]:
+    """The report's sections in order: :data:`SECTIONS`, with
+    :data:`RESPONSIBILITY_SECTION` after ``drivers`` when ``responsibility``."""
+    if not responsibility:
+        return SECTIONS
+    at = [key for key, _ in SECTIONS].index("drivers") + 1
+    return SECTIONS[:at] + (RESPONSIBILITY_SECTION,) + SECTIONS[at:]
 
 #: Metrics of the headline tables, in groups: (group, {summary key -> (label, what it
 #: means, whether higher is better)}).
@@ -240,6 +255,35 @@ def first_spec(comparison: ComparisonResult, label: str) -> RunSpec:
             return spec if isinstance(spec, RunSpec) else RunSpec.from_dict(spec)
     raise ParameterError(f"scenario = {label!r} is not allowed: the comparison has no runs "
                          "of it")
+
+
+def comparison_scenario(comparison: ComparisonResult, label: str) -> Scenario:
+    """The scenario ``label`` of ``comparison`` as its runs had it (parameters with the
+    comparison's overrides, interventions, structure, first seed)."""
+    from cxsim.core.structure import Structure
+    from cxsim.engine.interventions import from_dict
+
+    spec = first_spec(comparison, label)
+    return Scenario(name=label, config=spec.config,
+                    interventions=[from_dict(t) for t in spec.intervention_tables],
+                    structure=Structure.from_dict(spec.structure_tables), seed=spec.seed)
+
+
+def report_responsibility(comparison: ComparisonResult, by: str = "department", *,
+                          scenario: str | None = None, metrics: Any = None,
+                          reference: str = "lagging", workers: int | None = None,
+                          progress: bool = False) -> ResponsibilityResult:
+    """The responsibility map of one of ``comparison``'s scenarios (default: its
+    baseline) for the report's "who carries your CX" section: that scenario as its runs
+    had it (size and overrides), the comparison's replicates and seeds, decomposed
+    ``by`` department, level or both (:func:`cxsim.experiments.responsibility.
+    responsibility`; ``2^groups`` runs per replicate up to 8 groups)."""
+    from cxsim.experiments.responsibility import responsibility
+
+    label = comparison.baseline if scenario is None else scenario
+    return responsibility(comparison_scenario(comparison, label), by=by, metrics=metrics,
+                          replicates=len(comparison.seeds), seed=comparison.seeds[0],
+                          reference=reference, workers=workers, progress=progress)
 
 
 # ---------------------------------------------------------------------- numbers
@@ -639,7 +683,9 @@ def limitations(comparison: ComparisonResult) -> list[str]:
 
 
 def reproducibility(comparison: ComparisonResult, command: str | None,
-                    source: str | None) -> list[tuple[str, str]]:
+                    source: str | None,
+                    responsibility: ResponsibilityResult | None = None,
+                    ) -> list[tuple[str, str]]:
     """Rows of the reproducibility box."""
     seeds = comparison.seeds
     config = comparison.config
@@ -663,6 +709,12 @@ def reproducibility(comparison: ComparisonResult, command: str | None,
     ]
     if source:
         rows.insert(1, ("Comparison read from", source))
+    if responsibility is not None:
+        r = responsibility
+        rows.append(("Responsibility map", (
+            f"{r.scenario!r} by {r.by}, reference {r.reference}, {r.method} Shapley over "
+            f"{len(r.groups)} groups, seeds {r.seeds[0]} to {r.seeds[-1]}, {len(r.runs):,} "
+            "runs" + (f" (read from {r.source})" if r.source else ""))))
     rows.append(("Written", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")))
     return rows
 
@@ -779,6 +831,32 @@ def report_figures(comparison: ComparisonResult) -> dict[str, list[Figure]]:
     return figures
 
 
+def responsibility_figures(result: ResponsibilityResult) -> list[Figure]:
+    """The waterfall of each decomposed metric
+    (:func:`cxsim.interfaces.responsibility_plot.waterfall`), for the report."""
+    import matplotlib
+
+    start, end = (("every group lagging", "as configured") if result.reference == "lagging"
+                  else ("as configured", "every group at the frontier"))
+    figures = []
+    with matplotlib.rc_context({"text.parse_math": False}):
+        for metric in result.metrics:
+            caption = (f"Who carries {metric_label(metric)}: from {start} to {end}, one step "
+                       f"per {result.by.replace(',', ' and ')} group (its Shapley "
+                       f"contribution, largest first; whiskers: 95% intervals over "
+                       f"{len(result.seeds)} replicates).")
+            figures.append(Figure(f"responsibility-{metric}", caption,
+                                  figure_png(waterfall(result, metric))))
+    return figures
+
+
+def metric_label(metric: str) -> str:
+    """A summary metric's label (as ``cxsim compare`` prints it)."""
+    from cxsim.interfaces.cli import METRIC_LABELS
+
+    return METRIC_LABELS.get(metric, metric)
+
+
 def _starting_model(comparison: ComparisonResult):
     """The baseline's organisation on its first day (first replicate's seed): built, not
     run."""
@@ -803,7 +881,8 @@ def _environment():
 
 def build_report(comparison: ComparisonResult, scenarios: Sequence[Scenario] | None = None,
                  *, command: str | None = None, source: str | None = None,
-                 title: str | None = None) -> str:
+                 title: str | None = None,
+                 responsibility: ResponsibilityResult | None = None) -> str:
     """The report of ``comparison`` as one self-contained HTML document (text).
 
     Args:
@@ -814,7 +893,14 @@ def build_report(comparison: ComparisonResult, scenarios: Sequence[Scenario] | N
         command: the command line shown in the reproducibility box.
         source: where a stored comparison was read from.
         title: the report's title (default: "<scenarios> against <baseline>").
+        responsibility: a responsibility map (:func:`report_responsibility`,
+            :func:`cxsim.experiments.responsibility.responsibility` or
+            :func:`~cxsim.experiments.responsibility.load_responsibility`) for the "who
+            carries your CX" section; without it the section is left out.
     """
+    if responsibility is not None and not isinstance(responsibility, ResponsibilityResult):
+        raise ParameterError(f"responsibility = {type(responsibility).__name__} is not "
+                             "allowed: expected a ResponsibilityResult or None")
     if scenarios is not None and len(scenarios) != 1 + len(comparison.scenarios):
         raise ParameterError(f"scenarios = {len(scenarios)} scenarios is not allowed: "
                              f"expected the baseline and the {len(comparison.scenarios)} "
@@ -831,7 +917,7 @@ def build_report(comparison: ComparisonResult, scenarios: Sequence[Scenario] | N
     context = {
         "title": title or (f"{', '.join(comparison.scenarios)} against "
                            f"{comparison.baseline}"),
-        "sections": SECTIONS,
+        "sections": report_sections(responsibility is not None),
         "question": question(comparison, assumptions),
         "findings": findings(comparison),
         "assumptions": assumptions,
@@ -845,7 +931,11 @@ def build_report(comparison: ComparisonResult, scenarios: Sequence[Scenario] | N
         "drivers": drivers_by_scenario,
         "weights": experience_weights(),
         "limitations": limitations(comparison),
-        "reproducibility": reproducibility(comparison, command, source),
+        "reproducibility": reproducibility(comparison, command, source, responsibility),
+        "responsibility": (None if responsibility is None
+                           else report_section(responsibility)),
+        "responsibility_figures": ([] if responsibility is None
+                                   else responsibility_figures(responsibility)),
         "discount_rate": f"{comparison.discount_rate:.1%}",
         "window": min(comparison.config.summary_window_days, comparison.config.days),
         "days": comparison.config.days,
@@ -966,7 +1056,8 @@ def write_pdf(html: str | Path, pdf: str | Path, paper: str = "a4",
 def write_report(comparison: ComparisonResult, path: str | Path,
                  scenarios: Sequence[Scenario] | None = None, *, command: str | None = None,
                  source: str | None = None, title: str | None = None, pdf: bool = False,
-                 paper: str = "a4") -> list[Path]:
+                 paper: str = "a4",
+                 responsibility: ResponsibilityResult | None = None) -> list[Path]:
     """Write the report of ``comparison`` to ``path`` (HTML) and, with ``pdf``, beside it
     with the suffix ``.pdf``; atomically: both are made in a temporary folder first and
     each replaces its namesake at once, so nothing half-written is ever at either path.
@@ -977,7 +1068,8 @@ def write_report(comparison: ComparisonResult, path: str | Path,
                              + ", ".join(PAPERS))
     if pdf and find_chromium() is None:
         raise ParameterError(chromium_missing_message())
-    text = build_report(comparison, scenarios, command=command, source=source, title=title)
+    text = build_report(comparison, scenarios, command=command, source=source, title=title,
+                        responsibility=responsibility)
     pdf_name = path.with_suffix(".pdf").name
 
     def fill(tmp: Path) -> None:

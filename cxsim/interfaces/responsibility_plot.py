@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from cxsim.core.parameters import ParameterError
 from cxsim.experiments.responsibility import (
@@ -129,7 +130,9 @@ def waterfall(result: ResponsibilityResult, metric: str | None = None) -> Figure
                   else (total["configured"], total["reference"]))
     # the contributions add up to end - start (efficiency), whatever the reference
     steps = groups["contribution"].to_numpy()
-    fig = Figure(figsize=(max(6.0, 1.0 + 0.8 * (len(groups) + 2)), 4.2))
+    many = len(groups) > 12  # department x level: 24 steps, narrower labels
+    fig = Figure(figsize=(min(12.0, max(6.0, 1.0 + 0.8 * (len(groups) + 2))),
+                          5.2 if many else 4.2))
     ax = fig.subplots()
     level = start
     names = ["all lagging" if lagging else "as configured"]
@@ -143,12 +146,17 @@ def waterfall(result: ResponsibilityResult, metric: str | None = None) -> Figure
         names.append(row["group"])
     ax.bar(len(names), end, color=TOTAL_COLOUR)
     names.append("as configured" if lagging else "all at frontier")
-    ax.set_xticks(range(len(names)), names, rotation=30, ha="right")
+    ax.set_xticks(range(len(names)), names, rotation=60 if many else 30, ha="right",
+                  fontsize=7 if many else None)
     low = min(start, end, level) - abs(total["contribution"]) * 0.3
     high = max(start, end, level) + abs(total["contribution"]) * 0.3
     if np.isfinite(low) and np.isfinite(high) and high > low:
         ax.set_ylim(low, high)
     ax.set_ylabel(_label(metric))
+    if total["unit"] == "share":
+        from matplotlib.ticker import PercentFormatter
+
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_title(f"Who carries {_label(metric)}: {result.scenario}\n(groups: {result.by}; "
                  f"reference: {result.reference}; {len(result.seeds)} replicates; 95% CIs)",
                  fontsize=9)
@@ -164,6 +172,146 @@ def write_plots(result: ResponsibilityResult, out: str | Path) -> list[Path]:
         waterfall(result, metric).savefig(path, dpi=110)
         paths.append(path)
     return paths
+
+
+# ---------------------------------------------------------------------- the report's section
+
+
+#: Names of the metrics in sentences (others: their table label).
+PLAIN_NAMES = {"csat": "CSAT", "nps": "NPS", "churn_rate": "customer churn",
+               "revenue": "revenue", "fcr": "first-contact resolution"}
+#: What a group is called in sentences, by grouping.
+GROUP_WORDS = {"department": "department", "level": "level",
+               "department,level": "group (department and level)"}
+#: Groups named in a metric's reading (the rest are counted).
+NAMED_GROUPS = 4
+
+
+def _plain(metric: str) -> str:
+    return PLAIN_NAMES.get(metric, _label(metric))
+
+
+def _share_text(row: Any) -> str:
+    if not np.isfinite(row["share"]):
+        return "-"
+    text = f"{_percent(row['share'])}%"
+    if np.isfinite(row["share_ci_low"]):
+        text += f" [{_percent(row['share_ci_low'])}, {_percent(row['share_ci_high'])}]"
+    return text
+
+
+def reference_description(reference: str) -> str:
+    """The reference state in words, with its values (from
+    :data:`cxsim.engine.interventions.REFERENCE_STATES`)."""
+    from cxsim.engine.interventions import REFERENCE_STATES
+
+    state = REFERENCE_STATES[reference]
+    ties = ("gains cross-department ties (connected across silos)" if state.connected
+            else "loses its informal cross-department ties (siloed)")
+    return (f"{reference}: every employee of the group is held at engagement "
+            f"{state.engagement:g}, CX skill {state.skill:g}, authority used "
+            f"{state.empowerment:g} and customer-centricity {state.centricity:g} (0 to 1); "
+            f"the group's practice levers (ownership of CX, shared metrics, guidelines, "
+            f"executives' commitment, managers' coaching) go to {state.practice:g}; and the "
+            f"group {ties}")
+
+
+def metric_reading(result: ResponsibilityResult, metric: str) -> dict[str, Any]:
+    """One metric's part of the report's section: the plain-language reading (the gap,
+    the groups that carry a clear share of it with their channel, those without one),
+    the table rows and the interactions whose interval excludes zero."""
+    from cxsim.interfaces.formatting import format_difference, format_interval, format_value
+
+    rows = result.table[result.table["metric"] == metric]
+    unit = rows["unit"].iloc[0]
+    total = rows[rows["group"] == TOTAL].iloc[0]
+    groups = rows[rows["group"] != TOTAL]
+    word = GROUP_WORDS[result.by]
+    switched = (f"every {word} lagging" if result.reference == "lagging"
+                else f"every {word} at the frontier")
+    name = _plain(metric)
+    sentences = [f"With {switched}, {name} would be {format_value(unit, total['reference'])}"
+                 f" instead of {format_value(unit, total['configured'])} as configured: a "
+                 f"gap of {format_difference(unit, total['contribution'])} "
+                 f"{format_interval(unit, total['ci_low'], total['ci_high'], signed=True)}."]
+    clear = groups[groups["significant"] & np.isfinite(groups["share"])].sort_values(
+        "share", ascending=False)
+    unclear = groups[~groups["significant"]]
+    if not total["significant"]:
+        sentences.append(f"This gap is not clearly different from zero over "
+                         f"{len(result.seeds)} replicates, so the shares below are not "
+                         "reliable; more replicates would settle them.")
+    elif len(clear):
+        verb = "carries" if result.reference == "lagging" else "would bring"
+        parts = []
+        for _, row in clear.head(NAMED_GROUPS).iterrows():
+            via = CHANNELS[row["channel"]][1] if row["channel"] in CHANNELS else ""
+            parts.append(f"{row['group']} {verb} {_share_text(row)} of it"
+                         + (f", mainly through {via}" if via else ""))
+        joined = "; ".join(parts)
+        sentences.append(joined[:1].upper() + joined[1:] + "."
+                         + (f" {len(clear) - NAMED_GROUPS} more carry a clear share."
+                            if len(clear) > NAMED_GROUPS else ""))
+    if len(unclear):
+        sentences.append(f"No clear share (the interval covers zero): "
+                         f"{', '.join(unclear['group'])}.")
+    table = [{"group": row["group"],
+              "contribution": format_difference(unit, row["contribution"]),
+              "interval": format_interval(unit, row["ci_low"], row["ci_high"], signed=True),
+              "share": _share_text(row) if row["group"] != TOTAL else "100%",
+              "significant": bool(row["significant"]),
+              "channel": (CHANNELS[row["channel"]][1] if row["channel"] in CHANNELS
+                          else "" if row["group"] == TOTAL else "no clear channel")}
+             for _, row in pd.concat([groups, rows[rows["group"] == TOTAL]]).iterrows()]
+    return {"metric": metric, "label": _label(metric), "name": name, "unit": unit,
+            "sentences": sentences, "rows": table,
+            "interactions": _clear_interactions(result, metric, unit)}
+
+
+def _clear_interactions(result: ResponsibilityResult, metric: str,
+                        unit: str) -> list[str]:
+    """The pairs whose interaction's interval excludes zero, largest first, in words."""
+    from cxsim.interfaces.formatting import format_difference, format_interval
+
+    pairs = result.interactions[result.interactions["metric"] == metric]
+    if pairs.empty:
+        return []
+    exact = result.method == "exact"
+    column, low, high, flag = (("interaction", "ci_low", "ci_high", "significant") if exact
+                               else ("second_difference", "sd_ci_low", "sd_ci_high",
+                                     "sd_significant"))
+    clear = pairs[pairs[flag].astype(bool)]
+    clear = clear.reindex(clear[column].abs().sort_values(ascending=False).index)
+    out = []
+    for _, row in clear.head(TOP_INTERACTIONS).iterrows():
+        together = ("more together than apart" if row[column] > 0
+                    else "less together than apart (they overlap)")
+        out.append(f"{row['group_a']} and {row['group_b']}: "
+                   f"{format_difference(unit, row[column])} "
+                   f"{format_interval(unit, row[low], row[high], signed=True)}, they matter "
+                   f"{together}")
+    return out
+
+
+def report_section(result: ResponsibilityResult) -> dict[str, Any]:
+    """The content of the report's "who carries your CX" section (see
+    :func:`cxsim.interfaces.report.build_report`): the method in a sentence, the
+    reference state, the headline reading and one :func:`metric_reading` per metric."""
+    n = len(result.seeds)
+    method = (f"exact Shapley values over all {2 ** len(result.groups)} combinations of "
+              f"the {len(result.groups)} groups" if result.method == "exact" else
+              f"Shapley values estimated from {result.permutations} random orders of the "
+              f"{len(result.groups)} groups per replicate (their sampling error is in the "
+              "intervals)")
+    metrics = [metric_reading(result, m) for m in result.metrics]
+    first = metrics[0]
+    return {"scenario": result.scenario, "by": result.by, "word": GROUP_WORDS[result.by],
+            "reference": result.reference,
+            "reference_text": reference_description(result.reference),
+            "method": method, "replicates": n, "seeds": f"{result.seeds[0]}.."
+            f"{result.seeds[-1]}", "runs": len(result.runs), "failed": result.failed,
+            "headline": " ".join(first["sentences"][1:2]) or first["sentences"][0],
+            "metrics": metrics}
 
 
 # ---------------------------------------------------------------------- the command
@@ -237,4 +385,5 @@ def command(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["add_parser", "command", "format_table", "waterfall", "write_plots"]
+__all__ = ["add_parser", "command", "format_table", "metric_reading", "report_section",
+           "waterfall", "write_plots"]
