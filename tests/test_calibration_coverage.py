@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from cxsim.core.parameters import ParameterError
 from cxsim.experiments.calibration import SearchPlan, parameter_table, search
 
 COUNT = 9
@@ -104,3 +107,40 @@ def test_the_search_is_deterministic_and_its_boxes_shrink_around_the_truth():
     assert widths[0] == 1.0 and widths[-1] < widths[0]
     low, high = found.boxes[-1]
     assert np.all((low[:2] <= truth[:2]) & (truth[:2] <= high[:2]))
+
+
+@settings(max_examples=30, deadline=None)
+@given(k=st.integers(1, 3), count=st.integers(1, 8), replicates=st.integers(1, 3),
+       noise=st.floats(1e-6, 1.0), scale=st.floats(0.0, 10.0),
+       undefined=st.floats(0.0, 0.3), seed=st.integers(0, 2 ** 16))
+def test_any_simulator_gives_ordered_intervals_inside_the_range_or_a_one_line_error(
+        k, count, replicates, noise, scale, undefined, seed):
+    """Linear responses of any strength (zero included), noise of any size, runs that
+    leave values undefined: the table is well formed, or the search says in one line
+    that too few candidates gave every value."""
+    rng = np.random.default_rng(seed)
+    slopes = rng.normal(0.0, scale, (count, k))
+    low, high = rng.uniform(-5, 0, k), rng.uniform(0.5, 5, k)
+    plan = SearchPlan(tuple(f"p{j}" for j in range(k)), low, high,
+                      (10 * k, 5 * k, 5 * k), replicates, rng.normal(0, 1, count),
+                      rng.uniform(0.0, 0.5, count), seed)
+
+    def simulate(name: str, candidates: np.ndarray, first_seed: int) -> np.ndarray:
+        draws = np.random.default_rng([seed, first_seed])
+        scaled = (candidates - low) / (high - low)
+        values = (scaled @ slopes.T)[:, None, :] + noise * draws.standard_normal(
+            (len(candidates), replicates, count))
+        values[draws.uniform(size=values.shape) < undefined] = np.nan
+        return values
+
+    try:
+        found = search(plan, simulate)
+    except ParameterError as error:
+        assert "too few candidates" in str(error) and "\n" not in str(error)
+        return
+    table = parameter_table(plan, found.fit)
+    assert np.all(np.isfinite(table[["estimate", "low", "high"]].to_numpy()))
+    assert np.all((table["prior_low"] <= table["low"]) & (table["low"] <= table["estimate"])
+                  & (table["estimate"] <= table["high"]) & (table["high"] <= table["prior_high"]))
+    inert = np.all(slopes == 0.0, axis=0)
+    assert not table["identified"].to_numpy()[inert].any()
