@@ -788,7 +788,8 @@ def _report(plan: Setup, root: Path, found: Search, table: pd.DataFrame,
     frame = plan.observations.frame
     count, k = len(frame), len(plan.parameters)
     observed, fit = found.plan.observed, found.fit
-    covariance = fit.errors * fit.phi
+    # the check's mean is another realisation (of ``R`` runs) beside the client's
+    covariance = fit.errors * fit.phi + fit.realisation / check.shape[1]
     check_means = check.mean(axis=1)
     check_distance = float(distances(check_means, observed, covariance)[0])
     spread = np.sqrt(np.einsum("ij,jk,ik->i", fit.jacobian, fit.covariance, fit.jacobian)
@@ -887,9 +888,13 @@ def format_fit(result: CalibrationResult) -> str:
             f"more than {IDENTIFIED_SHARE:.0%} of the searched range or the fit does not "
             "respond to them: treat their estimates as assumptions, not findings.")
     if p_value is not None and p_value < 0.05:
-        lines.append("The model fits these data worse than their errors allow (p < 0.05): "
-                     "intervals are widened by phi = "
-                     f"{quality['phi']:.2f}; check the observations and the scenario.")
+        lines.append("The check run at the estimate fits these data worse than their errors "
+                     "allow (p < 0.05): "
+                     + (f"the intervals are widened by phi = {quality['phi']:.2f}; "
+                        if quality["phi"] > 1 else
+                        "the local model's own misfit was not significant, so the intervals "
+                        "are not widened; ")
+                     + "check the observations and the scenario.")
     return "\n".join(lines)
 
 
