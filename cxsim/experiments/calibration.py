@@ -471,7 +471,6 @@ def local_fit(x: np.ndarray, values: np.ndarray, observed: np.ndarray, se: np.nd
     covariances: the estimated correlations enter linearly, not inverted, so their own
     sampling error does not turn into false precision. ``V`` is evaluated at the
     estimate (three fixed-point steps)."""
-    from scipy.stats import chi2
 
     finite = np.isfinite(values).all(axis=(1, 2))
     x, values = x[finite], values[finite]
@@ -515,7 +514,8 @@ def local_fit(x: np.ndarray, values: np.ndarray, observed: np.ndarray, se: np.nd
         errors = errors_at(estimate, scatter)
         misfit = float(np.linalg.solve(errors, intercept + jacobian @ estimate - observed)
                        @ (intercept + jacobian @ estimate - observed))
-        significant = count > k and misfit > chi2.ppf(MISFIT_LEVEL, count - k)
+        p_value = misfit_p_value(misfit, count - k, dof)
+        significant = p_value is not None and p_value < 1 - MISFIT_LEVEL
         phi = max(1.0, misfit / (count - k)) if significant else 1.0
     estimate, covariance = posterior_at(estimate, phi)
     return LocalFit(np.clip(estimate, 0.0, 1.0), covariance, intercept, jacobian, scatter,
@@ -783,7 +783,7 @@ def calibrate(scenario: Scenario | str | os.PathLike, observations: Any,
 
 def _report(plan: Setup, root: Path, found: Search, table: pd.DataFrame,
             check: np.ndarray) -> CalibrationResult:
-    from scipy.stats import chi2, t
+    from scipy.stats import t
 
     frame = plan.observations.frame
     count, k = len(frame), len(plan.parameters)
@@ -806,7 +806,7 @@ def _report(plan: Setup, root: Path, found: Search, table: pd.DataFrame,
     dof = count - k
     quality = {"distance": check_distance if finite else None, "observations": count,
                "parameters": k, "dof": dof,
-               "p_value": float(chi2.sf(check_distance, dof)) if dof > 0 and finite else None,
+               "p_value": misfit_p_value(check_distance, dof, fit.dof) if finite else None,
                "phi": fit.phi, "local_candidates": fit.used, "local_dof": fit.dof,
                "candidates": int(len(found.x)),
                "runs": found.runs + plan.replicates}
@@ -817,6 +817,20 @@ def _report(plan: Setup, root: Path, found: Search, table: pd.DataFrame,
     candidates["distance"] = found.distances
     candidates["local"] = found.used
     return CalibrationResult(table, candidates, fit_frame, quality, root, plan)
+
+
+def misfit_p_value(distance: float, dof: int, covariance_dof: int) -> float | None:
+    """The p-value of a distance with ``dof`` degrees of freedom whose covariance was
+    estimated with ``covariance_dof`` (Hotelling's T-squared: ``distance (n - dof + 1) /
+    (n dof)`` is F(dof, n - dof + 1) distributed): the inverse of an estimated covariance
+    inflates distances, so the chi-square's p-values would be too small. None when
+    either has too few degrees of freedom."""
+    from scipy.stats import f
+
+    if dof < 1 or covariance_dof - dof + 1 < 1:
+        return None
+    scaled = distance * (covariance_dof - dof + 1) / (covariance_dof * dof)
+    return float(f.sf(scaled, dof, covariance_dof - dof + 1))
 
 
 def _open_out(root: Path, plan: Setup) -> Path:
@@ -871,7 +885,8 @@ def format_fit(result: CalibrationResult) -> str:
     distance = quality["distance"]
     p_value = quality["p_value"]
     lines.append(
-        "Fit at the estimate: distance (sum of squared standardised residuals) "
+        "Fit at the estimate: distance (residuals weighted by the inverse of their "
+        "covariance) "
         + (f"{distance:.3g}" if distance is not None else "undefined")
         + f" over {quality['observations']} observations, {quality['dof']} degrees of freedom"
         + (f", p = {p_value:.3g}" if p_value is not None else "")
