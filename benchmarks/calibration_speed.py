@@ -4,9 +4,11 @@ Fits the example client (experiments/calibration/client.toml: 300 employees, 6,0
 customers, 90 warm-up days + 180 days) to experiments/calibration/observations_example.csv,
 which the model made at known values (experiments/calibration/make_example.py, TRUTH there),
 with the default fit: the three parameters the observed metrics call for. Prints the
-wall time, the runs and each parameter's true value beside its estimate and 90% interval.
+machine's load before and after, the wall time, where the runs went (waves x candidates x
+runs per candidate x simulated days) and each parameter's true value beside its estimate
+and 90% interval.
 
-    .venv/bin/python benchmarks/calibration_speed.py [--budget 160] [--workers 2] [--out DIR]
+    .venv/bin/python benchmarks/calibration_speed.py [--budget 100] [--workers 2] [--out DIR]
 
 Target (issue 11): under 10 minutes on this 2-core machine.
 """
@@ -14,6 +16,7 @@ Target (issue 11): under 10 minutes on this 2-core machine.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -27,13 +30,19 @@ from make_example import OUTPUT, SCENARIO, TRUTH  # noqa: E402
 from cxsim.experiments.calibration import calibrate, format_fit  # noqa: E402
 
 
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} ({os.cpu_count()} cores)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--budget", type=int, default=160, help="model runs (default 160)")
+    parser.add_argument("--budget", type=int, default=100, help="model runs (default 100)")
     parser.add_argument("--workers", type=int, default=2, help="local workers (default 2)")
     parser.add_argument("--out", type=Path, help="calibration directory (default: a fresh "
                         "temporary one)")
     args = parser.parse_args()
+    print(f"before: {_load()}", flush=True)
     with tempfile.TemporaryDirectory() as scratch:
         out = args.out or Path(scratch) / "fit"
         start = time.perf_counter()
@@ -49,9 +58,16 @@ def main() -> None:
             interval = f"[{row.low:.4g}, {row.high:.4g}]"
             print(f"{key:<36}{true:>10.4g}{row.estimate:>12.4g}{interval:>26}"
                   f"{'yes' if row.low <= true <= row.high else 'NO':>9}")
+        plan = result.setup
+        days = plan.config.to_flat()["burn_in_days"] + plan.config.to_flat()["days"]
+        sizes = result.candidates.groupby("wave").size().tolist()
         runs = result.quality["runs"]
-        print(f"\n{runs} runs on {args.workers} workers in {seconds / 60:.1f} min "
+        print(f"\nRuns: waves of {' + '.join(map(str, sizes))} candidates + 1 check, "
+              f"{plan.replicates} run(s) each = {runs} runs of {days} simulated days "
+              f"({runs * days:,} organisation-days)")
+        print(f"{runs} runs on {args.workers} workers in {seconds / 60:.1f} min "
               f"({seconds / runs:.2f} s per run); target: under 10 min")
+    print(f"after: {_load()}")
 
 
 if __name__ == "__main__":

@@ -191,7 +191,7 @@ def test_a_budget_too_small_names_the_smallest(tmp_path, capsys):
     csv.write_text("day,metric,value,n\n19,csat,0.8,150\n")
     lines = _errors(["calibrate", "baseline", str(csv), "--budget", "20", "--out",
                      str(tmp_path / "out"), *TINY], capsys)
-    assert "--budget = 20 is not allowed" in lines[0] and "at least 52 runs" in lines[0]
+    assert "--budget = 20 is not allowed" in lines[0] and "at least 21 runs" in lines[0]
 
 
 def test_the_default_fit_follows_the_observed_metrics():

@@ -5,42 +5,43 @@
 ...                 "experiments/calibration/observations_example.csv", out="fits/client")
 >>> fit.parameters                                                          # doctest: +SKIP
 
-Method: simulated method of moments with a local linear (Gauss-Newton) posterior, in
-waves of runs on the sweep machinery.
+Method: simulated method of moments with a local linear posterior, in waves of runs on
+the sweep machinery.
 
 1. **Waves of candidates.** Wave 1 is a Latin hypercube over the fitted parameters' searched
    box (their declared ranges, :data:`cxsim.core.parameters.PARAMETERS`, or a narrower
    ``key=low:high``); waves 2 and 3 are Latin hypercubes over a box centred on the
    current estimate, :data:`BOX_SDS` posterior standard deviations wide on each side
-   (shrinking by at most :data:`MAX_SHRINK` per wave, never growing). Every candidate runs
-   ``replicates`` times with seeds ``seed, seed + 1, ...``: the same seeds for every
-   candidate (common random numbers). Each wave is a sweep store (``out/waves/<wave>``):
-   runs are stored as they finish, a rerun skips them, and the next wave's box is computed
-   from stored numbers only, so a calibration killed at any moment and run again gives
-   the same answer, on any number of workers or on Dask.
-2. **Distance.** For a candidate with mean simulated values ``m`` (over its replicates),
-   ``d = (m - obs)' V^-1 (m - obs)`` with ``V = diag(se^2) + S (1 + 1 / R)``: the
-   observations' standard errors, the model's own covariance between realisations (the
-   client is one realisation, and a realisation that runs high in one month tends to run
-   high in the next; ``S`` is estimated by :func:`realisation_covariance`: during the
-   search provisionally from the candidates' replicates, which share their seeds and so
-   say little about it, and for the answer from the **noise wave**: the search's estimate
-   run with :data:`NOISE_REPLICATES` further seeds) and the error of a mean of ``R``
-   replicates.
-3. **Local model.** After each wave the mean simulated values of the candidates in the
+   (shrinking by at most :data:`MAX_SHRINK` per wave, never growing). Every run has its
+   own seed (``seed``, ``seed + 1``, ... in the order wave, candidate, replicate): the
+   local model averages the model's variation between realisations over all the
+   candidates, where common seeds would leave their shared draw in every candidate.
+   Each wave is a sweep store (``out/waves/<wave>``): runs are stored as they finish, a
+   rerun skips them, and the next wave's box is computed from stored numbers only, so a
+   calibration killed at any moment and run again gives the same answer, on any number
+   of workers or on Dask.
+2. **Local model.** After each wave the mean simulated values of the candidates in the
    latest box (after wave 1: its better half by distance) are regressed linearly on the
-   parameters (scaled to [0, 1]). With Gaussian errors of covariance ``V`` and a Gaussian
-   stand-in for the uniform prior (mean 0.5, variance 1/12) this gives a Gaussian
-   posterior: the estimate and its covariance (:func:`local_fit`). ``phi = misfit / (observations -
-   parameters)``, applied when the linear model's misfit at the estimate is significant
-   (above the chi-square 99% quantile), widens it when the model cannot fit the data as
-   closely as their errors allow (misfit is not taken as precision).
-4. **Report.** Estimate: the posterior mean; 90% interval: +- 1.645 posterior standard
-   deviations, clipped to the searched range; ``identified``: the interval is at most
+   parameters (scaled to [0, 1]); :func:`local_fit` gives the errors' covariance ``V``
+   (the observations' standard errors, the client's own realisation and the linear
+   model's lack of fit, both measured by the candidates' scatter around the model, and
+   the regression's error at the estimate) and the posterior: the estimate and its
+   sandwich covariance. ``phi = misfit / (observations - parameters)``, applied when the
+   misfit at the estimate is significant (above the chi-square 99% quantile), widens it
+   when the model cannot fit the data as closely as their errors allow.
+3. **Distance.** ``d = (m - obs)' V^-1 (m - obs)`` for a candidate's mean simulated values
+   ``m`` (``V`` shrunk toward its diagonal): it ranks wave 1's candidates and measures the
+   fit at the estimate.
+4. **Report.** Estimate: the posterior mean; 90% interval: +- the Student-t 95% quantile
+   with the regression's residual degrees of freedom times the posterior standard
+   deviation, clipped to the searched range; ``identified``: the interval is at most
    :data:`IDENTIFIED_SHARE` of the searched range AND the simulated values respond to the
    parameter (a Wald test that its slopes in the final local model are all zero,
-   p < :data:`RESPONSE_P`). A final check wave runs the estimate: its distance, a chi-square
-   p-value and the standardised residuals are the fit's quality.
+   p < :data:`RESPONSE_P`). A final check runs the estimate with fresh seeds: its
+   distance, a chi-square p-value and the standardised residuals are the fit's quality.
+
+:func:`search` and :func:`parameter_table` take any simulator (:data:`Simulator`): the
+coverage of the intervals is tested on an analytic stand-in through the same code.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ import hashlib
 import json
 import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,12 +74,11 @@ DEFAULT_FIT: dict[str, tuple[str, float, float]] = {
     "churn_rate": ("customers.contact_churn_hazard", 0.0, 0.02),
     "fcr": ("service.handoff_need", 0.0, 1.0),
 }
-#: Runs of a calibration by default (candidates x replicates, the check wave included).
-DEFAULT_BUDGET = 240
-DEFAULT_REPLICATES = 2
-#: Seeds of the noise wave: the estimate after the search, run with seeds not used by the
-#: candidates, gives the model's covariance between realisations.
-NOISE_REPLICATES = 10
+#: Runs of a calibration by default (candidates x replicates, the check included).
+DEFAULT_BUDGET = 120
+#: Runs per candidate by default: one; every run has its own seed, and the local linear
+#: model averages the model's variation between realisations over the candidates.
+DEFAULT_REPLICATES = 1
 #: Share of the search waves' candidates in waves 1, 2 and 3.
 WAVE_SHARES = (0.5, 0.25, 0.25)
 #: Fewest search candidates per fitted parameter.
@@ -212,19 +212,27 @@ class Setup:
 
     def wave_sizes(self) -> list[int]:
         """Candidates in each search wave."""
-        candidates = (self.budget - NOISE_REPLICATES) // self.replicates - 1
+        candidates = self.budget // self.replicates - 1
         first = int(round(candidates * WAVE_SHARES[0]))
         second = int(round(candidates * WAVE_SHARES[1]))
         return [first, second, candidates - first - second]
 
-    def spec(self, values: Sequence[float], replicate: int) -> RunSpec:
-        """The run of a candidate's replicate (seed ``seed + replicate``)."""
+    def spec(self, values: Sequence[float], offset: int) -> RunSpec:
+        """The run of ``values`` with the seed ``seed + offset``."""
         config = self.config.with_overrides(dict(zip(self.keys, (float(v) for v in values))))
         record = ("departments",) if self.observations.needs_departments else ()
-        return RunSpec.build(config, seed=self.seed + replicate,
+        return RunSpec.build(config, seed=self.seed + offset,
                              interventions=self.scenario.interventions,
                              structure=self.scenario.structure,
                              scenario=f"{self.scenario.name} (calibration)", record=record)
+
+    def search_plan(self) -> SearchPlan:
+        """What :func:`search` needs of this setup."""
+        low, high = self.prior
+        frame = self.observations.frame
+        return SearchPlan(tuple(self.keys), low, high, tuple(self.wave_sizes()),
+                          self.replicates, frame["value"].to_numpy(dtype=float),
+                          frame["se"].to_numpy(dtype=float), self.seed)
 
     def digest(self) -> str:
         """sha256 of what determines the answer (the base run's hash stands for the
@@ -255,7 +263,7 @@ def setup(scenario: Scenario | str | os.PathLike, observations: Any,
     config = scenario.config.with_overrides(overrides)
     data = read_observations(observations, config, scenario.structure, start_date)
     parameters = fit_parameters(fit, data)
-    replicates = _count(replicates, "--replicates", 2, 1000)
+    replicates = _count(replicates, "--replicates", 1, 1000)
     budget = _count(budget, "--budget", 1, MAX_BUDGET)
     seed = check_seed(seed if seed is not None else (scenario.seed or 0), "--seed")
     result = Setup(scenario, ref, config, overrides, data, parameters, budget, replicates,
@@ -263,7 +271,7 @@ def setup(scenario: Scenario | str | os.PathLike, observations: Any,
     smallest = min(result.wave_sizes())
     need = MIN_CANDIDATES_PER_PARAMETER * len(parameters)
     if smallest < need:
-        lowest = replicates * (1 + math.ceil(need / min(WAVE_SHARES))) + NOISE_REPLICATES
+        lowest = replicates * (1 + math.ceil(need / min(WAVE_SHARES)))
         raise ParameterError(f"--budget = {budget} is not allowed: with {replicates} replicates "
                              f"and {len(parameters)} fitted parameters each wave needs "
                              f"{need} candidates; expected a budget of at least {lowest} runs")
@@ -320,19 +328,18 @@ class _WaveManifest:
 
 
 def run_wave(setup: Setup, name: str, candidates: np.ndarray, out: Path, backend: Any,
-             progress: bool, replicates: int | None = None, first_seed: int = 0
-             ) -> pd.DataFrame:
+             progress: bool, first_seed: int = 0) -> pd.DataFrame:
     """Run (or resume) every candidate x replicate of one wave into the store at
     ``out/waves/<name>``; return its stored rows (:func:`~cxsim.experiments.store.load_sweep`).
-    Replicate ``r`` runs with seed ``setup.seed + first_seed + r``; ``replicates``
-    defaults to the setup's."""
+    Replicate ``r`` of candidate ``p`` runs with seed
+    ``setup.seed + first_seed + p * setup.replicates + r``: every run its own seed."""
     from cxsim.experiments.store import Store, load_sweep
 
     windows = setup.observations.windows
     runs = [SweepRun(point, replicate, tuple(float(v) for v in values),
-                     setup.spec(values, first_seed + replicate))
+                     setup.spec(values, first_seed + point * setup.replicates + replicate))
             for point, values in enumerate(candidates)
-            for replicate in range(replicates or setup.replicates)]
+            for replicate in range(setup.replicates)]
     digest = hashlib.sha256(json.dumps({"wave": name, "windows": windows,
                                         "runs": [r.spec.content_hash for r in runs]}
                                        ).encode()).hexdigest()
@@ -377,18 +384,11 @@ def candidate_moments(rows: pd.DataFrame, count: int, candidates: int, replicate
     return values.mean(axis=1), values
 
 
-def realisation_covariance(values: np.ndarray) -> np.ndarray:
-    """The model's covariance between realisations of the simulated values: the pooled
-    within-candidate covariance of the replicates (``values``: candidates x replicates x
-    observations; candidates with a missing value left out), shrunk toward its diagonal
-    by ``observations / (observations + degrees of freedom)`` so that few replicates give
-    a usable matrix."""
-    complete = values[np.isfinite(values).all(axis=(1, 2))]
-    count = values.shape[2]
-    if len(complete) == 0 or values.shape[1] < 2:
-        return np.zeros((count, count))
-    deviations = (complete - complete.mean(axis=1, keepdims=True)).reshape(-1, count)
-    dof = len(complete) * (values.shape[1] - 1)
+def shrunk_covariance(deviations: np.ndarray, dof: int) -> np.ndarray:
+    """The covariance of ``deviations`` (rows: independent draws around their expected
+    value; ``dof`` degrees of freedom), shrunk toward its diagonal by
+    ``columns / (columns + dof)`` so that few draws still give a usable matrix."""
+    count = deviations.shape[1]
     pooled = deviations.T @ deviations / dof
     shrink = count / (count + dof)
     return (1 - shrink) * pooled + shrink * np.diag(np.diag(pooled))
@@ -417,8 +417,17 @@ class LocalFit:
         estimate: the posterior mean (scaled), clipped to [0, 1].
         covariance: the posterior covariance (scaled).
         intercept, jacobian: the linear model ``values = intercept + jacobian @ x``.
-        phi: the over-dispersion factor (>= 1) applied to the observations' variances.
+        scatter: covariance of the candidates' mean values around the linear model (the
+            model's variation between realisations over ``replicates``, plus the linear
+            model's lack of fit).
+        errors: covariance of ``observed - (intercept + jacobian @ estimate)`` (the
+            distance's ``V``): the observations' errors, a realisation's variation,
+            the linear model's own error at the estimate; phi not included.
+        realisation: a single realisation's covariance, lack of fit included.
+        phi: the over-dispersion factor (>= 1) applied to ``errors``.
         used: candidates the model was fitted to.
+        dof: the regression's residual degrees of freedom (``used - parameters - 1``):
+            the Student-t quantiles of the intervals use them.
         response_p: per parameter, the p-value of "no simulated value responds to it".
     """
 
@@ -426,8 +435,12 @@ class LocalFit:
     covariance: np.ndarray
     intercept: np.ndarray
     jacobian: np.ndarray
+    scatter: np.ndarray
+    errors: np.ndarray
+    realisation: np.ndarray
     phi: float
     used: int
+    dof: int
     response_p: np.ndarray
 
     @property
@@ -435,36 +448,79 @@ class LocalFit:
         return np.sqrt(np.diag(self.covariance))
 
 
-def local_fit(x: np.ndarray, means: np.ndarray, observed: np.ndarray,
-              covariance: np.ndarray) -> LocalFit:
-    """Fit :class:`LocalFit` to candidates ``x`` (scaled, one row each) and their mean
-    simulated values ``means``: the posterior of ``x`` under the linear model, Gaussian
-    errors of ``covariance`` (times ``phi``) and a Gaussian stand-in for the uniform prior
-    (mean 0.5, variance 1/12, so a parameter the values do not depend on keeps an
-    interval as wide as its prior)."""
-    from scipy.stats import chi2
+def local_fit(x: np.ndarray, values: np.ndarray, observed: np.ndarray, se: np.ndarray
+              ) -> LocalFit:
+    """Fit :class:`LocalFit` to candidates ``x`` (scaled, one row each) and their
+    simulated values ``values`` (candidates x replicates x observations; every run with
+    its own seed; candidates with a missing value are left out).
 
-    finite = np.isfinite(means).all(axis=1)
-    x, means = x[finite], means[finite]
-    k, count = x.shape[1], means.shape[1]
-    design = np.column_stack([np.ones(len(x)), x])
+    With ``R`` replicates, ``scatter`` the covariance of the candidates' means around the
+    linear model (``S / R`` plus the lack of fit) and ``S`` the covariance between the
+    replicates of a candidate (when ``R > 1``), the errors of ``observed`` against the
+    linear model at ``x`` have the covariance
+    ``V = diag(se^2) + S (1 - 1/R) + scatter (1 + h(x))``: the observations' own errors;
+    the client's realisation, one draw of the model's variation between realisations,
+    plus the linear model's lack of fit (``S (1 - 1/R) + scatter``: a response that is not
+    linear over the candidates' box widens the errors); and the least-squares error of
+    the linear model's prediction at ``x`` (``scatter h(x)``, leverage ``h``: the finite
+    number of candidates). The estimate is the posterior mean under Gaussian errors,
+    weighted by ``1 / V_ii`` (times ``phi``), with a Gaussian stand-in for the uniform
+    prior (mean 0.5, variance 1/12, so a parameter the values do not depend on keeps an
+    interval as wide as its prior); its covariance is the sandwich
+    ``B (J' W V W J + P) B`` with ``B = (J' W J + P)^-1``, ``V`` from the unshrunk
+    covariances: the estimated correlations enter linearly, not inverted, so their own
+    sampling error does not turn into false precision. ``V`` is evaluated at the
+    estimate (three fixed-point steps)."""
+
+    finite = np.isfinite(values).all(axis=(1, 2))
+    x, values = x[finite], values[finite]
+    means = values.mean(axis=1)
+    (rows, k), count, replicates = x.shape, means.shape[1], values.shape[1]
+    dof = rows - k - 1
+    if dof < 1:
+        raise ParameterError(f"too few candidates for the local model: {rows} for {k} "
+                             "parameters; expected at least parameters + 2")
+    design = np.column_stack([np.ones(rows), x])
     coefficients = np.linalg.lstsq(design, means, rcond=None)[0]
     intercept, jacobian = coefficients[0], coefficients[1:].T
-    response_p = _slopes_p_values(design, means, coefficients)
-    weight = np.linalg.inv(covariance)
-    information = jacobian.T @ weight @ jacobian
-    pull = jacobian.T @ weight @ (observed - intercept)
-    phi = 1.0
-    for _ in range(2):  # the estimate, then again with the misfit's over-dispersion
-        precision = information / phi + PRIOR_PRECISION * np.eye(k)
-        posterior = np.linalg.inv(precision)
-        estimate = posterior @ (pull / phi + PRIOR_PRECISION * 0.5)
-        residual = intercept + jacobian @ estimate - observed
-        misfit = float(residual @ weight @ residual)
-        significant = count > k and misfit > chi2.ppf(MISFIT_LEVEL, count - k)
+    residual = means - design @ coefficients
+    raw = residual.T @ residual / dof
+    scatter = shrunk_covariance(residual, dof)
+    within = np.zeros((count, count))
+    if replicates > 1:
+        deviations = (values - means[:, None, :]).reshape(-1, count)
+        within = deviations.T @ deviations / (rows * (replicates - 1)) * (1 - 1 / replicates)
+    inverse = np.linalg.pinv(design.T @ design)
+    floor = (VARIANCE_FLOOR * np.maximum(np.abs(observed), 1.0)) ** 2
+
+    def errors_at(point: np.ndarray, spread: np.ndarray) -> np.ndarray:
+        augmented = np.concatenate([[1.0], np.clip(point, 0.0, 1.0)])
+        errors = (np.diag(se ** 2) + within
+                  + spread * (1 + augmented @ inverse @ augmented))
+        return errors + np.diag(np.maximum(floor - np.diag(errors), 0.0))
+
+    def posterior_at(point: np.ndarray, phi: float) -> tuple[np.ndarray, np.ndarray]:
+        weight = np.diag(1.0 / np.diag(errors_at(point, scatter)))
+        prior = PRIOR_PRECISION * np.eye(k)
+        bread = np.linalg.inv(jacobian.T @ weight @ jacobian / phi + prior)
+        estimate = bread @ (jacobian.T @ weight @ (observed - intercept) / phi
+                            + PRIOR_PRECISION * 0.5)
+        meat = jacobian.T @ weight @ errors_at(point, raw) @ weight @ jacobian / phi + prior
+        return estimate, bread @ meat @ bread
+
+    estimate, phi = x.mean(axis=0), 1.0
+    for _ in range(3):  # the errors at the estimate, the misfit's over-dispersion
+        estimate = posterior_at(estimate, phi)[0]
+        errors = errors_at(estimate, scatter)
+        misfit = float(np.linalg.solve(errors, intercept + jacobian @ estimate - observed)
+                       @ (intercept + jacobian @ estimate - observed))
+        p_value = misfit_p_value(misfit, count - k, dof)
+        significant = p_value is not None and p_value < 1 - MISFIT_LEVEL
         phi = max(1.0, misfit / (count - k)) if significant else 1.0
-    return LocalFit(np.clip(estimate, 0.0, 1.0), posterior, intercept, jacobian, phi, len(x),
-                    response_p)
+    estimate, covariance = posterior_at(estimate, phi)
+    return LocalFit(np.clip(estimate, 0.0, 1.0), covariance, intercept, jacobian, scatter,
+                    errors_at(estimate, scatter), within + raw, phi, rows, dof,
+                    _slopes_p_values(design, means, coefficients))
 
 
 def _slopes_p_values(design: np.ndarray, means: np.ndarray, coefficients: np.ndarray
@@ -500,6 +556,128 @@ def _next_box(fit: LocalFit, box: tuple[np.ndarray, np.ndarray]
     half = np.clip(BOX_SDS * fit.sd, previous / MAX_SHRINK, previous)
     low = np.clip(fit.estimate - half, 0.0, 1.0 - 2 * half)
     return low, low + 2 * half
+
+
+# --------------------------------------------------------------------------- the search
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """What the search waves need, whatever simulates: the fitted keys and their searched
+    ranges, the candidates per wave, the replicates per candidate, the observed values
+    and their standard errors, and the seed (of the Latin hypercubes; the simulator
+    derives the runs' seeds from the ``first_seed`` it is given)."""
+
+    keys: tuple[str, ...]
+    low: np.ndarray
+    high: np.ndarray
+    sizes: tuple[int, ...]
+    replicates: int
+    observed: np.ndarray
+    se: np.ndarray
+    seed: int
+
+
+#: ``simulate(wave_name, candidates, first_seed)``: the simulated values (candidates x
+#: replicates x observations, NaN where undefined) of ``candidates`` (unscaled, one row
+#: each); run ``r`` of candidate ``p`` uses seed offset ``first_seed + p * replicates + r``.
+Simulator = Callable[[str, np.ndarray, int], np.ndarray]
+
+
+@dataclass
+class Search:
+    """The search waves' candidates (scaled to [0, 1]), their boxes and what they gave."""
+
+    plan: SearchPlan
+    boxes: list[tuple[np.ndarray, np.ndarray]]
+    sizes: list[int]
+    x: np.ndarray
+    means: np.ndarray
+    values: np.ndarray
+    fit: LocalFit | None = None
+    used: np.ndarray | None = None
+
+    @property
+    def runs(self) -> int:
+        """Runs of the search waves (the seed offset of the run after them)."""
+        return int(sum(self.sizes)) * self.plan.replicates
+
+    @property
+    def distances(self) -> np.ndarray:
+        """Each candidate's distance under the latest local model's errors (inf where a
+        value is missing)."""
+        return distances(self.means, self.plan.observed, self.fit.errors)
+
+    def refit(self, wave: int) -> None:
+        """Fit the local model to the candidates in the latest box (after wave 1: the
+        better half by distance under a first fit to all of them)."""
+        k = self.x.shape[1]
+        low, high = self.boxes[-1]
+        finite = np.isfinite(self.means).all(axis=1)
+        used = finite & np.all((self.x >= low - 1e-12) & (self.x <= high + 1e-12), axis=1)
+        if wave == 1 and used.sum() >= 2 * (k + 2):
+            self.fit = self._fit(used)
+            used &= _best_half(self.distances)
+        if used.sum() < k + 2:
+            used = finite
+        if used.sum() < k + 2:
+            raise ParameterError("too few candidates produced every observed value (failed "
+                                 "runs or metrics undefined in a window); see cxsim sweep "
+                                 "--status on the waves under --out")
+        self.used = used
+        self.fit = self._fit(used)
+
+    def _fit(self, used: np.ndarray) -> LocalFit:
+        return local_fit(self.x[used], self.values[used], self.plan.observed, self.plan.se)
+
+
+def search(plan: SearchPlan, simulate: Simulator) -> Search:
+    """Run (or resume) the search waves; each wave's box comes from the simulated values
+    of the waves before it. Every run has its own seed: wave after wave, candidate after
+    candidate, replicate after replicate."""
+    from cxsim.experiments import designs
+
+    k, count = len(plan.keys), len(plan.observed)
+    span = plan.high - plan.low
+    found = Search(plan, [(np.zeros(k), np.ones(k))], [], np.zeros((0, k)),
+                   np.zeros((0, count)), np.zeros((0, plan.replicates, count)))
+    for wave, size in enumerate(plan.sizes, 1):
+        if wave > 1:
+            found.boxes.append(_next_box(found.fit, found.boxes[-1]))
+        box_low, box_high = found.boxes[-1]
+        bounds = np.column_stack([np.clip(plan.low + box_low * span, plan.low, plan.high),
+                                  np.clip(plan.low + box_high * span, plan.low, plan.high)])
+        problem = {"num_vars": k, "names": list(plan.keys), "bounds": bounds.tolist()}
+        candidates = designs.sample(problem, "latin", size, plan.seed + 7919 * wave)
+        values = simulate(str(wave), candidates, found.runs)
+        found.sizes.append(size)
+        found.x = np.vstack([found.x, (candidates - plan.low) / span])
+        found.means = np.vstack([found.means, values.mean(axis=1)])
+        found.values = np.concatenate([found.values, values])
+        found.refit(wave)
+    return found
+
+
+def parameter_table(plan: SearchPlan, fit: LocalFit) -> pd.DataFrame:
+    """The parameters' table (index ``key``): ``estimate``, the 90% interval ``low`` to
+    ``high`` (the posterior mean +- the Student-t quantile with the local model's degrees
+    of freedom times the posterior standard deviation, clipped to the searched range),
+    ``identified``, ``prior_low``, ``prior_high`` and ``response_p``."""
+    from scipy.stats import t
+
+    span = plan.high - plan.low
+    quantile = float(t.ppf(INTERVAL[1], fit.dof))
+    rows = []
+    for j, key in enumerate(plan.keys):
+        lower = plan.low[j] + max(0.0, fit.estimate[j] - quantile * fit.sd[j]) * span[j]
+        upper = plan.low[j] + min(1.0, fit.estimate[j] + quantile * fit.sd[j]) * span[j]
+        identified = bool(fit.response_p[j] < RESPONSE_P
+                          and upper - lower <= IDENTIFIED_SHARE * span[j])
+        rows.append({"key": key, "estimate": float(plan.low[j] + fit.estimate[j] * span[j]),
+                     "low": float(lower), "high": float(upper), "identified": identified,
+                     "prior_low": float(plan.low[j]), "prior_high": float(plan.high[j]),
+                     "response_p": float(fit.response_p[j])})
+    return pd.DataFrame(rows).set_index("key")
 
 
 # --------------------------------------------------------------------------- the fit
@@ -571,9 +749,10 @@ def calibrate(scenario: Scenario | str | os.PathLike, observations: Any,
             ``"key=low:high"``); default: :data:`DEFAULT_FIT` for the observed metrics.
         out: directory of the stores and outputs (new, empty, or this calibration's own,
             to resume).
-        budget: model runs in all (candidates x replicates, the check wave included).
-        replicates: seeds per candidate (common random numbers across candidates).
-        seed: seed of replicate 0 (default: the scenario's, else 0).
+        budget: model runs in all (candidates x replicates, the check included).
+        replicates: runs per candidate, each with its own seed.
+        seed: seed of the first run (default: the scenario's, else 0); run ``i`` of the
+            calibration uses ``seed + i``.
         overrides: parameter overrides on top of the scenario (``{"run.days": 180}``).
         start_date: date of intervention day 0, for a ``date`` column.
         workers, scheduler: the sweep backends (:mod:`cxsim.experiments.backends`).
@@ -587,156 +766,71 @@ def calibrate(scenario: Scenario | str | os.PathLike, observations: Any,
     plan = setup(scenario, observations, fit, budget=budget, replicates=replicates, seed=seed,
                  overrides=overrides, start_date=start_date)
     root = _open_out(Path(out), plan)
+    searched = plan.search_plan()
     with backends.start(workers=workers, scheduler=scheduler) as backend:
-        search = _search(plan, root, backend, progress)
-        low, high = plan.prior
-        noise = run_wave(plan, "noise", (low + search.fit.estimate * (high - low))[None, :],
-                         root, backend, progress, NOISE_REPLICATES, plan.replicates)
-        values = candidate_moments(noise, len(search.observed), 1, NOISE_REPLICATES)[1]
-        search.refit(len(plan.wave_sizes()), realisation_covariance(values))
-        table = _parameters(plan, search)
-        check = run_wave(plan, "check", table["estimate"].to_numpy()[None, :], root, backend,
-                         progress)
-    result = _report(plan, root, search, table, check)
+        def simulate(name: str, candidates: np.ndarray, first_seed: int) -> np.ndarray:
+            rows = run_wave(plan, name, candidates, root, backend, progress, first_seed)
+            return candidate_moments(rows, len(searched.observed), len(candidates),
+                                     plan.replicates)[1]
+
+        found = search(searched, simulate)
+        table = parameter_table(searched, found.fit)
+        check = simulate("check", table["estimate"].to_numpy()[None, :], found.runs)
+    result = _report(plan, root, found, table, check)
     _write_outputs(result)
     return result
 
 
-@dataclass
-class _Search:
-    """The search waves' candidates (scaled to [0, 1]), their boxes and what they gave."""
-
-    boxes: list[tuple[np.ndarray, np.ndarray]]
-    sizes: list[int]
-    x: np.ndarray
-    means: np.ndarray
-    values: np.ndarray
-    observed: np.ndarray
-    se: np.ndarray
-    replicates: int
-    noise: np.ndarray | None = None
-    covariance: np.ndarray | None = None
-    fit: LocalFit | None = None
-    used: np.ndarray | None = None
-
-    @property
-    def distances(self) -> np.ndarray:
-        """Each candidate's distance (inf where a value is missing)."""
-        return distances(self.means, self.observed, self.covariance)
-
-    def refit(self, wave: int, noise: np.ndarray | None = None) -> None:
-        """Set the errors' covariance (from ``noise``, the model's covariance between
-        realisations, or else provisionally from the replicates of the candidates in the
-        latest box), then fit the local model to those candidates (after wave 1: the
-        better half by distance)."""
-        low, high = self.boxes[-1]
-        inside = np.all((self.x >= low - 1e-12) & (self.x <= high + 1e-12), axis=1)
-        self.noise = realisation_covariance(self.values[inside]) if noise is None else noise
-        floor = (VARIANCE_FLOOR * np.maximum(np.abs(self.observed), 1.0)) ** 2
-        covariance = np.diag(self.se ** 2) + self.noise * (1 + 1 / self.replicates)
-        self.covariance = covariance + np.diag(np.maximum(floor - np.diag(covariance), 0.0))
-        used = inside & np.isfinite(self.means).all(axis=1)
-        if wave == 1:
-            used &= _best_half(self.distances)
-        if used.sum() < self.x.shape[1] + 2:
-            used = np.isfinite(self.means).all(axis=1)
-        if used.sum() < self.x.shape[1] + 2:
-            raise ParameterError("too few candidates produced every observed value (failed "
-                                 "runs or metrics undefined in a window); see cxsim sweep "
-                                 "--status on the waves under --out")
-        self.used = used
-        self.fit = local_fit(self.x[used], self.means[used], self.observed, self.covariance)
-
-
-def _search(plan: Setup, root: Path, backend: Any, progress: bool) -> _Search:
-    """Run (or resume) the search waves; each wave's box comes from the stored runs of
-    the waves before it."""
-    from cxsim.experiments import designs
+def _report(plan: Setup, root: Path, found: Search, table: pd.DataFrame,
+            check: np.ndarray) -> CalibrationResult:
+    from scipy.stats import t
 
     frame = plan.observations.frame
     count, k = len(frame), len(plan.parameters)
-    low, high = plan.prior
-    search = _Search([(np.zeros(k), np.ones(k))], [], np.zeros((0, k)), np.zeros((0, count)),
-                     np.zeros((0, plan.replicates, count)),
-                     frame["value"].to_numpy(dtype=float), frame["se"].to_numpy(dtype=float),
-                     plan.replicates)
-    for wave, size in enumerate(plan.wave_sizes(), 1):
-        if wave > 1:
-            search.boxes.append(_next_box(search.fit, search.boxes[-1]))
-        box_low, box_high = search.boxes[-1]
-        box = (np.clip(low + box_low * (high - low), low, high),
-               np.clip(low + box_high * (high - low), low, high))
-        problem = designs.salib_problem([(key, float(lo), float(hi))
-                                         for key, lo, hi in zip(plan.keys, *box)])
-        candidates = designs.sample(problem, "latin", size, plan.seed + 7919 * wave)
-        rows = run_wave(plan, str(wave), candidates, root, backend, progress)
-        means, values = candidate_moments(rows, count, size, plan.replicates)
-        search.sizes.append(size)
-        search.x = np.vstack([search.x, (candidates - low) / (high - low)])
-        search.means = np.vstack([search.means, means])
-        search.values = np.concatenate([search.values, values])
-        search.refit(wave)
-    return search
-
-
-def _parameters(plan: Setup, search: _Search) -> pd.DataFrame:
-    """The parameters' table: estimate, 90% interval, identified."""
-    low, high = plan.prior
-    fit = search.fit
-    z = _z(INTERVAL[1])
-    estimate = low + fit.estimate * (high - low)
-    p_values = fit.response_p
-    rows = []
-    for j, p in enumerate(plan.parameters):
-        lower = low[j] + max(0.0, fit.estimate[j] - z * fit.sd[j]) * (high[j] - low[j])
-        upper = low[j] + min(1.0, fit.estimate[j] + z * fit.sd[j]) * (high[j] - low[j])
-        identified = bool(p_values[j] < RESPONSE_P
-                          and upper - lower <= IDENTIFIED_SHARE * (p.high - p.low))
-        rows.append({"key": p.key, "estimate": float(estimate[j]), "low": float(lower),
-                     "high": float(upper), "identified": identified, "prior_low": p.low,
-                     "prior_high": p.high, "response_p": float(p_values[j])})
-    return pd.DataFrame(rows).set_index("key")
-
-
-def _z(q: float) -> float:
-    from scipy.stats import norm
-
-    return float(norm.ppf(q))
-
-
-def _report(plan: Setup, root: Path, search: _Search, table: pd.DataFrame,
-            check: pd.DataFrame) -> CalibrationResult:
-    from scipy.stats import chi2
-
-    frame = plan.observations.frame
-    count, k = len(frame), len(plan.parameters)
-    observed, covariance, fit = search.observed, search.covariance, search.fit
-    check_means, _ = candidate_moments(check, count, 1, plan.replicates)
+    observed, fit = found.plan.observed, found.fit
+    # the check's mean is another realisation (of ``R`` runs) beside the client's
+    covariance = fit.errors * fit.phi + fit.realisation / check.shape[1]
+    check_means = check.mean(axis=1)
     check_distance = float(distances(check_means, observed, covariance)[0])
     spread = np.sqrt(np.einsum("ij,jk,ik->i", fit.jacobian, fit.covariance, fit.jacobian)
-                     + np.diag(search.noise))
-    z = _z(INTERVAL[1])
+                     + np.diag(fit.realisation))
+    quantile = float(t.ppf(INTERVAL[1], fit.dof))
     fit_frame = pd.DataFrame({
         "label": frame["label"], "metric": frame["metric"], "department": frame["department"],
         "day": frame["day"], "window_days": frame["window_days"], "observed": observed,
         "se": frame["se"], "simulated": check_means[0],
-        "band_low": check_means[0] - z * spread, "band_high": check_means[0] + z * spread,
+        "band_low": check_means[0] - quantile * spread,
+        "band_high": check_means[0] + quantile * spread,
         "residual": (check_means[0] - observed) / np.sqrt(np.diag(covariance))})
     finite = math.isfinite(check_distance)
     dof = count - k
     quality = {"distance": check_distance if finite else None, "observations": count,
                "parameters": k, "dof": dof,
-               "p_value": float(chi2.sf(check_distance, dof)) if dof > 0 and finite else None,
-               "phi": fit.phi, "local_candidates": fit.used,
-               "candidates": int(len(search.x)),
-               "runs": int((len(search.x) + 1) * plan.replicates + NOISE_REPLICATES)}
+               "p_value": misfit_p_value(check_distance, dof, fit.dof) if finite else None,
+               "phi": fit.phi, "local_candidates": fit.used, "local_dof": fit.dof,
+               "candidates": int(len(found.x)),
+               "runs": found.runs + plan.replicates}
     low, high = plan.prior
-    candidates = pd.DataFrame(low + search.x * (high - low), columns=plan.keys)
-    candidates.insert(0, "point", np.concatenate([np.arange(n) for n in search.sizes]))
-    candidates.insert(0, "wave", np.repeat(np.arange(1, len(search.sizes) + 1), search.sizes))
-    candidates["distance"] = search.distances
-    candidates["local"] = search.used
+    candidates = pd.DataFrame(low + found.x * (high - low), columns=plan.keys)
+    candidates.insert(0, "point", np.concatenate([np.arange(n) for n in found.sizes]))
+    candidates.insert(0, "wave", np.repeat(np.arange(1, len(found.sizes) + 1), found.sizes))
+    candidates["distance"] = found.distances
+    candidates["local"] = found.used
     return CalibrationResult(table, candidates, fit_frame, quality, root, plan)
+
+
+def misfit_p_value(distance: float, dof: int, covariance_dof: int) -> float | None:
+    """The p-value of a distance with ``dof`` degrees of freedom whose covariance was
+    estimated with ``covariance_dof`` (Hotelling's T-squared: ``distance (n - dof + 1) /
+    (n dof)`` is F(dof, n - dof + 1) distributed): the inverse of an estimated covariance
+    inflates distances, so the chi-square's p-values would be too small. None when
+    either has too few degrees of freedom."""
+    from scipy.stats import f
+
+    if dof < 1 or covariance_dof - dof + 1 < 1:
+        return None
+    scaled = distance * (covariance_dof - dof + 1) / (covariance_dof * dof)
+    return float(f.sf(scaled, dof, covariance_dof - dof + 1))
 
 
 def _open_out(root: Path, plan: Setup) -> Path:
@@ -777,7 +871,7 @@ def format_fit(result: CalibrationResult) -> str:
     plan, quality = result.setup, result.quality
     sizes = result.candidates.groupby("wave").size().tolist()
     lines = [f"cxsim calibrate: scenario {plan.scenario.name!r}, seed {plan.seed}, "
-             f"{plan.replicates} replicates per candidate, {quality['runs']} runs "
+             f"{plan.replicates} run(s) per candidate, {quality['runs']} runs "
              f"({' + '.join(map(str, sizes))} candidates in {len(sizes)} waves, then the "
              "estimate)", "",
              f"{'parameter':<36}{'estimate':>12}{'90% interval':>26}{'searched':>24}"
@@ -791,7 +885,8 @@ def format_fit(result: CalibrationResult) -> str:
     distance = quality["distance"]
     p_value = quality["p_value"]
     lines.append(
-        "Fit at the estimate: distance (sum of squared standardised residuals) "
+        "Fit at the estimate: distance (residuals weighted by the inverse of their "
+        "covariance) "
         + (f"{distance:.3g}" if distance is not None else "undefined")
         + f" over {quality['observations']} observations, {quality['dof']} degrees of freedom"
         + (f", p = {p_value:.3g}" if p_value is not None else "")
@@ -808,9 +903,13 @@ def format_fit(result: CalibrationResult) -> str:
             f"more than {IDENTIFIED_SHARE:.0%} of the searched range or the fit does not "
             "respond to them: treat their estimates as assumptions, not findings.")
     if p_value is not None and p_value < 0.05:
-        lines.append("The model fits these data worse than their errors allow (p < 0.05): "
-                     "intervals are widened by phi = "
-                     f"{quality['phi']:.2f}; check the observations and the scenario.")
+        lines.append("The check run at the estimate fits these data worse than their errors "
+                     "allow (p < 0.05): "
+                     + (f"the intervals are widened by phi = {quality['phi']:.2f}; "
+                        if quality["phi"] > 1 else
+                        "the local model's own misfit was not significant, so the intervals "
+                        "are not widened; ")
+                     + "check the observations and the scenario.")
     return "\n".join(lines)
 
 

@@ -571,9 +571,9 @@ def _add_calibrate_parser(sub) -> None:
     calibrate.add_argument("--budget", default=str(DEFAULT_BUDGET),
                            help="model runs in all (default %(default)s)")
     calibrate.add_argument("--replicates", default=str(DEFAULT_REPLICATES),
-                           help="seeds per candidate, the same for every candidate "
+                           help="runs per candidate, each with its own seed "
                                 "(default %(default)s)")
-    calibrate.add_argument("--seed", help="seed of replicate 0 (default: the scenario's, "
+    calibrate.add_argument("--seed", help="seed of the first run (default: the scenario's, "
                            "else 0)")
     calibrate.add_argument("--start-date", metavar="YYYY-MM-DD",
                            help="date of the first day after the warm-up (for a date column)")
@@ -594,7 +594,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     from cxsim.interfaces.calibration_plot import write_fit_plot
 
     budget = _int_option(args.budget, "--budget", 1, 1_000_000)
-    replicates = _int_option(args.replicates, "--replicates", 2, 1000)
+    replicates = _int_option(args.replicates, "--replicates", 1, 1000)
     seed = _int_option(args.seed, "--seed", 0, SEED_LIMIT - 1)
     workers = _int_option(args.workers, "--workers", 1, 1024)
     scheduler = check_scheduler(args.scheduler) if args.scheduler is not None else None
