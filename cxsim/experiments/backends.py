@@ -15,10 +15,15 @@ the worker count: its seed and inputs are in its spec.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
+import sys
+import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from queue import SimpleQueue
 from typing import Any, TypeVar
 
 from cxsim.core.parameters import ParameterError
@@ -29,6 +34,10 @@ Outcome = TypeVar("Outcome")
 
 #: Seconds to wait for a Dask scheduler to answer.
 CONNECT_TIMEOUT = 5
+#: How a LocalCluster's workers start (see :func:`start_local_cluster`): forked on Linux;
+#: elsewhere (macOS, where forking a process that loaded system frameworks is unsafe,
+#: and Windows) spawned.
+FORK_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
 #: Times a broken local pool is started again before its unfinished tasks count as failed.
 MAX_RESTARTS = 3
 
@@ -65,12 +74,23 @@ def start(*, workers: int | None = None, scheduler: str | None = None) -> Backen
 
 
 class LocalBackend(Backend):
-    """Spawned local processes (one worker: this process).
+    """This process and ``workers - 1`` spawned local processes.
 
-    A worker that dies (``kill -9``, out of memory) breaks a process pool: the pool is
-    started again for the tasks not finished, up to :data:`MAX_RESTARTS` times; after that
-    the unfinished tasks yield ``lost(task, BrokenProcessPool)``.
+    A spawned worker spends about a second importing cxsim (mostly Mesa, pandas and
+    SciPy) before its first run, while this process has them loaded already. So this
+    process is one of the ``workers``: a thread here runs tasks from the start, taking
+    them from the same queue as the pool, while the main thread stores each outcome as it
+    arrives. ``workers`` processes do the runs in all (one worker: this process alone).
+
+    A worker that dies (``kill -9``, out of memory) breaks a process pool: the tasks the
+    pool held go back to the queue and the pool is started again, up to
+    :data:`MAX_RESTARTS` times; after that the tasks a broken pool held yield
+    ``lost(task, BrokenProcessPool)`` and this process runs the rest.
     """
+
+    #: Tasks handed to the pool per spawned worker: one running and one queued, so a
+    #: worker never waits for the driver between tasks.
+    IN_FLIGHT = 2
 
     def __init__(self, workers: int):
         self.workers = workers
@@ -78,61 +98,197 @@ class LocalBackend(Backend):
     def map(self, function, tasks, lost):
         if self.workers == 1 or len(tasks) <= 1:
             for task in tasks:
-                try:
-                    yield function(task)
-                except Exception as error:
-                    yield lost(task, error)
+                yield _call(function, task, lost)
             return
-        remaining = list(range(len(tasks)))
-        restarts = 0
-        while remaining:
-            finished: set[int] = set()
-            for index, outcome in self._pool(function, tasks, lost, remaining,
-                                             give_up=restarts >= MAX_RESTARTS):
-                finished.add(index)
+        queue = _TaskQueue(len(tasks))
+        outcomes: SimpleQueue = SimpleQueue()
+        thread = threading.Thread(target=_run_here, name="cxsim-driver-worker", daemon=True,
+                                  args=(function, tasks, lost, queue, outcomes))
+        pool = _RestartingPool(function, tasks, lost, self.workers - 1, outcomes)
+        try:
+            pool.refill(queue)  # first, so the pool has its share even of instant tasks
+            thread.start()
+            remaining = len(tasks)
+            while remaining:
+                source, index, outcome = outcomes.get()
+                if source == "pool":
+                    outcome = pool.settle(index, outcome, queue)
+                    pool.refill(queue)
+                    if outcome is None:  # a broken pool's: the task went back to the queue
+                        continue
+                remaining -= 1
                 yield outcome
-            remaining = [i for i in remaining if i not in finished]
-            restarts += 1
+        finally:
+            queue.close()
+            pool.close()
+            if thread.is_alive():
+                thread.join()
 
-    def _pool(self, function, tasks, lost, indices: list[int], give_up: bool):
-        """``(index, outcome)`` of the tasks at ``indices`` on a fresh pool; stops at a
-        broken pool unless ``give_up`` (then the unfinished tasks are lost)."""
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(self.workers, len(indices)),
-                                 mp_context=context) as pool:
-            futures = {pool.submit(function, tasks[i]): i for i in indices}
-            for future in as_completed(futures):
-                index = futures[future]
-                try:
-                    outcome = future.result()
-                except BrokenProcessPool as error:
-                    if not give_up:
-                        return  # start a new pool for the tasks not finished
-                    outcome = lost(tasks[index], error)
-                except Exception as error:  # the call raised
-                    outcome = lost(tasks[index], error)
-                yield index, outcome
+
+def _call(function, task, lost):
+    """``function(task)``, or ``lost(task, error)`` if it raised."""
+    try:
+        return function(task)
+    except Exception as error:
+        return lost(task, error)
+
+
+def _run_here(function, tasks, lost, queue: _TaskQueue, outcomes: SimpleQueue) -> None:
+    """The driver's own worker (a thread): run tasks from ``queue`` until it is closed."""
+    while (index := queue.take(wait=True)) is not None:
+        outcomes.put(("here", index, _call(function, tasks[index], lost)))
+
+
+class _TaskQueue:
+    """Indices of the tasks not yet taken, shared by the driver's thread and the pool."""
+
+    def __init__(self, count: int):
+        self._pending = deque(range(count))
+        self._closed = False
+        self._changed = threading.Condition()
+
+    def take(self, wait: bool = False) -> int | None:
+        """The next task's index; None when the queue is closed, or (unless ``wait``)
+        empty. With ``wait``, an empty queue waits for tasks given back."""
+        with self._changed:
+            while wait and not self._pending and not self._closed:
+                self._changed.wait()
+            return self._pending.popleft() if self._pending and not self._closed else None
+
+    def give_back(self, indices: list[int]) -> None:
+        """Tasks taken but not finished (a broken pool's): first in line again."""
+        with self._changed:
+            self._pending.extendleft(reversed(indices))
+            self._changed.notify_all()
+
+    def close(self) -> None:
+        """Hand out no more tasks (a waiting :meth:`take` returns None)."""
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+
+class _RestartingPool:
+    """A spawned process pool fed from a :class:`_TaskQueue` (``IN_FLIGHT`` tasks per
+    worker), whose finished futures arrive on ``outcomes`` as ``("pool", index, future)``.
+    A broken pool gives its tasks back to the queue and a new one starts, up to
+    :data:`MAX_RESTARTS` times; then the pool takes no more tasks."""
+
+    def __init__(self, function, tasks, lost, workers: int, outcomes: SimpleQueue):
+        self.function, self.tasks, self.lost = function, tasks, lost
+        self.workers, self.outcomes = workers, outcomes
+        self.executor: ProcessPoolExecutor | None = None
+        self.held: dict[int, Future] = {}  # index -> future, of the current executor
+        self.restarts = 0
+        self.given_up = False
+
+    def refill(self, queue: _TaskQueue) -> None:
+        """Hand tasks to the pool until each worker has ``IN_FLIGHT``."""
+        while not self.given_up and len(self.held) < LocalBackend.IN_FLIGHT * self.workers:
+            index = queue.take()
+            if index is None:
+                return
+            if self.executor is None:
+                self.executor = ProcessPoolExecutor(
+                    max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+            try:
+                future = self.executor.submit(self.function, self.tasks[index])
+            except BrokenProcessPool:
+                queue.give_back([index])
+                self._broke(queue)
+                continue
+            self.held[index] = future
+            future.add_done_callback(lambda done, i=index: self.outcomes.put(("pool", i, done)))
+
+    def settle(self, index: int, future: Future, queue: _TaskQueue):
+        """The outcome of a finished future, or None when the pool broke and the task
+        went back to ``queue`` (or when the future is an abandoned pool's)."""
+        if self.held.get(index) is not future:
+            return None  # the task was given back when its pool broke
+        del self.held[index]
+        try:
+            return future.result()
+        except BrokenProcessPool as error:
+            if self.given_up or self.restarts >= MAX_RESTARTS:
+                self.given_up = True
+                return self.lost(self.tasks[index], error)
+            queue.give_back([index])
+            self._broke(queue)
+            return None
+        except Exception as error:  # the call raised
+            return self.lost(self.tasks[index], error)
+
+    def _broke(self, queue: _TaskQueue) -> None:
+        """The executor is broken: give its tasks back and drop it (a new one starts on
+        the next :meth:`refill`), or give up after :data:`MAX_RESTARTS` restarts (its
+        tasks then arrive broken and are lost)."""
+        if self.restarts >= MAX_RESTARTS:
+            self.given_up = True
+            return
+        self.restarts += 1
+        queue.give_back(list(self.held))
+        self.held.clear()
+        self.close()
+
+    def close(self) -> None:
+        """Shut the executor down, cancelling the tasks it has not started."""
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
 
 
 class DaskBackend(Backend):
-    """A Dask distributed client (and the LocalCluster it started, if any)."""
+    """A Dask distributed client (and the LocalCluster it started, if any).
+
+    Tasks are submitted a window at a time (:data:`IN_FLIGHT_PER_THREAD` per worker thread,
+    at least :data:`MIN_IN_FLIGHT`; the cluster's thread count is looked up again every
+    :data:`REFRESH_SECONDS`, so a cluster that grows gets a wider window): the driver and
+    the scheduler hold a few futures at a time, not one per run of the sweep.
+    """
+
+    IN_FLIGHT_PER_THREAD = 4
+    MIN_IN_FLIGHT = 16
+    REFRESH_SECONDS = 2.0
 
     def __init__(self, client: Any, cluster: Any = None):
         self.client, self.cluster = client, cluster
 
     def map(self, function, tasks, lost):
+        import time
+
         from distributed import as_completed as dask_completed
 
         if not tasks:
             return
-        futures = {self.client.submit(function, task, pure=False): task for task in tasks}
-        for future in dask_completed(list(futures)):
-            task = futures.pop(future)
+        upcoming = iter(tasks)
+        held: dict[Any, Any] = {}  # future -> task
+
+        def submit(count: int) -> list[Any]:
+            futures = []
+            for task in itertools.islice(upcoming, max(count, 0)):
+                future = self.client.submit(function, task, pure=False)
+                held[future] = task
+                futures.append(future)
+            return futures
+
+        window, looked_up = self._window(), time.monotonic()
+        completed = dask_completed(submit(window))
+        for future in completed:
+            task = held.pop(future)
+            if time.monotonic() - looked_up > self.REFRESH_SECONDS:
+                window, looked_up = self._window(), time.monotonic()
+            completed.update(submit(window - len(held)))
             try:
                 yield future.result()
             except Exception as error:
                 yield lost(task, error)
             future.release()
+
+    def _window(self) -> int:
+        """Tasks to keep submitted: a few per worker thread of the cluster now."""
+        threads = sum(w.get("nthreads", 1) for w in self.client.scheduler_info()
+                      .get("workers", {}).values())
+        return max(self.MIN_IN_FLIGHT, self.IN_FLIGHT_PER_THREAD * threads)
 
     def close(self) -> None:
         self.client.close()
@@ -153,13 +309,11 @@ def connect(scheduler: str, workers: int | None):
     ``"local"`` (else None). An unreachable scheduler is a one-line ParameterError."""
     import logging
 
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     scheduler = check_scheduler(scheduler)
     if scheduler == "local":
-        cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None)
-        return Client(cluster), cluster
+        return start_local_cluster(workers or 2)
     logging.getLogger("distributed").setLevel(logging.CRITICAL)
     try:
         client = Client(scheduler, timeout=CONNECT_TIMEOUT)
@@ -170,3 +324,21 @@ def connect(scheduler: str, workers: int | None):
                              "running scheduler's address (dask scheduler prints it)") from None
     return client, None
 
+
+
+def start_local_cluster(workers: int):
+    """A Dask ``(client, LocalCluster)`` of ``workers`` processes with one thread each.
+
+    The worker processes are forked from this one, which has cxsim, NumPy and Dask
+    imported already, instead of spawned: a spawned worker imports Dask and then cxsim
+    (about two seconds of CPU each) before its first run. Only the cluster's start forks
+    (no thread here runs a model then); a worker the nanny restarts later is spawned, as
+    Dask does by default.
+    """
+    import dask
+    from distributed import Client, LocalCluster
+
+    with dask.config.set({"distributed.worker.multiprocessing-method": FORK_METHOD}):
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None)
+    return Client(cluster), cluster
