@@ -6,11 +6,13 @@ writes it to the store at once and a driver killed later loses no finished run. 
 summaries) are what cross processes. The outcome of a run never depends on the backend or
 the worker count: its seed and inputs are in its spec.
 
-* local (default): ``workers`` spawned processes (default ``os.cpu_count()``); one worker
-  runs everything in this process.
+* local (default): ``workers`` at a time (default ``os.cpu_count()``): a thread of this
+  process and ``workers - 1`` spawned processes; one worker runs everything in this
+  process (:class:`LocalBackend`).
 * Dask: ``scheduler`` is a scheduler address (``tcp://host:8786``) or ``"local"``, which
   starts a ``LocalCluster(processes=True)`` on 127.0.0.1 with ``workers`` workers (default
-  2) of one thread each, closed at the end.
+  2) of one thread each, forked on Linux, closed at the end (:func:`start_local_cluster`).
+  Tasks go out a window at a time (:class:`DaskBackend`).
 """
 
 from __future__ import annotations
@@ -333,12 +335,14 @@ def start_local_cluster(workers: int):
     imported already, instead of spawned: a spawned worker imports Dask and then cxsim
     (about two seconds of CPU each) before its first run. Only the cluster's start forks
     (no thread here runs a model then); a worker the nanny restarts later is spawned, as
-    Dask does by default.
+    Dask does by default. The workers' statistical profiler (a thread sampling the running
+    task's stack every 10 ms, for the dashboard) is off: this cluster has no dashboard.
     """
     import dask
     from distributed import Client, LocalCluster
 
-    with dask.config.set({"distributed.worker.multiprocessing-method": FORK_METHOD}):
+    with dask.config.set({"distributed.worker.multiprocessing-method": FORK_METHOD,
+                          "distributed.worker.profile.enabled": False}):
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address=None)
     return Client(cluster), cluster
