@@ -25,3 +25,19 @@ def die_in_a_worker(number: int) -> tuple[int, int, int]:
 def lost(number: int, error: BaseException) -> tuple[int, str, int]:
     """The outcome of a task whose call raised or whose worker died."""
     return number, type(error).__name__, os.getpid()
+
+
+#: Weak references to the models :func:`build_model` built (in this process).
+BUILT: list = []
+
+
+def build_model(agents: int) -> list[int]:
+    """Build a bare Mesa model with ``agents`` agents; their unique ids."""
+    import weakref
+
+    import mesa
+
+    model = mesa.Model()
+    ids = [mesa.Agent(model).unique_id for _ in range(agents)]
+    BUILT.append(weakref.ref(model))
+    return ids

@@ -3,12 +3,15 @@ own thread, spawned workers, restarted pools, a Dask cluster fed a window at a t
 
 from __future__ import annotations
 
+import gc
 import os
 
-from backend_helpers import die_in_a_worker, lost, square
+import backend_helpers
+import mesa
+from backend_helpers import build_model, die_in_a_worker, lost, square
 
 from cxsim.experiments import backends
-from cxsim.experiments.backends import DaskBackend, LocalBackend
+from cxsim.experiments.backends import DaskBackend, LocalBackend, release_finished_models
 
 
 def _by_task(outcomes):
@@ -59,3 +62,17 @@ def test_dask_feeds_a_window_and_returns_every_task_once(monkeypatch):
     assert sorted(outcomes) == sorted(tasks) and submitted == tasks
     assert outcomes[-3][1] == "ValueError"
     assert {outcomes[n][2] for n in range(25)} <= workers  # run by the cluster
+
+
+def test_finished_models_are_freed_and_ids_numbered_as_before():
+    live = mesa.Model()
+    first = [mesa.Agent(live).unique_id for _ in range(3)]
+    release_finished_models()
+    assert first == [1, 2, 3] and mesa.Agent(live).unique_id == 4  # its counter carried over
+    backend_helpers.BUILT.clear()
+    with LocalBackend(1) as backend:
+        ids = list(backend.map(build_model, [2, 3, 4], lost))
+    assert ids == [[1, 2], [1, 2, 3], [1, 2, 3, 4]]  # each model counts from 1
+    gc.collect()
+    assert len(backend_helpers.BUILT) == 3
+    assert all(ref() is None for ref in backend_helpers.BUILT)  # no finished model is kept
