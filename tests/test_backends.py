@@ -33,6 +33,21 @@ def test_local_pool_runs_every_task_once_in_the_driver_and_a_worker():
     assert os.getpid() in pids and len(pids) == 2  # the driver works, and so does a worker
 
 
+def test_a_short_map_spawns_no_process_it_cannot_use(monkeypatch):
+    sizes = []
+
+    class Recording(backends.ProcessPoolExecutor):
+        def __init__(self, max_workers, **kwargs):
+            sizes.append(max_workers)
+            super().__init__(max_workers, **kwargs)
+
+    monkeypatch.setattr(backends, "ProcessPoolExecutor", Recording)
+    with LocalBackend(8) as backend:
+        outcomes = _by_task(backend.map(square, [1, 2, 3], lost))
+    assert sorted(outcomes) == [1, 2, 3] and sizes == [2]  # the driver runs the third
+    assert os.getpid() in {outcome[2] for outcome in outcomes.values()}
+
+
 def test_a_pool_that_breaks_too_often_loses_its_tasks_and_the_driver_runs_the_rest(
         monkeypatch):
     monkeypatch.setattr(backends, "MAX_RESTARTS", 0)

@@ -152,7 +152,9 @@ class LocalBackend(Backend):
         outcomes: SimpleQueue = SimpleQueue()
         thread = threading.Thread(target=_run_here, name="cxsim-driver-worker", daemon=True,
                                   args=(function, tasks, lost, queue, outcomes))
-        pool = _RestartingPool(function, tasks, lost, self.workers - 1, outcomes)
+        # at most one spawned process per task beyond the one this process runs
+        pool = _RestartingPool(function, tasks, lost, min(self.workers, len(tasks)) - 1,
+                               outcomes)
         try:
             pool.refill(queue)  # first, so the pool has its share even of instant tasks
             thread.start()
@@ -231,8 +233,10 @@ class _RestartingPool:
         self.given_up = False
 
     def refill(self, queue: _TaskQueue) -> None:
-        """Hand tasks to the pool until each worker has ``IN_FLIGHT``."""
-        while not self.given_up and len(self.held) < LocalBackend.IN_FLIGHT * self.workers:
+        """Hand tasks to the pool until each worker has ``IN_FLIGHT`` (and at least one
+        task of the map is left to this process)."""
+        capacity = min(LocalBackend.IN_FLIGHT * self.workers, len(self.tasks) - 1)
+        while not self.given_up and len(self.held) < capacity:
             index = queue.take()
             if index is None:
                 return
