@@ -133,13 +133,14 @@ def main() -> None:
           "import cxsim,\n  Dask starts a cluster); marginal: the rate once the backend is "
           f"up (the full sweep's extra runs\n  over a {SHORT_RUNS}-run sweep's, per extra "
           "second); CPU: seconds of driver and workers per run")
-    rates, marginal = {}, {}
+    rates, marginal, cpu = {}, {}, {}
     for label, workers, scheduler in (("local, 1 worker", 1, None),
                                       ("local, 2 workers", 2, None),
                                       ("Dask LocalCluster, 2 workers", 2, "local")):
         result = in_fresh_process("small", args.runs, workers, scheduler)
         short = in_fresh_process("small", SHORT_RUNS, workers, scheduler)
         rates[label] = 60 * result["runs"] / result["seconds"]
+        cpu[label] = result["cpu_seconds"]
         marginal[label] = 60 * (result["runs"] - SHORT_RUNS) / max(
             result["seconds"] - short["seconds"], 1e-9)
         start_up = short["seconds"] - SHORT_RUNS * 60 / marginal[label]
@@ -152,6 +153,12 @@ def main() -> None:
         print(f"  {name}: speed-up 1 -> 2 workers {speedup:.2f}x (parallel efficiency "
               f"{speedup / 2:.0%}; target >= 1.8x); Dask / local pool {dask:.2f} "
               "(target >= 0.90)")
+    one, two, dask = (cpu[label] for label in rates)
+    print(f"  work (CPU seconds, start-up included): 2 workers use {two:.1f} s against 1 "
+          f"worker's {one:.1f} s, so two idle cores sharing the work evenly would give "
+          f"{one / (two / 2):.2f}x;\n  Dask uses {dask:.1f} s: the local pool's work is "
+          f"{two / dask:.2f} of Dask's (a projection, not a measured speed: other load on the "
+          "machine changes CPU seconds less than wall time)")
     ceiling = machine_ceiling(args.runs)
     print(f"  machine ceiling: two independent one-worker sweeps of {args.runs // 2} runs at once: "
           f"{ceiling:.1f} runs/min, {ceiling / rates['local, 1 worker']:.2f}x one worker; the "
