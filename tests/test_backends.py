@@ -33,6 +33,15 @@ def test_local_pool_runs_every_task_once_in_the_driver_and_a_worker():
     assert os.getpid() in pids and len(pids) == 2  # the driver works, and so does a worker
 
 
+def test_spawned_workers_start_early_and_serve_every_map_until_closed():
+    with backends.start(workers=2) as backend:
+        first = _by_task(backend.map(square, list(range(12)), lost))
+        second = _by_task(backend.map(square, list(range(12)), lost))
+    spawned = [{o[2] for o in outcomes.values()} - {os.getpid()} for outcomes in (first, second)]
+    assert len(spawned[0]) == 1 and spawned[0] == spawned[1]  # one process, kept between maps
+    assert backend._executor is None  # closed with the backend
+
+
 def test_a_short_map_spawns_no_process_it_cannot_use(monkeypatch):
     sizes = []
 

@@ -117,7 +117,7 @@ def start(*, workers: int | None = None, scheduler: str | None = None) -> Backen
         workers = check_workers(workers, "--workers")
     if scheduler is not None:
         return DaskBackend(*connect(scheduler, workers))
-    return LocalBackend(workers or default_workers())
+    return LocalBackend(workers or default_workers()).prestart()
 
 
 class LocalBackend(Backend):
@@ -128,6 +128,9 @@ class LocalBackend(Backend):
     process is one of the ``workers``: a thread here runs tasks from the start, taking
     them from the same queue as the pool, while the main thread stores each outcome as it
     arrives. ``workers`` processes do the runs in all (one worker: this process alone).
+    The spawned processes are kept from one :meth:`map` to the next (a calibration's
+    waves import cxsim once) until :meth:`close`; :meth:`prestart` starts them before the
+    first map, so they import cxsim while the driver plans.
 
     A worker that dies (``kill -9``, out of memory) breaks a process pool: the tasks the
     pool held go back to the queue and the pool is started again, up to
@@ -141,6 +144,35 @@ class LocalBackend(Backend):
 
     def __init__(self, workers: int):
         self.workers = workers
+        self._executor: ProcessPoolExecutor | None = None
+        self._size = 0
+
+    def prestart(self) -> LocalBackend:
+        """Start the ``workers - 1`` spawned processes now (each imports cxsim, while this
+        process goes on: planning a sweep, opening its store); returns this backend."""
+        if self.workers > 1:
+            executor = self._executor_for(self.workers - 1)
+            for _ in range(self.workers - 1):
+                executor.submit(_ready)
+        return self
+
+    def close(self) -> None:
+        self._drop_executor()
+
+    def _executor_for(self, workers: int) -> ProcessPoolExecutor:
+        """The kept executor, or a new one of ``workers`` processes if it has fewer."""
+        if self._executor is None or self._size < workers:
+            self._drop_executor()
+            self._executor = ProcessPoolExecutor(
+                max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+            self._size = workers
+        return self._executor
+
+    def _drop_executor(self) -> None:
+        """Shut the executor down (cancelling what it has not started), if any."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
 
     def map(self, function, tasks, lost):
         function = _Releasing(function)
@@ -153,7 +185,7 @@ class LocalBackend(Backend):
         thread = threading.Thread(target=_run_here, name="cxsim-driver-worker", daemon=True,
                                   args=(function, tasks, lost, queue, outcomes))
         # at most one spawned process per task beyond the one this process runs
-        pool = _RestartingPool(function, tasks, lost, min(self.workers, len(tasks)) - 1,
+        pool = _RestartingPool(self, function, tasks, lost, min(self.workers, len(tasks)) - 1,
                                outcomes)
         try:
             pool.refill(queue)  # first, so the pool has its share even of instant tasks
@@ -173,6 +205,10 @@ class LocalBackend(Backend):
             pool.close()
             if thread.is_alive():
                 thread.join()
+
+
+def _ready() -> None:
+    """Nothing: a spawned worker that runs it has imported cxsim (to unpickle it)."""
 
 
 def _call(function, task, lost):
@@ -219,15 +255,15 @@ class _TaskQueue:
 
 
 class _RestartingPool:
-    """A spawned process pool fed from a :class:`_TaskQueue` (``IN_FLIGHT`` tasks per
-    worker), whose finished futures arrive on ``outcomes`` as ``("pool", index, future)``.
-    A broken pool gives its tasks back to the queue and a new one starts, up to
-    :data:`MAX_RESTARTS` times; then the pool takes no more tasks."""
+    """One map's use of the backend's spawned processes, fed from a :class:`_TaskQueue`
+    (``IN_FLIGHT`` tasks per worker); finished futures arrive on ``outcomes`` as
+    ``("pool", index, future)``. A broken pool gives its tasks back to the queue and a new
+    one starts, up to :data:`MAX_RESTARTS` times; then the pool takes no more tasks."""
 
-    def __init__(self, function, tasks, lost, workers: int, outcomes: SimpleQueue):
-        self.function, self.tasks, self.lost = function, tasks, lost
+    def __init__(self, backend: LocalBackend, function, tasks, lost, workers: int,
+                 outcomes: SimpleQueue):
+        self.backend, self.function, self.tasks, self.lost = backend, function, tasks, lost
         self.workers, self.outcomes = workers, outcomes
-        self.executor: ProcessPoolExecutor | None = None
         self.held: dict[int, Future] = {}  # index -> future, of the current executor
         self.restarts = 0
         self.given_up = False
@@ -240,11 +276,9 @@ class _RestartingPool:
             index = queue.take()
             if index is None:
                 return
-            if self.executor is None:
-                self.executor = ProcessPoolExecutor(
-                    max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
             try:
-                future = self.executor.submit(self.function, self.tasks[index])
+                executor = self.backend._executor_for(self.workers)
+                future = executor.submit(self.function, self.tasks[index])
             except BrokenProcessPool:
                 queue.give_back([index])
                 self._broke(queue)
@@ -280,13 +314,15 @@ class _RestartingPool:
         self.restarts += 1
         queue.give_back(list(self.held))
         self.held.clear()
-        self.close()
+        self.backend._drop_executor()
 
     def close(self) -> None:
-        """Shut the executor down, cancelling the tasks it has not started."""
-        if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
-            self.executor = None
+        """The map is over: cancel the tasks not started (the executor stays for the next
+        map, unless it broke for good)."""
+        for future in self.held.values():
+            future.cancel()
+        if self.given_up:
+            self.backend._drop_executor()
 
 
 class DaskBackend(Backend):
