@@ -130,7 +130,7 @@ class LocalBackend(Backend):
     arrives. ``workers`` processes do the runs in all (one worker: this process alone).
     The spawned processes are kept from one :meth:`map` to the next (a calibration's
     waves import cxsim once) until :meth:`close`; :meth:`prestart` starts them before the
-    first map, so they import cxsim while the driver plans.
+    first map, so they import cxsim while the driver gets ready (opens a sweep's store).
 
     A worker that dies (``kill -9``, out of memory) breaks a process pool: the tasks the
     pool held go back to the queue and the pool is started again, up to
@@ -148,8 +148,8 @@ class LocalBackend(Backend):
         self._size = 0
 
     def prestart(self) -> LocalBackend:
-        """Start the ``workers - 1`` spawned processes now (each imports cxsim, while this
-        process goes on: planning a sweep, opening its store); returns this backend."""
+        """Start the ``workers - 1`` spawned processes now (each imports cxsim while this
+        process goes on, opening a sweep's store say); returns this backend."""
         if self.workers > 1:
             executor = self._executor_for(self.workers - 1)
             for _ in range(self.workers - 1):
