@@ -21,6 +21,7 @@ import itertools
 import multiprocessing
 import sys
 import threading
+import uuid
 import weakref
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
@@ -348,6 +349,7 @@ class DaskBackend(Backend):
 
         if not tasks:
             return
+        name = getattr(function, "__name__", "task")  # the dashboard's name for the tasks
         function = _Releasing(function)
         upcoming = iter(tasks)
         held: dict[Any, Any] = {}  # future -> task
@@ -355,7 +357,7 @@ class DaskBackend(Backend):
         def submit(count: int) -> list[Any]:
             futures = []
             for task in itertools.islice(upcoming, max(count, 0)):
-                future = self.client.submit(function, task, pure=False)
+                future = self.client.submit(function, task, key=f"{name}-{uuid.uuid4().hex}")
                 held[future] = task
                 futures.append(future)
             return futures
