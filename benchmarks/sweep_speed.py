@@ -4,9 +4,15 @@ Prints runs per minute of a 64-run sweep of small runs with 1 and 2 local worker
 Dask LocalCluster with 2 workers, the parallel efficiency (speed-up / workers) and Dask's
 speed against the local pool, then the driver's peak RSS for sweeps of 64 and 256 tiny runs
 (2 local workers; the workers' memory is not the driver's). Each measurement runs in a
-fresh process, into a fresh store. The machine's ceiling, two independent one-worker
-sweeps run at the same time, shows what two cores give this workload at best (shared
-caches, memory bandwidth and clock speed limit it, whatever the pool does).
+fresh process, into a fresh store. Two rates per backend: the wall-time rate (start-up
+included: spawned workers importing cxsim, Dask starting its cluster) and the marginal rate
+(the extra runs of a full sweep over a 16-run one, per extra second: the rate once the
+backend is up). CPU seconds per run (driver and workers together, start-up included) show
+what the parallelism costs in work, which other load on the machine changes less than wall
+time. The machine's ceiling, two independent one-worker sweeps run at the same time, shows
+what two cores give this workload at best (shared caches, memory bandwidth and clock speed
+limit it, whatever the pool does). The load average is printed before and after: figures
+taken while other programs run are not the backends' own.
 
     .venv/bin/python benchmarks/sweep_speed.py [--runs 64] [--rss 64,256]
 
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -66,15 +73,20 @@ def measure(base: str, runs: int, workers: int, scheduler: str | None, seed: int
 
     from cxsim.experiments.sweeps import load_sweep_spec, run_sweep
 
+    def cpu_seconds() -> float:
+        return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                     resource.getrusage(resource.RUSAGE_CHILDREN)))
+
     with tempfile.TemporaryDirectory() as tmp:
         spec = load_sweep_spec(write_spec(Path(tmp), base, runs, seed))
-        start = time.perf_counter()
+        cpu, start = cpu_seconds(), time.perf_counter()
         frame = run_sweep(spec, Path(tmp) / "out", workers=workers, scheduler=scheduler,
                           progress=False)
         seconds = time.perf_counter() - start
+        cpu = cpu_seconds() - cpu  # workers are children, waited for when the sweep ends
     assert (frame["status"] == "done").all() and len(frame) == runs
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
-    return {"seconds": seconds, "runs": runs, "rss_mb": rss_mb}
+    return {"seconds": seconds, "cpu_seconds": cpu, "runs": runs, "rss_mb": rss_mb}
 
 
 def _command(base: str, runs: int, workers: int, scheduler: str | None,
@@ -99,6 +111,11 @@ def machine_ceiling(runs: int) -> float:
     return 60 * sum(o["runs"] for o in outputs) / max(o["seconds"] for o in outputs)
 
 
+def load() -> str:
+    """The machine's load averages (1, 5 and 15 minutes), as ``uptime`` prints them."""
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=64)
@@ -110,37 +127,50 @@ def main() -> None:
         print(json.dumps(measure(base, int(runs), int(workers),
                                  None if scheduler == "-" else scheduler, int(seed))))
         return
+    print(f"load average before: {load()} ({os.cpu_count()} cores)")
     print(f"sweep of {args.runs} small runs (100 employees, 2,000 customers, 30 + 60 days)")
-    print("  wall time includes starting the backend (spawned workers import cxsim, Dask starts "
-          "a cluster);\n  the marginal rate, from a second sweep of "
-          f"{SHORT_RUNS} runs, is the rate once the backend is up")
-    rates, marginal = {}, {}
+    print("  wall: runs per minute of the whole sweep, start-up included (spawned workers "
+          "import cxsim,\n  Dask starts a cluster); marginal: the rate once the backend is "
+          f"up (the full sweep's extra runs\n  over a {SHORT_RUNS}-run sweep's, per extra "
+          "second); CPU: seconds of driver and workers per run")
+    rates, marginal, cpu = {}, {}, {}
     for label, workers, scheduler in (("local, 1 worker", 1, None),
                                       ("local, 2 workers", 2, None),
                                       ("Dask LocalCluster, 2 workers", 2, "local")):
         result = in_fresh_process("small", args.runs, workers, scheduler)
         short = in_fresh_process("small", SHORT_RUNS, workers, scheduler)
         rates[label] = 60 * result["runs"] / result["seconds"]
+        cpu[label] = result["cpu_seconds"]
         marginal[label] = 60 * (result["runs"] - SHORT_RUNS) / max(
             result["seconds"] - short["seconds"], 1e-9)
         start_up = short["seconds"] - SHORT_RUNS * 60 / marginal[label]
-        print(f"  {label:<30} {result['seconds']:7.1f} s  {rates[label]:7.1f} runs/min   "
-              f"marginal {marginal[label]:7.1f} runs/min, start-up about {start_up:.1f} s")
-    for name, table in (("wall time", rates), ("marginal", marginal)):
+        print(f"  {label:<30} {result['seconds']:6.1f} s, wall {rates[label]:6.1f} runs/min, "
+              f"marginal {marginal[label]:6.1f} runs/min, start-up about {start_up:4.1f} s, "
+              f"CPU {result['cpu_seconds'] / result['runs']:.3f} s/run")
+    for name, table in (("wall (start-up included)", rates), ("marginal", marginal)):
         speedup = table["local, 2 workers"] / table["local, 1 worker"]
         dask = table["Dask LocalCluster, 2 workers"] / table["local, 2 workers"]
         print(f"  {name}: speed-up 1 -> 2 workers {speedup:.2f}x (parallel efficiency "
               f"{speedup / 2:.0%}; target >= 1.8x); Dask / local pool {dask:.2f} "
               "(target >= 0.90)")
+    one, two, dask = (cpu[label] for label in rates)
+    print(f"  work (CPU seconds, start-up included): 2 workers use {two:.1f} s against 1 "
+          f"worker's {one:.1f} s, so two idle cores sharing the work evenly would give "
+          f"{one / (two / 2):.2f}x;\n  Dask uses {dask:.1f} s: the local pool's work is "
+          f"{two / dask:.2f} of Dask's (a projection, not a measured speed: other load on the "
+          "machine changes CPU seconds less than wall time)")
     ceiling = machine_ceiling(args.runs)
     print(f"  machine ceiling: two independent one-worker sweeps of {args.runs // 2} runs at once: "
           f"{ceiling:.1f} runs/min, {ceiling / rates['local, 1 worker']:.2f}x one worker; the "
-          f"2-worker pool's marginal rate is {marginal['local, 2 workers'] / ceiling:.0%} of it")
-    print("driver peak RSS, tiny runs (40 employees, 500 customers, 10 + 20 days), 2 workers")
+          f"2-worker pool's wall rate is {rates['local, 2 workers'] / ceiling:.0%} of it, "
+          f"its marginal rate {marginal['local, 2 workers'] / ceiling:.0%}")
+    print("driver peak RSS, tiny runs (40 employees, 500 customers, 10 + 20 days), 2 workers "
+          "(the driver runs tasks too)")
     for runs in (int(n) for n in args.rss.split(",")):
         result = in_fresh_process("tiny", runs, 2, None)
         print(f"  {runs:5d} runs: {result['rss_mb']:7.1f} MB peak RSS, "
               f"{60 * runs / result['seconds']:.0f} runs/min")
+    print(f"load average after: {load()}")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from pathlib import Path
 
@@ -49,9 +50,12 @@ high = 1.0
 
 
 def die_once(task):
-    """Run ``task``, except that the first worker to get here dies (``os._exit``), as a
-    worker killed with ``kill -9``: the marker file ``$CXSIM_TEST_DIE_ONCE`` says it
-    happened."""
+    """Run ``task``, except that the first spawned worker process to get here dies
+    (``os._exit``), as a worker killed with ``kill -9``: the marker file
+    ``$CXSIM_TEST_DIE_ONCE`` says it happened. The driver, which runs tasks too, never
+    dies here."""
+    if multiprocessing.parent_process() is None:
+        return run_task(task)
     marker = Path(os.environ["CXSIM_TEST_DIE_ONCE"])
     try:
         marker.open("x").close()

@@ -1,16 +1,16 @@
 """A local process pool that returns results in task order, whatever the worker count.
 
-Workers are started with ``spawn`` (Mesa's import makes ``fork`` unsafe), so a task and
-its function must pickle: send :class:`~cxsim.experiments.specs.RunSpec` objects and
-module-level functions, and return model-free results.
+Workers are started with ``spawn`` (the driver runs tasks in a thread meanwhile, which
+makes ``fork`` unsafe), so a task and its function must pickle: send
+:class:`~cxsim.experiments.specs.RunSpec` objects and module-level functions, and return
+model-free results.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from cxsim.core.parameters import ParameterError
@@ -39,33 +39,37 @@ def map_in_order(function: Callable[[Task], Outcome], tasks: Sequence[Task], wor
                  on_done: Callable[[int], None] | None = None) -> list[Outcome]:
     """``[function(task) for task in tasks]``, on up to ``workers`` processes.
 
-    With one worker (or one task) everything runs in this process. ``on_done(index)`` is
+    Runs on :class:`~cxsim.experiments.backends.LocalBackend`: this process is one of the
+    workers (with one worker, or one task, everything runs here). ``on_done(index)`` is
     called as each task finishes (in completion order, for progress bars); the returned
     list is in task order, so the outcome never depends on the worker count. The first
     exception raised by a task is raised here, after the pending tasks are cancelled.
     """
+    from cxsim.experiments.backends import LocalBackend
+
     workers = min(check_workers(workers), max(len(tasks), 1))
-    if workers == 1:
-        outcomes = []
-        for index, task in enumerate(tasks):
-            outcomes.append(function(task))
+    results: list[Any] = [None] * len(tasks)
+    with LocalBackend(workers) as backend:
+        for index, outcome, error in backend.map(_Indexed(function), list(enumerate(tasks)),
+                                                 _failed):
+            if error is not None:
+                raise error
+            results[index] = outcome
             if on_done is not None:
                 on_done(index)
-        return outcomes
-    results: list[Any] = [None] * len(tasks)
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {pool.submit(function, task): index for index, task in enumerate(tasks)}
-        pending = set(futures)
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-            for future in done:
-                error = future.exception()
-                if error is not None:
-                    for other in pending:
-                        other.cancel()
-                    raise error
-                results[futures[future]] = future.result()
-                if on_done is not None:
-                    on_done(futures[future])
     return results
+
+
+@dataclass(frozen=True)
+class _Indexed:
+    """``function`` on an ``(index, task)`` pair, returning ``(index, outcome, None)``."""
+
+    function: Callable[[Any], Any]
+
+    def __call__(self, item: tuple[int, Any]) -> tuple[int, Any, None]:
+        index, task = item
+        return index, self.function(task), None
+
+
+def _failed(item: tuple[int, Any], error: BaseException) -> tuple[int, None, BaseException]:
+    return item[0], None, error
