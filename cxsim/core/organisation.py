@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
+from cxsim.core.dynamics import logistic
 from cxsim.core.enums import Level
 from cxsim.core.structure import Structure
 
@@ -110,7 +111,7 @@ def incumbent_dispositions(rng: np.random.Generator, n: int, sd: float,
     while filled < n:
         draws = rng.normal(0.0, sd, 2 * (n - filled) + 8)
         keep = rng.random(draws.size) < 1.0 / (
-            1.0 + disengaged_quit_factor * (1.0 - 1.0 / (1.0 + np.exp(-draws))))
+            1.0 + disengaged_quit_factor * (1.0 - logistic(draws)))
         kept = draws[keep][:n - filled]
         out[filled:filled + kept.size] = kept
         filled += kept.size

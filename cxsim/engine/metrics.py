@@ -39,6 +39,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from cxsim.core import dynamics as dyn
+from cxsim.core.enums import CustomerStatus, Level
+
 if TYPE_CHECKING:
     from cxsim.engine.protocol import MeasuredModel
 
@@ -405,7 +408,6 @@ def customer_engaged(satisfaction: np.ndarray, loyalty: np.ndarray) -> np.ndarra
     promoter line, an NPS answer of 9-10 expected) and loyal (loyalty at or above
     :data:`ENGAGED_CUSTOMER_LOYALTY`: they intend to stay and buy more). Gallup's "fully
     engaged" customer is both emotionally attached and rationally loyal."""
-    from cxsim.core import dynamics as dyn
     return (satisfaction >= dyn.PROMOTER_SATISFACTION) & (loyalty >= ENGAGED_CUSTOMER_LOYALTY)
 
 
@@ -416,10 +418,10 @@ def business_units(model) -> dict[str, np.ndarray]:
     engaged threshold), ``customers`` (active), ``engaged_customers`` (share of them
     engaged, :func:`customer_engaged`) and ``revenue_per_day``."""
     units = model.n_units
-    staff = model.active & (model.level > 0)
+    staff = model.active & (model.level != Level.EXECUTIVE)
     heads = np.bincount(model.unit[staff], minlength=units).astype(float)
     engaged = staff & (model.engagement >= model.p.engaged_threshold)
-    active = np.flatnonzero(model.c_status == 1)
+    active = np.flatnonzero(model.c_status == CustomerStatus.ACTIVE)
     unit = model.c_unit[active]
     customers = np.bincount(unit, minlength=units).astype(float)
     engaged_customers = customer_engaged(model.c_satisfaction[active], model.c_loyalty[active])
@@ -466,7 +468,7 @@ def engagement_quadrants(model, start: dict[str, np.ndarray]) -> dict[str, float
 def engagement_snapshot(model) -> dict[str, np.ndarray]:
     """The state :func:`engagement_quadrants` follows forward: today's active customers,
     whether each is engaged, their unit, and each unit's mean employee engagement."""
-    rows = np.flatnonzero(model.c_status == 1)
+    rows = np.flatnonzero(model.c_status == CustomerStatus.ACTIVE)
     return {"day": np.int64(model.day), "rows": rows,
             "engaged": customer_engaged(model.c_satisfaction[rows], model.c_loyalty[rows]),
             "unit": model.c_unit[rows],
