@@ -50,6 +50,8 @@ FREE: tuple[tuple[str, float, float, str], ...] = (
     ("customers.spend_loyalty_elasticity", 0.5, 3.0, "P6 revenue"),
     ("customers.churn_sensitivity", 2.0, 8.0, "P6 retention, P12 churn"),
     ("service.root_cause_fix_rate", 0.001, 0.01, "P8 (pace of root-cause fixes)"),
+    ("customers.loyalty_rate", 0.05, 0.3, "P6 revenue (how fast spend follows satisfaction)"),
+    ("organisation.unit_climate_sd", 0.0, 1.5, "P11 (how far business units differ)"),
 )
 
 _PERCENT = re.compile(r"([+-]?\d+(?:\.\d+)?)%")

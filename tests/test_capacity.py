@@ -10,10 +10,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import intervention_period, pooled, run_model
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from cxsim.core import organisation as org
 from cxsim.core.enums import CustomerStatus, Level
 from cxsim.engine.interventions import Layoffs
-from cxsim.engine.metrics import business_units, customer_engaged
+from cxsim.engine.metrics import (
+    business_units,
+    customer_engaged,
+    unit_performance,
+    unit_quadrants,
+)
 from cxsim.engine.model import CXModel
 from cxsim.engine.phases.service import pick_servers
 
@@ -102,6 +110,91 @@ def test_business_unit_measures_add_up():
     engagement = units["employee_engagement"]
     assert np.isnan(engagement[~staffed]).all()  # a unit with no staff has no engagement
     assert ((engagement[staffed] >= 0) & (engagement[staffed] <= 1)).all()
+
+
+def test_customers_are_dealt_to_units_in_proportion_to_their_frontline():
+    model = CXModel(rng=5, n_employees=200, n_customers=40000, business_units=4)
+    shares = org.unit_customer_shares(model.unit, model.level, model.n_units)
+    frontline = np.bincount(model.unit[model.level == Level.FRONTLINE], minlength=4)
+    assert shares == pytest.approx(frontline / frontline.sum())
+    dealt = np.bincount(model.c_unit, minlength=4) / model.c_unit.size
+    # binomial standard error at ~46,000 rows is below 0.0025: 4 of them is generous
+    assert dealt == pytest.approx(shares, abs=0.01)
+    # so each unit's frontline carries about as many customers as any other's
+    per_head = np.bincount(model.c_unit, minlength=4) / frontline
+    assert per_head.max() / per_head.min() < 1.1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(-5, 5), min_size=1, max_size=12),
+       st.lists(st.integers(0, 11), min_size=1, max_size=300))
+def test_unit_climates_differ_between_units_and_average_zero_over_staff(draws, units):
+    draws = np.array(draws)
+    unit = np.array(units) % draws.size
+    climate = org.unit_climates(draws, unit)
+    assert np.allclose(np.diff(climate), np.diff(draws))  # the differences are kept
+    assert abs(climate[unit].mean()) < 1e-9                 # centred over the staff
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 12), st.lists(st.tuples(st.integers(0, 11), st.integers(0, 2)),
+                                    max_size=200))
+def test_unit_customer_shares_are_a_distribution(n_units, positions):
+    unit = np.array([u % n_units for u, _ in positions], dtype=np.int64)
+    level = np.array([lv for _, lv in positions], dtype=np.int64)
+    shares = org.unit_customer_shares(unit, level, n_units)
+    assert shares.shape == (n_units,) and (shares >= 0).all()
+    assert shares.sum() == pytest.approx(1.0)
+
+
+def test_units_with_a_better_climate_have_more_engaged_staff():
+    """Over several seeds, the unit with the best climate is more engaged than the one
+    with the worst; with no spread between units they are alike."""
+    gaps = []
+    for seed in SEEDS:
+        model = CXModel(rng=seed, n_employees=200, n_customers=4000, burn_in_days=200,
+                        days=1, unit_climate_sd=1.0).run()
+        engagement = business_units(model)["employee_engagement"]
+        gaps.append(engagement[np.argmax(model.unit_climate)]
+                    - engagement[np.argmin(model.unit_climate)])
+    assert np.mean(gaps) > 0.1 and min(gaps) > 0
+    flat = CXModel(rng=1, n_employees=200, n_customers=4000, unit_climate_sd=0.0)
+    assert (flat.unit_climate == 0).all() and (flat.position_climate == 0).all()
+
+
+def test_unit_profit_books_revenue_salaries_and_hires_over_the_final_window():
+    model = CXModel(rng=2, n_employees=150, n_customers=3000, burn_in_days=40, days=60,
+                    summary_window_days=30)
+    daily_revenue = []
+    while model.running:
+        model.step()
+        if model.unit_ledger is not None and model.unit_ledger.days:
+            daily_revenue.append(model.revenue_rate)
+    ledger, p = model.unit_ledger, model.p
+    assert ledger.days == 30 == len(daily_revenue)
+    # the units' revenue adds up to the organisation's, day by day
+    assert ledger.revenue.sum() == pytest.approx(sum(daily_revenue), rel=1e-9)
+    staff = model.active & (model.level != Level.EXECUTIVE)
+    assert ledger.staff_days.sum() <= staff.size * 30
+    units = unit_performance(model, model.window_start, ledger)
+    customers = model.window_start["unit_customers"]
+    salary = p.salary_per_employee / 365.0
+    profit = (ledger.revenue * (1 - p.cost_of_sales_share) - ledger.staff_days * salary
+              - ledger.hires * p.hiring_cost
+              - ledger.executive_days * salary * customers / customers.sum())
+    assert units["profit"] == pytest.approx(profit / customers * 365 / 30)
+    assert units["revenue"] == pytest.approx(ledger.revenue / customers * 365 / 30)
+    quadrants = unit_quadrants(model, model.window_start, ledger)
+    present = (customers > 0) & np.isfinite(units["employee_engagement"])
+    assert sum(quadrants[f"units_{q}"] for q in ("both", "customer_only", "employee_only",
+                                                "neither")) == present.sum()
+    total = (profit.sum() / ledger.revenue.sum())
+    assert quadrants["operating_margin"] == pytest.approx(total)
+    # a dearer cost of sales leaves less profit, in every unit
+    dear = CXModel(rng=2, n_employees=150, n_customers=3000, burn_in_days=40, days=60,
+                   summary_window_days=30, cost_of_sales_share=0.9).run()
+    dear_units = unit_performance(dear, dear.window_start, dear.unit_ledger)
+    assert (dear_units["profit"] < units["profit"]).all()
 
 
 def test_the_market_renews_itself():

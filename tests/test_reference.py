@@ -191,6 +191,7 @@ def test_workforce_phase_matches_the_engine_exactly():
     reference.network = engine.network.copy()
     reference._measure_network()
     reference.coach_draw = engine.coach_draw.copy()
+    reference.unit_climate = engine.unit_climate.copy()
     reference.levers = engine.levers
     for position in range(engine.n_employees):
         holder = reference.employee_at(position)

@@ -106,13 +106,32 @@ def test_p11_compares_the_quadrants_with_neither(both, customer_only, employee_o
     rng = np.random.default_rng(11)
     neither = 100.0 + rng.normal(0, 1, 20)
     m = synthetic({BASELINE: {
-        "revenue_neither": list(neither), "revenue_both": list(neither * both),
-        "revenue_customer_only": list(neither * customer_only),
-        "revenue_employee_only": list(neither * employee_only),
-        "customers_both": [500.0] * 20}})
+        "profit_neither": list(neither), "profit_both": list(neither * both),
+        "profit_customer_only": list(neither * customer_only),
+        "profit_employee_only": list(neither * employee_only),
+        "revenue_neither": list(neither), "revenue_both": list(neither * 1.1),
+        "operating_margin": [0.1] * 20, "units_both": [1.0] * 20, "units_neither": [1.0] * 20}})
     verdict = evaluate("P11", m)
     assert verdict.passed is expected
     assert verdict.checks[0].estimate.mean == pytest.approx(both)
+    # the customer-level revenue ratio and the margin are reported, never judged
+    assert [c.passed for c in verdict.checks[3:]] == [None, None]
+    assert verdict.checks[3].estimate.mean == pytest.approx(1.1)
+
+
+def test_p11_ignores_runs_without_units_in_a_quadrant():
+    """A run whose units all fall in 'both' or 'neither' has no unit in the other two
+    quadrants (NaN): the ratio uses the runs that have them."""
+    neither = np.full(20, 100.0)
+    alone = np.where(np.arange(20) % 2 == 0, np.nan, 150.0)
+    m = synthetic({BASELINE: {
+        "profit_neither": list(neither), "profit_both": list(neither * 3.0),
+        "profit_customer_only": list(alone), "profit_employee_only": list(alone),
+        "revenue_neither": list(neither), "revenue_both": list(neither),
+        "operating_margin": [0.1] * 20, "units_both": [1.0] * 20, "units_neither": [1.0] * 20}})
+    verdict = evaluate("P11", m)
+    assert verdict.passed is True
+    assert verdict.checks[1].estimate.mean == pytest.approx(1.5)
 
 
 def _ladder(metric_values):
@@ -200,7 +219,9 @@ def test_a_tiny_validation_reports_every_chosen_pattern(tiny_report):
     assert list(dict.fromkeys(id for id in table["id"] if not id.startswith("rest:"))) == \
         ["P1", "P9", "P11", "P13"]
     p11 = table[table["id"] == "P11"]  # a tiny, young base may have no engaged customer
-    assert len(p11) == 3 and p11["value"].notna().any() and (p11["value"].dropna() > 0).all()
+    # at 60 employees every team sits in one unit: no quadrant but 'neither' to compare
+    margin = p11[p11["quantity"].str.contains("margin")]
+    assert len(p11) == 5 and margin["value"].notna().all()
     rows = table[~table["id"].str.startswith("rest:") & (table["id"] != "P11")]
     assert rows["value"].notna().all() and (rows["n"] == 2).all()
     assert (rows["ci_low"] <= rows["value"]).all() and (rows["value"] <= rows["ci_high"]).all()

@@ -99,7 +99,7 @@ def engagement_target(resources: np.ndarray, strain: np.ndarray, leadership: np.
 
     ``disposition`` is a personal trait on the logit scale (0 = average).
     """
-    x = (-0.02 + 1.2 * resources - 2.5 * strain + 0.2 * leadership + 1.2 * recognition
+    x = (-0.02 + 1.2 * resources - 2.5 * strain + 0.4 * leadership + 1.2 * recognition
          + 0.2 * centricity + disposition)
     return clip01(logistic(x) - change_fatigue)
 

@@ -132,6 +132,27 @@ def business_units(positions: Positions, n_units: int) -> np.ndarray:
     return unit
 
 
+def unit_climates(draws: np.ndarray, unit: np.ndarray) -> np.ndarray:
+    """Each business unit's local climate from its standard-normal-scaled ``draws``,
+    centred so that the staff-weighted mean over units is 0: units differ from one
+    another, the organisation's own climate is set elsewhere (disposition, leadership)."""
+    staff = np.bincount(unit, minlength=draws.size).astype(float)
+    if staff.sum() == 0:
+        return draws - draws.mean()
+    return draws - np.dot(staff, draws) / staff.sum()
+
+
+def unit_customer_shares(unit: np.ndarray, level: np.ndarray, n_units: int) -> np.ndarray:
+    """Share of the customers each business unit serves: its share of the frontline
+    positions (customers are dealt to account teams in proportion to the staff who serve
+    them, so every unit carries about the same load); equal shares if there is no
+    frontline at all."""
+    frontline = np.bincount(unit[level == FRONTLINE], minlength=n_units).astype(float)
+    if frontline.sum() == 0:
+        return np.full(n_units, 1.0 / n_units)
+    return frontline / frontline.sum()
+
+
 def build_network(positions: Positions, silo_strength: float, ties_per_employee: float,
                   rng: np.random.Generator) -> nx.Graph:
     """The informal network: reporting lines plus ``ties_per_employee`` ties on average.

@@ -102,6 +102,13 @@ PARAMETERS: tuple[Parameter, ...] = (
       "where the department has any there.",
       "Service organisations split their customers into units or account teams; four keep "
       "several teams of each customer-facing department in every unit at default sizes."),
+    P("organisation", "unit_climate_sd", 0.5, 0.0, 5.0, "logit",
+      "Spread between business units of their local working climate (the unit's own "
+      "management: how its leaders run it, its markets and workload history), a per-unit "
+      "offset on every member's disposition to engage, drawn once per run.",
+      "Local management explains most of the variance in engagement between units (Gallup: "
+      "at least 70% of it); units of one company differ by tens of points in their "
+      "engaged share, which 0.5 on the logit gives at the default disposition spread."),
     P("organisation", "silo_strength", 0.7, 0.0, 1.0, "share",
       "How few informal ties cross departments: 0 fully mixed, 1 none.",
       "Baseline organisations are mostly siloed (the brief's question)."),
@@ -253,8 +260,11 @@ PARAMETERS: tuple[Parameter, ...] = (
     P("customers", "satisfaction_offset", 1.5, -5.0, 5.0, "logit",
       "Satisfaction (logit) when experiences exactly meet expectations.",
       "Meeting expectations leaves customers mildly satisfied."),
-    P("customers", "loyalty_rate", 0.1, 0.0, 1.0, "per contact",
-      "Rate at which loyalty follows satisfaction.", "Loyalty is slower than satisfaction."),
+    P("customers", "loyalty_rate", 0.2, 0.0, 1.0, "per contact",
+      "Rate at which loyalty follows satisfaction.",
+      "Loyalty is slower than satisfaction: at about a contact a month it follows a lasting "
+      "change in satisfaction within half a year (fitted by hand to P6's revenue; declared "
+      "free in experiments/calibrate_patterns.py)."),
     P("customers", "contact_churn_hazard", 0.004, 0.0, 1.0, "per contact",
       "Probability that a neutral customer leaves after a contact.",
       "Small hazard outside renewal."),
@@ -265,7 +275,7 @@ PARAMETERS: tuple[Parameter, ...] = (
       "Loyalty at which renewal is a coin flip.", "Most customers renew by inertia."),
     P("customers", "renewal_gain", 12.0, 0.0, 50.0, "per loyalty unit",
       "Steepness of renewal probability in loyalty.", "Renewal rises sharply with loyalty."),
-    P("customers", "acquisition_rate", 0.23, 0.0, 5.0, "per year",
+    P("customers", "acquisition_rate", 0.21, 0.0, 5.0, "per year",
       "Baseline new customers per year as a share of n_customers (before word of mouth).",
       "Replaces typical churn so a neutral base stays roughly level."),
     P("customers", "referral_rate", 0.1, 0.0, 5.0, "per promoter per year",
@@ -340,6 +350,13 @@ PARAMETERS: tuple[Parameter, ...] = (
       "Mid-level salary with overheads."),
     P("economics", "hiring_cost", 8000.0, 0.0, 1e7, "currency per hire",
       "Cost of replacing a leaver.", "Recruiting and onboarding cost."),
+    P("economics", "cost_of_sales_share", 0.55, 0.0, 1.0, "share of revenue",
+      "Share of revenue spent on everything but the customer-facing workforce (what is "
+      "sold, its delivery, premises, systems, marketing): operating profit is revenue x "
+      "(1 - this share) - salaries - hiring cost. Used for business units' profit.",
+      "Set, not fitted: it gives the default organisation an operating margin near 10%, "
+      "the typical operating margin of service businesses (Damodaran's margins by "
+      "industry, US, 2024)."),
 )
 
 PARAMETERS_BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}

@@ -52,6 +52,7 @@ PURPOSES: tuple[str, ...] = (
     "queue",            # an escalation finding a free manager; a contact reaching someone
     "market",           # churned customers returning to the market as new prospects
     "units",            # each customer's business unit
+    "unit_climate",     # each business unit's local working climate
 )
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)

@@ -465,11 +465,105 @@ def engagement_quadrants(model, start: dict[str, np.ndarray]) -> dict[str, float
     return out
 
 
+class UnitLedger:
+    """Each business unit's operating account, day by day from the start of the final
+    window: revenue of its customers, staff-days of its managers and frontline, hires
+    into it and the executives' staff-days (corporate overhead, shared out by the
+    units' customers). :func:`unit_performance` turns it into profit per customer."""
+
+    def __init__(self, n_units: int):
+        self.days = 0
+        self.revenue = np.zeros(n_units)
+        self.staff_days = np.zeros(n_units)
+        self.hires = np.zeros(n_units)
+        self.executive_days = 0.0
+
+    def add(self, model) -> None:
+        """Book one simulated day (after the day's phases)."""
+        units = self.revenue.size
+        self.days += 1
+        self.revenue += np.bincount(model.c_unit, weights=model.c_spend_rate, minlength=units)
+        staff = model.active & (model.level != Level.EXECUTIVE)
+        self.staff_days += np.bincount(model.unit[staff], minlength=units)
+        hired = model.hired_today & (model.level != Level.EXECUTIVE)
+        self.hires += np.bincount(model.unit[hired], minlength=units)
+        self.executive_days += float((model.active & (model.level == Level.EXECUTIVE)).sum())
+
+
+def unit_performance(model, start: dict[str, np.ndarray],
+                     ledger: UnitLedger) -> dict[str, np.ndarray]:
+    """Each business unit's engagement at the start of the final window and its operating
+    profit over the window, per customer it had then, annualised (currency per customer
+    per year).
+
+    Operating profit = revenue x (1 - ``economics.cost_of_sales_share``) - the unit's
+    staff cost (managers and frontline: ``economics.salary_per_employee`` per year each)
+    - its hiring cost - its share of the executives' cost (by customers). Returns arrays
+    indexed by unit: ``employee_engagement`` and ``engaged_customers`` (at the start),
+    ``customers`` (active at the start), ``revenue`` and ``profit`` (per customer per
+    year) and ``margin`` (profit over revenue)."""
+    p = model.p
+    customers = start["unit_customers"].astype(float)
+    year = 365.0 / max(ledger.days, 1)
+    day_salary = p.salary_per_employee / 365.0
+    executives = ledger.executive_days * day_salary * customers / max(customers.sum(), 1.0)
+    profit = (ledger.revenue * (1.0 - p.cost_of_sales_share) - ledger.staff_days * day_salary
+              - ledger.hires * p.hiring_cost - executives)
+
+    def per_customer(values: np.ndarray) -> np.ndarray:
+        return np.divide(values * year, customers, out=np.full(customers.size, np.nan),
+                         where=customers > 0)
+
+    return {"employee_engagement": start["unit_engagement"],
+            "engaged_customers": start["unit_engaged_customers"], "customers": customers,
+            "revenue": per_customer(ledger.revenue), "profit": per_customer(profit),
+            "margin": np.divide(profit, ledger.revenue, out=np.full(customers.size, np.nan),
+                                where=ledger.revenue > 0)}
+
+
+def unit_quadrants(model, start: dict[str, np.ndarray], ledger: UnitLedger) -> dict[str, float]:
+    """Gallup's comparison, at the level of business units: each unit is high or low on
+    employee engagement and on customer engagement (above the median unit of the run,
+    or not), and each quadrant's operating profit per customer is the customer-weighted
+    mean of its units' (:func:`unit_performance`). Returns ``profit_<quadrant>`` and
+    ``units_<quadrant>`` for ``both``, ``customer_only``, ``employee_only`` and
+    ``neither`` (NaN profit for a quadrant with no unit in this run), and the whole
+    organisation's ``operating_margin`` over the window."""
+    units = unit_performance(model, start, ledger)
+    weight = units["customers"]
+    # a unit without customers or staff at the start has nothing to compare
+    present = ((weight > 0) & np.isfinite(units["employee_engagement"])
+               & np.isfinite(units["engaged_customers"]))
+    employee = present & (units["employee_engagement"]
+                          > _median(units["employee_engagement"][present]))
+    customer = present & (units["engaged_customers"]
+                          > _median(units["engaged_customers"][present]))
+    out = {}
+    for name, mask in (("both", employee & customer), ("customer_only", customer & ~employee),
+                       ("employee_only", employee & ~customer),
+                       ("neither", present & ~employee & ~customer)):
+        out[f"units_{name}"] = float(mask.sum())
+        out[f"profit_{name}"] = (float(np.average(units["profit"][mask], weights=weight[mask]))
+                                 if mask.any() and weight[mask].sum() > 0 else float("nan"))
+    revenue = float(ledger.revenue.sum())
+    profit = float((units["profit"][weight > 0] * weight[weight > 0]).sum()
+                   * ledger.days / 365.0)
+    out["operating_margin"] = profit / revenue if revenue > 0 else float("nan")
+    return out
+
+
+def _median(values: np.ndarray) -> float:
+    return float(np.median(values)) if values.size else float("nan")
+
+
 def engagement_snapshot(model) -> dict[str, np.ndarray]:
     """The state :func:`engagement_quadrants` follows forward: today's active customers,
     whether each is engaged, their unit, and each unit's mean employee engagement."""
     rows = np.flatnonzero(model.c_status == CustomerStatus.ACTIVE)
+    units = business_units(model)
     return {"day": np.int64(model.day), "rows": rows,
             "engaged": customer_engaged(model.c_satisfaction[rows], model.c_loyalty[rows]),
             "unit": model.c_unit[rows],
-            "unit_engagement": business_units(model)["employee_engagement"]}
+            "unit_engagement": units["employee_engagement"],
+            "unit_engaged_customers": units["engaged_customers"],
+            "unit_customers": units["customers"]}

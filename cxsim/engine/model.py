@@ -28,7 +28,13 @@ from cxsim.engine import phases
 from cxsim.engine.agents import Customer, Employee
 from cxsim.engine.interventions import Intervention, Levers
 from cxsim.engine.interventions import from_dict as intervention_from_dict
-from cxsim.engine.metrics import DAILY_METRICS, Recorder, engagement_snapshot, new_day_counters
+from cxsim.engine.metrics import (
+    DAILY_METRICS,
+    Recorder,
+    UnitLedger,
+    engagement_snapshot,
+    new_day_counters,
+)
 from cxsim.engine.phases.customers import NEVER
 from cxsim.engine.phases.service import advance_calendars
 from cxsim.engine.phases.workforce import measure_digital_channel
@@ -77,6 +83,7 @@ class CXModel(mesa.Model):
         self.interventions: list[Intervention] = ivs
         self.day = 0
         self.window_start: dict[str, np.ndarray] | None = None
+        self.unit_ledger: UnitLedger | None = None
         self.burn_in = self.p.burn_in_days
         self.horizon = self.p.burn_in_days + self.p.days
         self._build_structure_tables()
@@ -170,6 +177,11 @@ class CXModel(mesa.Model):
         #: (a customer is served by their unit's staff where there are any).
         self.n_units = p.business_units
         self.unit = org.business_units(positions, self.n_units)
+        #: Each unit's local working climate (logit offset on its members' disposition to
+        #: engage), and that of each position's unit.
+        self.unit_climate = org.unit_climates(self.streams.generator("unit_climate").normal(
+            0.0, p.unit_climate_sd, self.n_units), self.unit)
+        self.position_climate = self.unit_climate[self.unit]
         unit_key = key * self.n_units + self.unit
         self._unit_positions_by_key = np.argsort(unit_key, kind="stable")
         self._unit_position_count = np.bincount(unit_key,
@@ -207,7 +219,9 @@ class CXModel(mesa.Model):
         value_mult = np.array([s.value_multiplier for s in segments])
         value_mult = value_mult / np.dot(seg_share, value_mult) if value_mult.any() else value_mult
         #: Each customer's (and prospect's) business unit.
-        self.c_unit = self.streams.generator("units").integers(0, p.business_units, capacity)
+        self.c_unit = self.streams.generator("units").choice(
+            self.n_units, size=capacity, p=org.unit_customer_shares(self.unit, self.level,
+                                                                    self.n_units))
         self.c_segment = np.searchsorted(np.cumsum(seg_share), rng.random(capacity),
                                          side="right").clip(0, len(segments) - 1).astype(np.int8)
         self.c_value = p.revenue_per_customer * value_mult[self.c_segment]
@@ -314,6 +328,10 @@ class CXModel(mesa.Model):
             #: Customers and units at the start of the final window, followed forward by
             #: :func:`cxsim.engine.metrics.engagement_quadrants`.
             self.window_start = engagement_snapshot(self)
+            #: Each business unit's operating account over the final window.
+            self.unit_ledger = UnitLedger(self.n_units)
+        elif self.unit_ledger is not None:
+            self.unit_ledger.add(self)
         if self.day >= self.horizon:
             self.running = False
 

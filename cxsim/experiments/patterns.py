@@ -39,6 +39,7 @@ from cxsim.engine.metrics import (
     CONTACT_OUTCOMES,
     DEPARTMENT_FIELDS,
     engagement_quadrants,
+    unit_quadrants,
 )
 from cxsim.engine.model import CXModel
 from cxsim.experiments.comparisons import (
@@ -218,6 +219,8 @@ def measure_patterns(model: CXModel, result: Result) -> dict[str, float]:
     out.update(drift_values(result.daily))
     if model.window_start is not None:
         out.update(engagement_quadrants(model, model.window_start))
+    if model.unit_ledger is not None:
+        out.update(unit_quadrants(model, model.window_start, model.unit_ledger))
     summary_keys = [f"churn_{COHORT_HORIZON_DAYS}d_after_{o}" for o in CONTACT_OUTCOMES]
     summary_keys += [f"cohort_contacts_{o}" for o in CONTACT_OUTCOMES]
     out.update({key: summary[key] for key in summary_keys})
@@ -474,23 +477,33 @@ def _p10(m: Measurements) -> Verdict:
 
 
 def _p11(m: Measurements) -> Verdict:
-    neither = m.values(BASELINE, "revenue_neither")
-    ratio = Estimate.of(m.values(BASELINE, "revenue_both") / neither)
-    check = Check(quantity="revenue ratio, both engaged vs neither", target="2.4x to 4.4x",
-                  estimate=ratio, unit="ratio", passed=ratio.within(2.4, 4.4))
-    alone = {name: Estimate.of(m.values(BASELINE, f"revenue_{name}") / neither)
-             for name in ("customer_only", "employee_only")}
-    checks = [check]
-    for name, estimate in alone.items():
+    neither = m.values(BASELINE, "profit_neither")
+    ratio = Estimate.of(m.values(BASELINE, "profit_both") / neither)
+    checks = [Check(quantity="operating profit per customer ratio, units both engaged vs "
+                    "neither", target="2.4x to 4.4x", estimate=ratio, unit="ratio",
+                    passed=ratio.within(2.4, 4.4))]
+    for name in ("customer_only", "employee_only"):
+        estimate = Estimate.of(m.values(BASELINE, f"profit_{name}") / neither)
         between = bool(math.isfinite(estimate.mean) and 1.0 < estimate.mean < ratio.mean)
-        checks.append(Check(quantity=f"revenue ratio, {name.replace('_', ' ')} vs neither",
-                            target="between 1x and both", estimate=estimate, unit="ratio",
-                            passed=between))
+        checks.append(Check(quantity=f"profit ratio, units {name.replace('_', ' ')} vs "
+                            "neither", target="between 1x and both", estimate=estimate,
+                            unit="ratio", passed=between))
     passed = all(c.passed for c in checks)
-    units = m.mean(BASELINE, "customers_both")
-    mechanism = ("reported: customers followed forward over the final window by quadrant "
-                 f"(about {units:,.0f} customers both engaged per run); employee engagement "
-                 "is that of the business unit serving the customer")
+    customers = Estimate.of(m.values(BASELINE, "revenue_both")
+                            / m.values(BASELINE, "revenue_neither"))
+    checks.append(Check(quantity="revenue per customer ratio, engaged customers of engaged "
+                        "units vs neither (customer level)", target="reported",
+                        estimate=customers, unit="ratio", passed=None))
+    margin = Estimate.of(m.values(BASELINE, "operating_margin"))
+    checks.append(Check(quantity="operating margin of the organisation (final window)",
+                        target="reported", estimate=margin, unit="share", passed=None))
+    units = {q: m.mean(BASELINE, f"units_{q}") for q in ("both", "neither")}
+    mechanism = ("reported: business units classified at the start of the final window "
+                 "(above the run's median unit or not, on employee and on customer "
+                 "engagement) and followed forward; about "
+                 f"{units['both']:.1f} units both engaged and {units['neither']:.1f} "
+                 "neither per run; profit differs through customers' spend and churn and "
+                 "the units' hiring costs")
     return Verdict(tuple(checks), passed, mechanism, None)
 
 
@@ -652,13 +665,16 @@ PATTERNS: tuple[Pattern, ...] = (
             f"{FINAL_WINDOW} of its 730-day horizon",
             "pass if the mean CSAT over replicates exceeds 90%", "reported", _p10),
     Pattern("P11", "Engaged employees and engaged customers together: 240% better outcomes",
-            "Gallup", "revenue ratio both high vs both low 2.4x to 4.4x, each alone in "
-            "between", (),
-            "baseline: every customer active at the start of the final window, by quadrant "
-            "(engaged customer: would recommend and loyalty >= 0.7; engaged employees: "
-            "their business unit's mean employee engagement above the median unit); outcome: "
-            "the customer's annual revenue run-rate at the end (0 if churned); ratio of the "
-            "quadrant means to 'neither', per replicate", f"{FINAL_WINDOW}, followed forward",
+            "Gallup", "profit ratio, business units both high vs both low, 2.4x to 4.4x, "
+            "each alone in between", (),
+            "baseline: each business unit at the start of the final window is high or low "
+            "on employee engagement (mean engagement of its managers and frontline) and on "
+            "customer engagement (share of its customers who would recommend and have "
+            "loyalty >= 0.7), against the run's median unit; outcome: the unit's operating "
+            "profit per customer over the window (revenue x (1 - cost_of_sales_share) - "
+            "salaries - hiring - its share of the executives), annualised; ratio of the "
+            "quadrants' customer-weighted means to 'neither', per replicate",
+            f"{FINAL_WINDOW}, followed forward",
             "pass if the both/neither ratio's mean lies in [2.4, 4.4] and each alone lies "
             "between 1x and both", "reported", _p11),
     Pattern("P12", "Silos cause inconsistent experiences, slower resolution, disengagement "

@@ -193,7 +193,8 @@ class EmployeeAgent(mesa.Agent):
         # engagement follows working conditions and peers
         target = dyn.engagement_target(resources, self.strain, signal, self.recognition,
                                        self.centricity, lv.change_fatigue[d, level],
-                                       self.disposition)
+                                       self.disposition
+                                       + model.unit_climate[model.unit[self.position]])
         self.engagement = float(dyn.clip01(
             self.engagement + p.engagement_rate * (target - self.engagement)
             + p.social_influence_rate * (self.peer_engagement - self.engagement)))

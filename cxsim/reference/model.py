@@ -161,6 +161,11 @@ class ReferenceModel(mesa.Model):
         self.boss = positions.boss
         #: Business unit of each position (shared builder).
         self.unit = org.business_units(positions, p.business_units)
+        #: Each unit's local working climate (logit offset on its members' disposition).
+        self.unit_climate = org.unit_climates(
+            self.rng.normal(0.0, p.unit_climate_sd, p.business_units), self.unit)
+        #: Share of the customers each unit serves (shared rule).
+        self.unit_shares = org.unit_customer_shares(self.unit, self.level, p.business_units)
         self.team = positions.team
         self.team_leaders = positions.team_leaders
         self.baseline_authority = org.authority_baseline(p.baseline_empowerment,
@@ -201,7 +206,7 @@ class ReferenceModel(mesa.Model):
             multiplier = (segment.value_multiplier / mean_multiplier if mean_multiplier > 0
                           else segment.value_multiplier)
             customer = CustomerAgent(
-                self, k, unit=int(rng.integers(0, p.business_units)),
+                self, k, unit=int(rng.choice(p.business_units, p=self.unit_shares)),
                 value=p.revenue_per_customer * multiplier,
                 expectation=float(dyn.clip01(segment.expectation
                                              + rng.normal(0.0, org.EXPECTATION_SD))),

@@ -60,7 +60,7 @@ def update_workforce(model: CXModel) -> None:
     model.habituation = dyn.fade(model.habituation, dyn.HABITUATION_HALF_LIFE)
     target = dyn.engagement_target(resources, model.strain, signal, model.recognition,
                                    model.centricity, lv.change_fatigue[dept, level],
-                                   model.disposition)
+                                   model.disposition + model.position_climate)
     model.engagement = dyn.clip01(
         model.engagement + p.engagement_rate * (target - model.engagement)
         + p.social_influence_rate * (peer_engagement - model.engagement))
