@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxsim.core.enums import Level
 from cxsim.core.parameters import Config, ParameterError
 from cxsim.core.structure import Structure
 from cxsim.engine.interventions import Intervention
@@ -31,6 +32,8 @@ from cxsim.engine.metrics import (
     DEPARTMENT_FIELDS,
     TEAM_FIELDS,
     TOUCHPOINT_FIELDS,
+    unit_performance,
+    unit_quadrant_names,
 )
 from cxsim.engine.model import OUTCOME_NAMES, CXModel
 
@@ -271,6 +274,9 @@ class Result:
                                    np.array(structure.department_names)[
                                        model.department[leaders]]))
             self.teams.insert(3, "department", self.teams["team"].map(leader_dept))
+        #: one row per business unit over the final window (docs/metrics.md), None when
+        #: the run has no final window to follow
+        self.units: pd.DataFrame | None = unit_frame(model)
         #: outcome cohorts followed forward: outcome -> (contacts followed, churned within
         #: COHORT_HORIZON_DAYS); contacts of the intervention period
         self.cohorts: dict[str, tuple[int, int]] = model.recorder.cohorts(
@@ -380,7 +386,8 @@ class Result:
     def files(self) -> list[str]:
         """Names of the files :meth:`save` writes for this Result."""
         return (["summary.json", "config.json", "daily.csv"]
-                + [f"{name}.csv" for name in self.record] + ["headline.png"])
+                + [f"{name}.csv" for name in self.record]
+                + (["units.csv"] if self.units is not None else []) + ["headline.png"])
 
     def save(self, directory: str | Path, title: str | None = None,
              figure: Callable[[Result, str | None], Any] | None = None) -> Path:
@@ -404,11 +411,36 @@ class Result:
         self.daily.to_csv(out / "daily.csv", index=False)
         for name in self.record:
             getattr(self, name).to_csv(out / f"{name}.csv", index=False)
+        if self.units is not None:
+            self.units.to_csv(out / "units.csv", index=False)
         if figure is None:
             self.plot(out / "headline.png", title=title)
         else:
             figure(self, title).savefig(out / "headline.png", dpi=150)
         return out
+
+
+def unit_frame(model: CXModel) -> pd.DataFrame | None:
+    """Each business unit of ``model``: its climate, its staff and customers, its
+    employees' and customers' engagement at the start of the final window, and its
+    revenue, operating profit (per customer, annualised) and margin over the window, with
+    its Gallup quadrant (:func:`cxsim.engine.metrics.unit_quadrants`)."""
+    if model.unit_ledger is None or model.window_start is None:
+        return None
+    units = unit_performance(model, model.window_start, model.unit_ledger)
+    staff = model.level != Level.EXECUTIVE
+    return pd.DataFrame({
+        "unit": np.arange(model.n_units),
+        "climate": model.unit_climate,
+        "staff_positions": np.bincount(model.unit[staff], minlength=model.n_units),
+        "customers_at_start": units["customers"].astype(int),
+        "employee_engagement": units["employee_engagement"],
+        "engaged_customers": units["engaged_customers"],
+        "revenue_per_customer": units["revenue"],
+        "profit_per_customer": units["profit"],
+        "margin": units["margin"],
+        "quadrant": unit_quadrant_names(units),
+    })
 
 
 def json_safe(value: Any) -> Any:

@@ -197,6 +197,29 @@ def test_unit_profit_books_revenue_salaries_and_hires_over_the_final_window():
     assert (dear_units["profit"] < units["profit"]).all()
 
 
+def test_a_result_tables_its_business_units_and_saves_them(tmp_path):
+    import cxsim
+
+    result = cxsim.run(seed=4, n_employees=150, n_customers=6000, burn_in_days=60, days=60,
+                       summary_window_days=30)
+    units = result.units
+    assert list(units["unit"]) == list(range(4))
+    assert units["customers_at_start"].sum() > 0
+    assert units["climate"].nunique() == 4  # units differ in their local climate
+    assert set(units["quadrant"]) <= {"both", "customer_only", "employee_only", "neither", ""}
+    assert ((units["margin"] - units["profit_per_customer"] / units["revenue_per_customer"])
+            .abs().max() < 1e-9)
+    result.save(tmp_path, figure=lambda r, t: __import__("matplotlib.pyplot").pyplot.figure())
+    assert "units.csv" in result.files()
+    saved = __import__("pandas").read_csv(tmp_path / "units.csv")
+    assert saved["profit_per_customer"].to_numpy() == pytest.approx(
+        units["profit_per_customer"].to_numpy())
+    # a run too short to have a final window after its warm-up has no unit table
+    short = cxsim.run(seed=4, n_employees=60, n_customers=500, burn_in_days=5, days=5,
+                      summary_window_days=30)
+    assert short.units is None and "units.csv" not in short.files()
+
+
 def test_the_market_renews_itself():
     """Over three years with no intervention acquisitions do not dry up, and churned
     customers' places come back to the market as prospects."""

@@ -24,7 +24,7 @@ from cxsim.results import SUMMARY_DOC
 PARAMS = dict(n_employees=80, n_customers=3000, burn_in_days=20, days=40)
 HEADLINE_KEYS = ("csat", "nps", "fcr", "engagement_share", "churn_rate", "revenue")
 FILES = ("summary.json", "daily.csv", "departments.csv", "touchpoints.csv", "teams.csv",
-         "config.json", "headline.png")
+         "units.csv", "config.json", "headline.png")
 TINY_ARGS = ["--employees", "80", "--customers", "3000", "--days", "30",
              "--set", "run.burn_in_days=20", "--no-progress"]
 

@@ -531,17 +531,10 @@ def unit_quadrants(model, start: dict[str, np.ndarray], ledger: UnitLedger) -> d
     organisation's ``operating_margin`` over the window."""
     units = unit_performance(model, start, ledger)
     weight = units["customers"]
-    # a unit without customers or staff at the start has nothing to compare
-    present = ((weight > 0) & np.isfinite(units["employee_engagement"])
-               & np.isfinite(units["engaged_customers"]))
-    employee = present & (units["employee_engagement"]
-                          > _median(units["employee_engagement"][present]))
-    customer = present & (units["engaged_customers"]
-                          > _median(units["engaged_customers"][present]))
+    quadrant = unit_quadrant_names(units)
     out = {}
-    for name, mask in (("both", employee & customer), ("customer_only", customer & ~employee),
-                       ("employee_only", employee & ~customer),
-                       ("neither", present & ~employee & ~customer)):
+    for name in QUADRANTS:
+        mask = quadrant == name
         out[f"units_{name}"] = float(mask.sum())
         out[f"profit_{name}"] = (float(np.average(units["profit"][mask], weights=weight[mask]))
                                  if mask.any() and weight[mask].sum() > 0 else float("nan"))
@@ -550,6 +543,24 @@ def unit_quadrants(model, start: dict[str, np.ndarray], ledger: UnitLedger) -> d
                    * ledger.days / 365.0)
     out["operating_margin"] = profit / revenue if revenue > 0 else float("nan")
     return out
+
+
+#: Gallup's quadrants of business units, by employee and customer engagement.
+QUADRANTS = ("both", "customer_only", "employee_only", "neither")
+
+
+def unit_quadrant_names(units: dict[str, np.ndarray]) -> np.ndarray:
+    """Each unit's quadrant (:data:`QUADRANTS`) from :func:`unit_performance`: above the
+    run's median unit on employee engagement, on customer engagement, both or neither;
+    ``""`` for a unit with no customers or staff at the start (nothing to compare)."""
+    present = ((units["customers"] > 0) & np.isfinite(units["employee_engagement"])
+               & np.isfinite(units["engaged_customers"]))
+    employee = present & (units["employee_engagement"]
+                          > _median(units["employee_engagement"][present]))
+    customer = present & (units["engaged_customers"]
+                          > _median(units["engaged_customers"][present]))
+    return np.select([employee & customer, customer & ~employee, employee & ~customer,
+                      present], list(QUADRANTS), default="")
 
 
 def _median(values: np.ndarray) -> float:
