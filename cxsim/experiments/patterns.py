@@ -826,7 +826,7 @@ class ValidationReport:
             "target": check.target, "unit": check.unit,
             "value": e.mean if e else math.nan, "ci_low": e.low if e else math.nan,
             "ci_high": e.high if e else math.nan, "n": e.n if e else 0,
-            "simulated": check.value_text(), "check": _verdict_text(check.passed),
+            "simulated": check.value_text(), "check": _check_text(check),
             "pattern_result": _verdict_text(verdict.passed) if verdict else
             _verdict_text(check.passed),
             "mechanism": verdict.mechanism if verdict else mechanism,
@@ -855,6 +855,11 @@ REST_TEST = ("at rest if the 95% CI of the mean drift over replicates lies withi
 
 def _verdict_text(passed: bool | None) -> str:
     return {True: "pass", False: "FAIL", None: "not measurable yet"}[passed]
+
+
+def _check_text(check: Check) -> str:
+    """A check's verdict; a quantity shown for information ("reported") is not judged."""
+    return "reported" if check.target == "reported" else _verdict_text(check.passed)
 
 
 def _mechanism_text(passed: bool | None) -> str:
@@ -1036,7 +1041,7 @@ def format_markdown(report: ValidationReport) -> str:
             lines.append("| " + " | ".join([
                 pattern.id if first else "", _cell(pattern.claim) if first else "",
                 _cell(check.target), _cell(check.quantity), _cell(check.value_text()),
-                _verdict_text(check.passed),
+                _check_text(check),
                 f"**{_verdict_text(verdict.passed)}**" if first else "",
                 _mechanism_text(verdict.mechanism_passed) if first else "",
                 _cell(short_scenarios(pattern)) if first else "",
