@@ -87,8 +87,16 @@ COHORT_HORIZON_DAYS = 90
 def contact_outcomes(problem: np.ndarray, first_contact: np.ndarray, resolved: np.ndarray,
                      abandoned: np.ndarray) -> np.ndarray:
     """The :data:`CONTACT_OUTCOMES` code of each contact (int8)."""
-    return np.select([~problem, resolved & first_contact, resolved, abandoned],
-                     [0, 1, 2, 4], default=3).astype(np.int8)
+    problem, first_contact, resolved, abandoned = (
+        np.asarray(x, dtype=bool) for x in (problem, first_contact, resolved, abandoned))
+    # the first outcome that applies, in this order: no problem, resolved first, resolved,
+    # abandoned, else still open (each assignment overrides those before it)
+    code = np.full(problem.shape, 3, dtype=np.int8)
+    code[abandoned] = 4
+    code[resolved] = 2
+    code[resolved & first_contact] = 1
+    code[~problem] = 0
+    return code
 
 
 def new_day_counters() -> dict[str, float]:
@@ -179,19 +187,22 @@ class Recorder:
                            problem, first_contact, resolved, revealed, pain_tp, pain_received,
                            contacts_so_far, resolution_days, abandoned,
                            customers: np.ndarray | None = None,
-                           churned: np.ndarray | None = None) -> None:
+                           churned: np.ndarray | None = None,
+                           outcomes: np.ndarray | None = None) -> None:
         """Add a batch of interactions (one entry per contact) to today's tallies.
 
         ``team`` is -1 for contacts served by the digital channel; ``csat`` and
         ``nps`` hold the answers of the contacts where ``answered`` is true.
         ``customers`` (an integer key per customer, stable over the run) and ``churned``
         (the contact ended in churn) feed the outcome cohorts; without them the batch is
-        left out of the cohorts.
+        left out of the cohorts. ``outcomes``: the contacts' :func:`contact_outcomes` if
+        the caller has them already.
         """
         if customers is not None and churned is not None and self.today >= self.cohort_start:
             keys = np.asarray(customers, dtype=np.int32)
-            self._contacts.append((self.today, keys, contact_outcomes(
-                problem, first_contact, resolved, abandoned)))
+            if outcomes is None:
+                outcomes = contact_outcomes(problem, first_contact, resolved, abandoned)
+            self._contacts.append((self.today, keys, outcomes))
             self._churns.append((self.today, keys[np.asarray(churned, dtype=bool)]))
         resolved_first = first_contact & resolved
         top2 = np.zeros(quality.size)

@@ -13,6 +13,7 @@ import copy
 import inspect
 from collections.abc import Iterable, Mapping
 from functools import partial
+from types import SimpleNamespace
 from typing import Any
 
 import mesa
@@ -69,6 +70,10 @@ class CXModel(mesa.Model):
                  rng: int | None = None, **parameters: Any):
         self.p, self.structure, ivs = resolve_inputs(config, interventions, structure,
                                                      parameters)
+        #: The parameters of ``p`` as plain attributes (the same values, faster to read in
+        #: the daily phases than the Config's validated lookup).
+        self.params = SimpleNamespace(**self.p.to_flat())
+        self._baseline_levers: Levers | None = None
         #: The run's seed (drawn from the operating system if none was given).
         self.seed = fresh_seed() if rng is None else check_seed(rng)
         super().__init__(rng=self.seed)
@@ -87,9 +92,7 @@ class CXModel(mesa.Model):
             iv.initialise(self)
         self.levers = self.baseline_levers()
         self.recorder = Recorder(self)
-        self.datacollector = mesa.DataCollector(
-            model_reporters=metric_reporters()
-        )
+        self.datacollector = DailyCollector(model_reporters=metric_reporters())
         self._reset_today()
         self.recorder.measure(self)
         self.datacollector.collect(self)
@@ -274,8 +277,12 @@ class CXModel(mesa.Model):
     # ------------------------------------------------------------------ public API
 
     def baseline_levers(self) -> Levers:
-        """The levers before interventions (the baseline parameters)."""
-        return Levers.baseline(self.p, self.structure)
+        """The levers before interventions (the baseline parameters): a fresh copy of
+        :meth:`Levers.baseline` of the model's inputs (built once; interventions change
+        the copy)."""
+        if self._baseline_levers is None:
+            self._baseline_levers = Levers.baseline(self.p, self.structure)
+        return copy_levers(self._baseline_levers)
 
     @property
     def intervention_day(self) -> int:
@@ -310,7 +317,7 @@ class CXModel(mesa.Model):
         self.day += 1
         self.recorder.measure(self)
         self.datacollector.collect(self)
-        if self.day == self.horizon - self.p.summary_window_days:
+        if self.day == self.horizon - self.params.summary_window_days:
             #: Customers and units at the start of the final window, followed forward by
             #: :func:`cxsim.engine.metrics.engagement_quadrants`.
             self.window_start = engagement_snapshot(self)
@@ -344,7 +351,11 @@ class CXModel(mesa.Model):
                 f"fork on day {self.day} is not allowed: a model forks at the latest at the "
                 f"end of its warm-up (day {self.burn_in})")
         _, _, ivs = resolve_inputs(self.p, interventions, self.structure, {})
-        child = copy.deepcopy(self)
+        # the collected daily values are immutable scalars: the child gets new lists of
+        # the same values (deep-copying each of them costs as much as the rest of the model)
+        collected = self.datacollector.model_vars
+        memo = {id(collected): {name: list(values) for name, values in collected.items()}}
+        child = copy.deepcopy(self, memo)
         child.interventions = ivs
         for iv in ivs:
             iv.initialise(child)
@@ -379,7 +390,8 @@ class CXModel(mesa.Model):
     def train(self, who: np.ndarray, hours: float) -> None:
         """Give ``hours`` of CX training to positions in the boolean mask ``who``."""
         effective = hours * self.levers.training_effect
-        self.skill[who] = dyn.learning_curve(self.skill[who], effective, self.p.learning_per_hour)
+        self.skill[who] = dyn.learning_curve(self.skill[who], effective,
+                                             self.params.learning_per_hour)
         self.training_hours[who] += hours
         self.last_trained[who] = self.day
 
@@ -481,6 +493,42 @@ def run_to_horizon(model: Any, progress: bool, label: str) -> Any:
     for _ in days:
         model.step()
     return model
+
+
+def copy_levers(levers: Levers) -> Levers:
+    """A copy of ``levers`` whose arrays are copies too (the scalars are immutable)."""
+    fresh = copy.copy(levers)
+    for name, value in vars(levers).items():
+        if isinstance(value, np.ndarray):
+            setattr(fresh, name, value.copy())
+    return fresh
+
+
+class DailyCollector(mesa.DataCollector):
+    """Mesa's DataCollector of the daily metrics (reporters from :func:`metric_reporters`),
+    collecting each day's values straight from the model's Recorder, where they are
+    already computed: the same rows Mesa's own ``collect`` would store (each reporter
+    returns ``recorder.current[name]``, an immutable scalar, so no deep copy is needed).
+    Any other reporter, and the first collection (Mesa validates the reporters then), go
+    through Mesa's ``collect``."""
+
+    #: Whether every reporter is a daily metric's (decided at the second collection).
+    _from_recorder: bool | None = None
+
+    def collect(self, model: Any) -> None:
+        if self._from_recorder is None and self._validated:
+            self._from_recorder = (
+                not self.agent_reporters and not getattr(self, "agenttype_reporters", None)
+                and all(isinstance(r, partial) and r.func is daily_metric and r.args == (name,)
+                        for name, r in self.model_reporters.items()))
+        if not self._from_recorder:
+            super().collect(model)
+            return
+        if hasattr(self, "_collection_steps"):  # Mesa 3.5 records the collection's time
+            self._collection_steps.append(model.time)
+        current = model.recorder.current
+        for name, values in self.model_vars.items():
+            values.append(current[name])
 
 
 def daily_metric(name: str, model: Any) -> float:

@@ -48,7 +48,7 @@ def churn(model: CXModel, customers: np.ndarray) -> None:
     model.c_problem_open[customers] = False
     model.active_customers -= customers.size
     model.today["churned"] += customers.size
-    model._returning.setdefault(model.day + model.p.market_return_days, []).append(
+    model._returning.setdefault(model.day + model.params.market_return_days, []).append(
         customers.copy())
 
 
@@ -63,7 +63,7 @@ def return_to_market(model: CXModel) -> None:
     model.c_mean_affect[rows] = 0.0
     model.c_peak_affect[rows] = 0.0
     model.c_end_affect[rows] = 0.0
-    model.c_satisfaction[rows] = float(dyn.logistic(model.p.satisfaction_offset))
+    model.c_satisfaction[rows] = float(dyn.logistic(model.params.satisfaction_offset))
     model.c_loyalty[rows] = model.c_loyalty0[rows]
     model.c_expectation[rows] = model.c_expectation0[rows]
     model.c_last_outcome[rows] = ContactOutcome.NO_PROBLEM

@@ -39,7 +39,7 @@ def serve_customers(model: CXModel) -> None:
     acquiring = ~problem & (step >= 0)
     renewal = ~problem & ~acquiring & (model.c_renewal_day[customers] <= model.day)
     onboarding = (~problem & ~acquiring & ~renewal
-                  & (model.day - model.c_start_day[customers] < model.p.onboarding_days))
+                  & (model.day - model.c_start_day[customers] < model.params.onboarding_days))
     bits = model.streams.bits_many(CONTACT_PURPOSES, model.day, customers)
     touchpoint_draw, channel_draw = uniform_pair(bits[0])
     touchpoint = model._routine_tps[np.searchsorted(model._routine_cum, touchpoint_draw)]
@@ -59,7 +59,7 @@ def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
 
     Every draw is the customer's own for today (see :mod:`cxsim.core.streams`):
     ``bits`` holds the random bits of :data:`CONTACT_PURPOSES` for each contact."""
-    p, lv, day, streams = model.p, model.levers, model.day, model.streams
+    p, lv, day, streams = model.params, model.levers, model.day, model.streams
     # --- who serves: the digital channel or an employee of the owning department
     digital = ~problem & ((model.tp_digital[touchpoint] == 2)
                           | ((model.tp_digital[touchpoint] == 1)
@@ -199,15 +199,16 @@ def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
     load = np.bincount(server[human], weights=effort[human], minlength=model.n_employees)
     model.load += load
     # --- today's tallies
+    first_contact = problem & (contacts_so_far == 1)
+    outcomes = contact_outcomes(problem, first_contact, resolved, abandoned)
     model.recorder.tally_interactions(
         touchpoint=touchpoint, department=serving_dept, team=np.where(
             human, model.team[rows], -1), quality=quality, answered=answered, csat=csat,
-        nps=nps, problem=problem, first_contact=problem & (contacts_so_far == 1),
+        nps=nps, problem=problem, first_contact=first_contact,
         resolved=resolved, revealed=revealed, pain_tp=pain_tp, pain_received=received,
         contacts_so_far=contacts_so_far, resolution_days=day - model.c_problem_start[customers],
-        abandoned=abandoned, customers=customers, churned=leave)
-    model.c_last_contact_outcome[customers] = contact_outcomes(
-        problem, problem & (contacts_so_far == 1), resolved, abandoned)
+        abandoned=abandoned, customers=customers, churned=leave, outcomes=outcomes)
+    model.c_last_contact_outcome[customers] = outcomes
 
 
 def advance_calendars(model: CXModel, customers: np.ndarray, day: int) -> np.ndarray:
@@ -216,7 +217,7 @@ def advance_calendars(model: CXModel, customers: np.ndarray, day: int) -> np.nda
 
     Calendar day ``k`` of a customer is calendar day ``k - 1`` plus a geometric gap
     drawn for (customer, ``k``): the same sequence in every run with this seed."""
-    p = 1.0 / model.p.contact_interval_days
+    p = 1.0 / model.params.contact_interval_days
     calendar = model.c_calendar_day[customers]
     late = np.flatnonzero(calendar <= day)
     if late.size == 0:
@@ -298,7 +299,7 @@ def open_problems(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray)
     model.c_problem_route[customers] = route
     model.c_problem_contacts[customers] = 0
     model.c_problem_start[customers] = model.day
-    model.c_needs_handoff[customers] = handoff_draw < model.p.handoff_need
+    model.c_needs_handoff[customers] = handoff_draw < model.params.handoff_need
 
 
 def close_problems(model: CXModel, customers: np.ndarray, problem: np.ndarray,

@@ -19,7 +19,7 @@ EXECUTIVE, MANAGER, FRONTLINE = Level
 
 
 def update_workforce(model: CXModel) -> None:
-    p, lv = model.p, model.levers
+    p, lv = model.params, model.levers
     dept, level, active = model.department, model.level, model.active
     coaches = (model.coach_draw < lv.coaching[dept, MANAGER]) & active
     signal = dyn.cascade_signal(lv.commitment[dept, EXECUTIVE], level, model.boss, coaches,
