@@ -22,13 +22,14 @@ CHURNED, PROSPECT = CustomerStatus.CHURNED, CustomerStatus.PROSPECT
 
 def count_advocates(model: CXModel, customers: np.ndarray, sign: int) -> None:
     sat = model.c_satisfaction[customers]
-    model.promoters += sign * int((sat >= dyn.PROMOTER_SATISFACTION).sum())
-    model.detractors += sign * int((sat < dyn.DETRACTOR_SATISFACTION).sum())
+    model.promoters += sign * np.count_nonzero(sat >= dyn.PROMOTER_SATISFACTION)
+    model.detractors += sign * np.count_nonzero(sat < dyn.DETRACTOR_SATISFACTION)
 
 
 def set_outcome(model: CXModel, customers: np.ndarray, outcome: np.ndarray | int) -> None:
     """Record the outcome of each customer's latest problem (and keep the counts)."""
-    new = np.broadcast_to(np.asarray(outcome, dtype=np.int8), customers.shape)
+    new = (np.full(customers.shape, outcome, dtype=np.int8) if np.ndim(outcome) == 0
+           else np.asarray(outcome, dtype=np.int8))
     model.outcome_customers -= np.bincount(model.c_last_outcome[customers], minlength=4)
     model.outcome_customers += np.bincount(new, minlength=4)
     model.c_last_outcome[customers] = new

@@ -6,7 +6,7 @@ customer's own for the day (:mod:`cxsim.core.streams`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -14,7 +14,7 @@ from cxsim.core import dynamics as dyn
 from cxsim.core.enums import ContactOutcome, Level
 from cxsim.core.streams import normal, uniform_pair
 from cxsim.engine.metrics import contact_outcomes
-from cxsim.engine.phases.customers import churn, count_advocates, set_outcome
+from cxsim.engine.phases.customers import churn, set_outcome
 
 if TYPE_CHECKING:
     from cxsim.engine.model import CXModel
@@ -61,9 +61,11 @@ def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
     ``bits`` holds the random bits of :data:`CONTACT_PURPOSES` for each contact."""
     p, lv, day, streams = model.params, model.levers, model.day, model.streams
     # --- who serves: the digital channel or an employee of the owning department
-    digital = ~problem & ((model.tp_digital[touchpoint] == 2)
-                          | ((model.tp_digital[touchpoint] == 1)
-                             & (channel_draw < lv.digital_share)))
+    routine_contact = ~problem
+    tp_digital = model.tp_digital[touchpoint]
+    optional_digital = tp_digital == 1
+    digital = routine_contact & ((tp_digital == 2)
+                                 | (optional_digital & (channel_draw < lv.digital_share)))
     contacts_so_far = np.where(problem, model.c_problem_contacts[customers] + 1, 0)
     owner = model.tp_owner[touchpoint]
     # --- capacity and waiting: an escalation goes to a manager with room (the managers'
@@ -71,39 +73,38 @@ def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
     # reaches someone as its group's utilisation allows (it waits, and may give up); one
     # that reaches nobody goes digital only where a channel is designed to take it (an
     # optional digital touchpoint, and not a problem)
+    groups = service_groups(model)
     room_draw, reach_draw = uniform_pair(bits[5])
     effort = np.where(problem, dyn.PROBLEM_EFFORT, model.tp_effort[touchpoint])
-    manager_key = model._roster_fallback[owner * 3 + MANAGER]
+    manager_key = groups.tp_manager_key[touchpoint]
     wants_manager = (problem & (contacts_so_far >= p.escalate_after)
-                     & (manager_key % 3 != FRONTLINE) & (model._roster_count[manager_key] > 0))
+                     & groups.tp_can_escalate[touchpoint])
     model.offered += np.bincount(manager_key[wants_manager], weights=effort[wants_manager],
                                  minlength=model.offered.size)
-    escalated = wants_manager & (room_draw < dyn.manager_room(model.utilisation[manager_key]))
-    key = model._roster_fallback[owner * 3 + np.where(escalated, MANAGER, FRONTLINE)]
+    escalated = wants_manager & (room_draw < groups.room[manager_key])
+    key = np.where(escalated, manager_key, groups.tp_frontline_key[touchpoint])
     frontline = ~digital & ~escalated
-    reach = np.where(model._roster_count[key] > 0, dyn.reach_probability(
-        model.utilisation[key], p.abandonment_rate), 0.0)  # nobody at all: nobody to reach
-    unreached = frontline & (reach_draw >= reach)
-    to_digital = unreached & ~problem & (model.tp_digital[touchpoint] == 1)
-    model.offered += np.bincount(key[frontline & ~to_digital],
-                                 weights=effort[frontline & ~to_digital],
+    unreached = frontline & (reach_draw >= groups.reach[key])
+    to_digital = unreached & routine_contact & optional_digital
+    queued = frontline & ~to_digital
+    model.offered += np.bincount(key[queued], weights=effort[queued],
                                  minlength=model.offered.size)
     digital |= to_digital
     unreached &= ~to_digital
-    wait = np.where(frontline & ~to_digital, dyn.wait_index(model.utilisation[key]), 0.0)
-    server = pick_servers(model, owner, np.where(escalated, MANAGER, FRONTLINE),
-                          *uniform_pair(bits[1]), unit=model.c_unit[customers])
+    wait = np.where(queued, groups.wait[key], 0.0)
+    server = pick_servers_by_key(model, key, *uniform_pair(bits[1]), model.c_unit[customers])
     server[digital | unreached] = -1
     human = server >= 0
-    serving_dept = owner
     rows = np.maximum(server, 0)
     serving_dept = np.where(human, model.department[rows],
                             np.where(unreached, owner, model.digital_department))
     digital_capability = dyn.digital_capability(lv.crm, model._digital_skill)
-    skill = np.where(human, model.skill[rows], digital_capability)
-    engagement = np.where(human, model.engagement[rows], digital_capability)
-    centricity = np.where(human, model.centricity[rows], model._digital_centricity)
-    authority = np.where(human, model.empowerment[rows], 0.0)
+    # the server's skill, engagement, centricity and authority; the digital channel's
+    skill, engagement, centricity, authority = np.where(
+        human, np.stack((model.skill, model.engagement, model.centricity,
+                         model.empowerment))[:, rows],
+        np.array([[digital_capability], [digital_capability], [model._digital_centricity],
+                  [0.0]]))
     guidelines = lv.guidelines[serving_dept, model.level[rows]]
     # --- handoffs: a problem caused elsewhere loses context crossing silos
     cause_dept = model.tp_owner[model.c_problem_source[customers]]
@@ -125,7 +126,7 @@ def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
         dyn.contact_experience(quality, problem, resolved, contacts_so_far, abandoned,
                                revealed), wait, p.wait_penalty)
     # --- judgement: disconfirmation, peak-end memory, satisfaction, loyalty
-    count_advocates(model, customers, -1)
+    satisfaction_before = model.c_satisfaction[customers]
     affect = dyn.disconfirmation_affect(experience, model.c_expectation[customers],
                                         p.loss_aversion)
     mean_affect, peak_affect = dyn.remember(model.c_mean_affect[customers],
@@ -142,7 +143,10 @@ def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
     model.c_loyalty[customers] = loyalty
     model.c_expectation[customers] = dyn.drift(model.c_expectation[customers], experience,
                                                p.expectation_adaptation)
-    count_advocates(model, customers, +1)
+    model.promoters += (np.count_nonzero(satisfaction >= dyn.PROMOTER_SATISFACTION)
+                        - np.count_nonzero(satisfaction_before >= dyn.PROMOTER_SATISFACTION))
+    model.detractors += (np.count_nonzero(satisfaction < dyn.DETRACTOR_SATISFACTION)
+                         - np.count_nonzero(satisfaction_before < dyn.DETRACTOR_SATISFACTION))
     # --- survey answers
     answered = survey_draw < p.response_rate
     csat_noise, nps_noise = streams.normal_pair("survey_answers", day, customers[answered])
@@ -246,6 +250,40 @@ def advance_calendars(model: CXModel, customers: np.ndarray, day: int) -> np.nda
     return calendar
 
 
+class ServiceGroups(NamedTuple):
+    """Today's lookups of the service phase, by touchpoint and by (department, level) group
+    (row ``department * 3 + level``), so that each contact needs one lookup."""
+
+    #: the group that takes a touchpoint's escalations (its owner's managers, or the
+    #: roster fallback), and whether it can (a manager level with someone in it)
+    tp_manager_key: np.ndarray
+    tp_can_escalate: np.ndarray
+    #: the group that serves a touchpoint's other contacts (its owner's frontline, or
+    #: the roster fallback)
+    tp_frontline_key: np.ndarray
+    #: by group: the managers' room for escalations, the chance a contact reaches someone
+    #: (0 where nobody is there at all) and the wait index, at the group's utilisation
+    room: np.ndarray
+    reach: np.ndarray
+    wait: np.ndarray
+
+
+def service_groups(model: CXModel) -> ServiceGroups:
+    """The :class:`ServiceGroups` lookups at today's rosters and utilisation."""
+    owner3 = model.tp_owner * 3
+    fallback, count, utilisation = (model._roster_fallback, model._roster_count,
+                                    model.utilisation)
+    manager_key = fallback[owner3 + MANAGER]
+    return ServiceGroups(
+        tp_manager_key=manager_key,
+        tp_can_escalate=(manager_key % 3 != FRONTLINE) & (count[manager_key] > 0),
+        tp_frontline_key=fallback[owner3 + FRONTLINE],
+        room=dyn.manager_room(utilisation),
+        reach=np.where(count > 0, dyn.reach_probability(
+            utilisation, model.params.abandonment_rate), 0.0),  # nobody: nobody to reach
+        wait=dyn.wait_index(utilisation))
+
+
 def pick_servers(model: CXModel, department: np.ndarray, level: np.ndarray,
                  position_draw: np.ndarray, roster_draw: np.ndarray,
                  unit: np.ndarray | None = None) -> np.ndarray:
@@ -257,24 +295,40 @@ def pick_servers(model: CXModel, department: np.ndarray, level: np.ndarray,
     else of the whole group. Each filled position is equally likely, and a run whose
     workforce differs from another's by a few vacancies picks the same server for most
     contacts (common random numbers)."""
-    key = model._roster_fallback[department * 3 + level]
-    server = model._positions_by_key[np.minimum(
-        model._position_start[key] + (position_draw * model._position_count[key]).astype(
-            np.int64), model.n_employees - 1)]
+    return pick_servers_by_key(model, model._roster_fallback[department * 3 + level],
+                               position_draw, roster_draw, unit)
+
+
+def pick_servers_by_key(model: CXModel, key: np.ndarray, position_draw: np.ndarray,
+                        roster_draw: np.ndarray, unit: np.ndarray | None = None) -> np.ndarray:
+    """:func:`pick_servers` for the groups ``key`` (``department * 3 + level`` after the
+    roster fallback)."""
+    last = model.n_employees - 1
+    unit_key = count = own = None
     if unit is not None:
         unit_key = key * model.n_units + unit
         count = model._unit_position_count[unit_key]
         own = np.flatnonzero(count > 0)
-        if own.size:
+    if own is not None and own.size == key.size:  # every group has positions in the unit
+        server = model._unit_positions_by_key[np.minimum(
+            model._unit_position_start[unit_key] + (position_draw * count).astype(np.int64),
+            last)]
+    else:
+        server = model._positions_by_key[np.minimum(
+            model._position_start[key] + (position_draw * model._position_count[key]).astype(
+                np.int64), last)]
+        if own is not None and own.size:
             server[own] = model._unit_positions_by_key[np.minimum(
                 model._unit_position_start[unit_key[own]]
-                + (position_draw[own] * count[own]).astype(np.int64), model.n_employees - 1)]
-            vacant = own[~model.active[server[own]]]
-            filled = model._unit_roster_count[unit_key[vacant]]
-            in_unit = vacant[filled > 0]
-            pick = (model._unit_roster_start[unit_key[in_unit]]
-                    + (roster_draw[in_unit] * filled[filled > 0]).astype(np.int64))
-            server[in_unit] = model._unit_roster[np.minimum(pick, model._unit_roster.size - 1)]
+                + (position_draw[own] * count[own]).astype(np.int64), last)]
+    if own is not None and own.size:  # a vacant position: a filled one of the unit's roster
+        vacant = (np.flatnonzero(~model.active[server]) if own.size == key.size
+                  else own[~model.active[server[own]]])
+        filled = model._unit_roster_count[unit_key[vacant]]
+        in_unit = vacant[filled > 0]
+        pick = (model._unit_roster_start[unit_key[in_unit]]
+                + (roster_draw[in_unit] * filled[filled > 0]).astype(np.int64))
+        server[in_unit] = model._unit_roster[np.minimum(pick, model._unit_roster.size - 1)]
     vacant = np.flatnonzero(~model.active[server])
     if vacant.size:  # a filled position from the roster instead (-1 if there is none)
         key = key[vacant]
