@@ -166,6 +166,15 @@ class CXModel(mesa.Model):
         # every position by (department, level): fixed for the run (servers are drawn here
         # first, see _pick_servers)
         key = self.department * 3 + self.level
+        #: Each position's (department, level) group (row department * 3 + level), its
+        #: department's manager and executive groups, and masks of fixed position kinds.
+        self._position_group = key
+        self._manager_group = self.department * 3 + MANAGER
+        self._executive_group = self.department * 3 + EXECUTIVE
+        self._is_frontline = self.level == FRONTLINE
+        self._is_executive = self.level == EXECUTIVE
+        self._digital_positions = self.department == self.digital_department
+        self._group_capacity: tuple[float, np.ndarray] | None = None
         self._positions_by_key = np.argsort(key, kind="stable")
         self._position_count = np.bincount(key, minlength=self.n_departments * 3)
         self._position_start = np.concatenate([[0], np.cumsum(self._position_count)[:-1]])
