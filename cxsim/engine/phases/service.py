@@ -41,25 +41,28 @@ def serve_customers(model: CXModel) -> None:
     onboarding = (~problem & ~acquiring & ~renewal
                   & (model.day - model.c_start_day[customers] < model.params.onboarding_days))
     bits = model.streams.bits_many(CONTACT_PURPOSES, model.day, customers)
-    touchpoint_draw, channel_draw = uniform_pair(bits[0])
+    uniforms = uniform_pair(bits)  # two uniform numbers from each row of bits, at once
+    touchpoint_draw, channel_draw = uniforms[0][0], uniforms[1][0]
     touchpoint = model._routine_tps[np.searchsorted(model._routine_cum, touchpoint_draw)]
     touchpoint[onboarding] = model._onboarding_tps[
         np.searchsorted(model._onboarding_cum, touchpoint_draw[onboarding])]
     touchpoint[renewal] = model.renewal_tp
     touchpoint[acquiring] = model._acquisition_tps[step[acquiring]]
     touchpoint[problem] = model.c_problem_route[customers[problem]]
-    interact(model, customers, touchpoint, problem, acquiring, channel_draw, bits)
+    interact(model, customers, touchpoint, problem, acquiring, channel_draw, bits, uniforms)
 
 
 def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
              problem: np.ndarray, acquiring: np.ndarray, channel_draw: np.ndarray,
-             bits: np.ndarray) -> None:
+             bits: np.ndarray, uniforms: tuple[np.ndarray, np.ndarray] | None = None) -> None:
     """Serve one contact for each customer at ``touchpoint`` and let them judge it.
     ``acquiring`` marks contacts of new customers buying (never ending in churn).
 
     Every draw is the customer's own for today (see :mod:`cxsim.core.streams`):
-    ``bits`` holds the random bits of :data:`CONTACT_PURPOSES` for each contact."""
+    ``bits`` holds the random bits of :data:`CONTACT_PURPOSES` for each contact;
+    ``uniforms``, if given, is ``uniform_pair(bits)``."""
     p, lv, day, streams = model.params, model.levers, model.day, model.streams
+    high, low = uniform_pair(bits) if uniforms is None else uniforms
     # --- who serves: the digital channel or an employee of the owning department
     routine_contact = ~problem
     tp_digital = model.tp_digital[touchpoint]
@@ -74,7 +77,7 @@ def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
     # that reaches nobody goes digital only where a channel is designed to take it (an
     # optional digital touchpoint, and not a problem)
     groups = service_groups(model)
-    room_draw, reach_draw = uniform_pair(bits[5])
+    room_draw, reach_draw = high[5], low[5]
     effort = np.where(problem, dyn.PROBLEM_EFFORT, model.tp_effort[touchpoint])
     manager_key = groups.tp_manager_key[touchpoint]
     wants_manager = (problem & (contacts_so_far >= p.escalate_after)
@@ -92,7 +95,7 @@ def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
     digital |= to_digital
     unreached &= ~to_digital
     wait = np.where(queued, groups.wait[key], 0.0)
-    server = pick_servers_by_key(model, key, *uniform_pair(bits[1]), model.c_unit[customers])
+    server = pick_servers_by_key(model, key, high[1], low[1], model.c_unit[customers])
     server[digital | unreached] = -1
     human = server >= 0
     rows = np.maximum(server, 0)
@@ -117,7 +120,7 @@ def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
         p.noise_sd, p.inconsistency_factor))
     # --- problems: resolution, repeats, abandonment; new problems revealed (one draw:
     # a problem contact can resolve, another contact can reveal a defect)
-    outcome_draw, survey_draw = uniform_pair(bits[3])
+    outcome_draw, survey_draw = high[3], low[3]
     resolved = problem & ~unreached & (outcome_draw < dyn.resolution_probability(
         skill, authority, lv.crm, needs_handoff, loss, centricity))
     abandoned = problem & ~resolved & (contacts_so_far >= p.max_contacts)
@@ -158,7 +161,7 @@ def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
     still_open = problem & ~resolved & ~abandoned
     model.c_problem_contacts[customers[still_open]] += 1
     # --- pain points reach the causing department through ties, metrics, systems
-    departure_draw, pain_draw = uniform_pair(bits[4])
+    departure_draw, pain_draw = high[4], low[4]
     pain_tp = model.c_problem_source[customers[problem]]
     received = pain_received(model, serving_dept[problem], pain_tp, pain_draw[problem])
     # --- renewal and churn (one draw: a renewal contact renews or not, any other
