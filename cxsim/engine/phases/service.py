@@ -240,8 +240,7 @@ def advance_calendars(model: CXModel, customers: np.ndarray, day: int) -> np.nda
         block = int(min(64, 4 + 1.5 * (day - int(calendar[late].min())) * p))
         index = model.c_calendar_index[behind]
         indices = index[:, None] + np.arange(1, block + 1)
-        gaps = model.streams.geometric("contact_calendar", indices,
-                                       np.broadcast_to(behind[:, None], indices.shape), p)
+        gaps = model.streams.geometric("contact_calendar", indices, behind[:, None], p)
         days = calendar[late][:, None] + np.cumsum(gaps, axis=1)
         after = days > day
         reached = after.any(axis=1)
