@@ -219,19 +219,12 @@ class Recorder:
         columns[OPENED] = revealed
         columns[FIRST] = first_contact
         columns[FIRST_RESOLVED] = resolved_first
-        # one bincount for every grouping: touchpoints, then departments, then teams
-        nt, nd = self.n_touchpoints, self.n_departments
-        groups, blocks = [touchpoint, department + nt], [columns, columns]
+        nt = self.n_touchpoints
+        self.tp += _group_sums(touchpoint, columns, nt)
+        self.dept += _group_sums(department, columns, self.n_departments)
         if self.detail:
             staffed = team >= 0
-            groups.append(team[staffed] + (nt + nd))
-            blocks.append(columns[:, staffed])
-        sums = _group_sums(np.concatenate(groups), np.concatenate(blocks, axis=1),
-                           nt + nd + (self.n_teams if self.detail else 0))
-        self.tp += sums[:, :nt]
-        self.dept += sums[:, nt:nt + nd]
-        if self.detail:
-            self.team += sums[:, nt + nd:]
+            self.team += _group_sums(team[staffed], columns[:, staffed], self.n_teams)
         self.pain[0] += np.bincount(pain_tp, minlength=nt)
         self.pain[1] += np.bincount(pain_tp, weights=pain_received, minlength=nt)
         repeat = resolved & ~first_contact

@@ -102,12 +102,10 @@ def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
     serving_dept = np.where(human, model.department[rows],
                             np.where(unreached, owner, model.digital_department))
     digital_capability = dyn.digital_capability(lv.crm, model._digital_skill)
-    # the server's skill, engagement, centricity and authority; the digital channel's
-    skill, engagement, centricity, authority = np.where(
-        human, np.stack((model.skill, model.engagement, model.centricity,
-                         model.empowerment))[:, rows],
-        np.array([[digital_capability], [digital_capability], [model._digital_centricity],
-                  [0.0]]))
+    skill = np.where(human, model.skill[rows], digital_capability)
+    engagement = np.where(human, model.engagement[rows], digital_capability)
+    centricity = np.where(human, model.centricity[rows], model._digital_centricity)
+    authority = np.where(human, model.empowerment[rows], 0.0)
     guidelines = lv.guidelines[serving_dept, model.level[rows]]
     # --- handoffs: a problem caused elsewhere loses context crossing silos
     cause_dept = model.tp_owner[model.c_problem_source[customers]]
