@@ -189,6 +189,9 @@ class CXModel(mesa.Model):
         self._unit_position_start = np.concatenate(
             [[0], np.cumsum(self._unit_position_count)[:-1]])
         self._roster_dirty = False
+        #: The touchpoints' service groups at the current rosters (see
+        #: cxsim.engine.phases.service.service_groups).
+        self._touchpoint_groups: tuple[np.ndarray, ...] | None = None
         self.refresh_rosters()
         measure_digital_channel(self)
 

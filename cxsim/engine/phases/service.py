@@ -269,15 +269,22 @@ class ServiceGroups(NamedTuple):
 
 
 def service_groups(model: CXModel) -> ServiceGroups:
-    """The :class:`ServiceGroups` lookups at today's rosters and utilisation."""
-    owner3 = model.tp_owner * 3
+    """The :class:`ServiceGroups` lookups at today's rosters and utilisation (the
+    touchpoints' groups are kept until the rosters are refreshed)."""
     fallback, count, utilisation = (model._roster_fallback, model._roster_count,
                                     model.utilisation)
-    manager_key = fallback[owner3 + MANAGER]
+    cached = model._touchpoint_groups
+    if cached is None or cached[0] is not fallback or cached[1] is not count:
+        owner3 = model.tp_owner * 3
+        manager_key = fallback[owner3 + MANAGER]
+        cached = model._touchpoint_groups = (
+            fallback, count, manager_key,
+            (manager_key % 3 != FRONTLINE) & (count[manager_key] > 0),
+            fallback[owner3 + FRONTLINE])
     return ServiceGroups(
-        tp_manager_key=manager_key,
-        tp_can_escalate=(manager_key % 3 != FRONTLINE) & (count[manager_key] > 0),
-        tp_frontline_key=fallback[owner3 + FRONTLINE],
+        tp_manager_key=cached[2],
+        tp_can_escalate=cached[3],
+        tp_frontline_key=cached[4],
         room=dyn.manager_room(utilisation),
         reach=np.where(count > 0, dyn.reach_probability(
             utilisation, model.params.abandonment_rate), 0.0),  # nobody: nobody to reach
