@@ -12,7 +12,7 @@ import numpy as np
 
 from cxsim.core import dynamics as dyn
 from cxsim.core.enums import ContactOutcome, Level
-from cxsim.core.streams import normal, uniform_pair
+from cxsim.core.streams import geometric, normal, normal_pair, uniform_pair
 from cxsim.engine.metrics import contact_outcomes
 from cxsim.engine.phases.customers import churn, set_outcome
 
@@ -23,8 +23,13 @@ EXECUTIVE, MANAGER, FRONTLINE = Level
 NO_PROBLEM, RESOLVED_FIRST, RESOLVED_REPEAT, UNRESOLVED = ContactOutcome
 #: The streams every contact draws from, in one batch: touchpoint and channel; server;
 #: quality noise; resolution or defect, and survey response; renewal or churn, and pain
-#: point received.
-CONTACT_PURPOSES = ("route", "server", "service_noise", "outcome", "departure", "queue")
+#: point received; finding a manager, reaching someone. Then those some contacts draw
+#: from (drawn for all, used for those: a row's draw does not depend on the others):
+#: survey answers' noise; a new problem's route and handoff need; a repeat contact's delay.
+CONTACT_PURPOSES = ("route", "server", "service_noise", "outcome", "departure", "queue",
+                    "survey_answers", "problem", "repeat_delay")
+#: The first rows of :data:`CONTACT_PURPOSES`, used as two uniform numbers each.
+UNIFORM_PAIRS = 6
 
 
 def serve_customers(model: CXModel) -> None:
@@ -41,7 +46,7 @@ def serve_customers(model: CXModel) -> None:
     onboarding = (~problem & ~acquiring & ~renewal
                   & (model.day - model.c_start_day[customers] < model.params.onboarding_days))
     bits = model.streams.bits_many(CONTACT_PURPOSES, model.day, customers)
-    uniforms = uniform_pair(bits)  # two uniform numbers from each row of bits, at once
+    uniforms = uniform_pair(bits[:UNIFORM_PAIRS])  # two uniform numbers a row, at once
     touchpoint_draw, channel_draw = uniforms[0][0], uniforms[1][0]
     touchpoint = model._routine_tps[np.searchsorted(model._routine_cum, touchpoint_draw)]
     touchpoint[onboarding] = model._onboarding_tps[
@@ -60,9 +65,9 @@ def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
 
     Every draw is the customer's own for today (see :mod:`cxsim.core.streams`):
     ``bits`` holds the random bits of :data:`CONTACT_PURPOSES` for each contact;
-    ``uniforms``, if given, is ``uniform_pair(bits)``."""
-    p, lv, day, streams = model.params, model.levers, model.day, model.streams
-    high, low = uniform_pair(bits) if uniforms is None else uniforms
+    ``uniforms``, if given, is ``uniform_pair(bits[:UNIFORM_PAIRS])``."""
+    p, lv, day = model.params, model.levers, model.day
+    high, low = uniform_pair(bits[:UNIFORM_PAIRS]) if uniforms is None else uniforms
     # --- who serves: the digital channel or an employee of the owning department
     routine_contact = ~problem
     tp_digital = model.tp_digital[touchpoint]
@@ -150,12 +155,12 @@ def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
                          - np.count_nonzero(satisfaction_before < dyn.DETRACTOR_SATISFACTION))
     # --- survey answers
     answered = survey_draw < p.response_rate
-    csat_noise, nps_noise = streams.normal_pair("survey_answers", day, customers[answered])
+    csat_noise, nps_noise = normal_pair(bits[6][answered])  # survey_answers
     csat = dyn.csat_answer(satisfaction[answered], csat_noise)
     nps = dyn.nps_answer(satisfaction[answered], nps_noise)
     # --- problem bookkeeping
     close_problems(model, customers, problem, resolved, abandoned, contacts_so_far)
-    open_problems(model, customers[revealed], touchpoint[revealed])
+    open_problems(model, customers[revealed], touchpoint[revealed], bits[7][revealed])
     still_open = problem & ~resolved & ~abandoned
     model.c_problem_contacts[customers[still_open]] += 1
     # --- pain points reach the causing department through ties, metrics, systems
@@ -185,13 +190,14 @@ def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
     # --- next contact: a repeat contact while a problem is open, the next acquisition
     # touchpoint tomorrow, else the next day of the customer's calendar (no later than
     # the renewal day)
-    stay = customers[~leave]
+    staying = ~leave
+    stay = customers[staying]
     open_now = model.c_problem_open[stay]
     buying = ~open_now & (model.c_acquisition_step[stay] >= 0)
     routine = ~open_now & ~buying
     nxt = np.empty(stay.size, dtype=np.int64)
-    nxt[open_now] = day + streams.geometric("repeat_delay", day, stay[open_now],
-                                            1.0 / p.repeat_delay_days)
+    nxt[open_now] = day + geometric(bits[8][staying][open_now],  # repeat_delay
+                                    1.0 / p.repeat_delay_days)
     nxt[buying] = day + 1
     routine_rows = stay[routine]
     calendar = advance_calendars(model, routine_rows, day)
@@ -347,10 +353,14 @@ def pick_servers_by_key(model: CXModel, key: np.ndarray, position_draw: np.ndarr
     return server
 
 
-def open_problems(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray) -> None:
+def open_problems(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
+                  bits: np.ndarray | None = None) -> None:
+    """Open a problem for each of ``customers``, revealed at ``touchpoint`` (``bits``:
+    their bits of the ``problem`` stream today, if drawn already)."""
     if customers.size == 0:
         return
-    route_draw, handoff_draw = model.streams.uniform_pair("problem", model.day, customers)
+    route_draw, handoff_draw = (model.streams.uniform_pair("problem", model.day, customers)
+                                if bits is None else uniform_pair(bits))
     cause = model.tp_owner[touchpoint]
     at_source = route_draw < model.levers.ownership[cause, FRONTLINE]
     route = np.where(at_source & (model.tp_digital[touchpoint] != 2), touchpoint,
