@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 
+try:  # numpy's clip ufunc: what np.clip calls for these bounds, without its Python checks
+    from numpy._core.umath import clip as _clip
+except ImportError:  # numpy < 2
+    from numpy.core.umath import clip as _clip
+
 
 def clip01(x: np.ndarray) -> np.ndarray:
     """Clip values into [0, 1]."""
-    return np.clip(x, 0.0, 1.0)
+    return _clip(x, 0.0, 1.0)
 
 
 def logistic(x: np.ndarray | float) -> np.ndarray:
@@ -185,12 +190,12 @@ def judged_satisfaction(mean_affect: np.ndarray, peak_affect: np.ndarray,
 
 def csat_answer(satisfaction: np.ndarray, noise: np.ndarray) -> np.ndarray:
     """CSAT survey answer 1-5 from satisfaction and standard normal ``noise``."""
-    return np.clip(np.rint(1.0 + 4.0 * satisfaction + 0.6 * noise), 1, 5).astype(np.int8)
+    return _clip(np.rint(1.0 + 4.0 * satisfaction + 0.6 * noise), 1, 5).astype(np.int8)
 
 
 def nps_answer(satisfaction: np.ndarray, noise: np.ndarray) -> np.ndarray:
     """Likelihood-to-recommend answer 0-10 from satisfaction and standard normal ``noise``."""
-    return np.clip(np.rint(11.0 * satisfaction - 0.5 + 1.0 * noise), 0, 10).astype(np.int8)
+    return _clip(np.rint(11.0 * satisfaction - 0.5 + 1.0 * noise), 0, 10).astype(np.int8)
 
 
 def contact_churn_probability(satisfaction: np.ndarray, hazard: float,
@@ -301,7 +306,7 @@ def wait_index(utilisation: np.ndarray) -> np.ndarray:
     """How long customers wait, in units of the delay at full utilisation: 0 up to
     :data:`QUEUE_START` utilisation, 1 at full utilisation, growing beyond (capped at
     :data:`MAX_WAIT`)."""
-    return np.clip((utilisation - QUEUE_START) / (1.0 - QUEUE_START), 0.0, MAX_WAIT)
+    return _clip((utilisation - QUEUE_START) / (1.0 - QUEUE_START), 0.0, MAX_WAIT)
 
 
 def reach_probability(utilisation: np.ndarray, abandonment: float) -> np.ndarray:

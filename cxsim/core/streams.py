@@ -155,10 +155,7 @@ class RandomStreams:
     def normal_pair(self, purpose: str, counter: int | np.ndarray,
                     rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Two independent standard normal numbers per row (Box-Muller on one hash)."""
-        z = self.bits(purpose, counter, rows)
-        radius = np.sqrt(-2.0 * np.log(((z >> np.uint64(32)) + 0.5) * _2_POW_32))
-        angle = (2.0 * math.pi * _2_POW_32) * (z & _LOW32)
-        return radius * np.cos(angle), radius * np.sin(angle)
+        return normal_pair(self.bits(purpose, counter, rows))
 
     def normal(self, purpose: str, counter: int | np.ndarray,
                rows: np.ndarray) -> np.ndarray:
@@ -169,18 +166,7 @@ class RandomStreams:
                   p: float) -> np.ndarray:
         """A geometric number on {1, 2, ...} with success probability ``p`` per row
         (inversion: the first day a daily chance ``p`` comes true)."""
-        z = self.bits(purpose, counter, rows)
-        if p >= 1.0:
-            return np.ones(z.shape, dtype=np.int64)
-        z >>= np.uint64(11)
-        u = z.view(np.int64).astype(np.float64)  # below 2**53: exact
-        u += 0.5
-        u *= _2_POW_53
-        np.log(u, out=u)
-        u /= math.log1p(-p)
-        np.floor(u, out=u)
-        u += 1.0
-        return u.astype(np.int64)
+        return geometric(self.bits(purpose, counter, rows), p)
 
     # ------------------------------------------------------------------ generators
 
@@ -208,6 +194,30 @@ class RandomStreams:
 def uniform_pair(bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Two uniform numbers in [0, 1) (32-bit resolution each) from each 64-bit hash."""
     return (bits >> np.uint64(32)) * _2_POW_32, (bits & _LOW32) * _2_POW_32
+
+
+def normal_pair(bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two independent standard normal numbers from each 64-bit hash (Box-Muller)."""
+    radius = np.sqrt(-2.0 * np.log(((bits >> np.uint64(32)) + 0.5) * _2_POW_32))
+    angle = (2.0 * math.pi * _2_POW_32) * (bits & _LOW32)
+    return radius * np.cos(angle), radius * np.sin(angle)
+
+
+def geometric(bits: np.ndarray, p: float) -> np.ndarray:
+    """A geometric number on {1, 2, ...} with success probability ``p`` from each 64-bit
+    hash (inversion: the first day a daily chance ``p`` comes true). ``bits`` is
+    consumed (shifted in place)."""
+    if p >= 1.0:
+        return np.ones(bits.shape, dtype=np.int64)
+    bits >>= np.uint64(11)
+    u = bits.view(np.int64).astype(np.float64)  # below 2**53: exact
+    u += 0.5
+    u *= _2_POW_53
+    np.log(u, out=u)
+    u /= math.log1p(-p)
+    np.floor(u, out=u)
+    u += 1.0
+    return u.astype(np.int64)
 
 
 def normal(bits: np.ndarray) -> np.ndarray:

@@ -87,8 +87,16 @@ COHORT_HORIZON_DAYS = 90
 def contact_outcomes(problem: np.ndarray, first_contact: np.ndarray, resolved: np.ndarray,
                      abandoned: np.ndarray) -> np.ndarray:
     """The :data:`CONTACT_OUTCOMES` code of each contact (int8)."""
-    return np.select([~problem, resolved & first_contact, resolved, abandoned],
-                     [0, 1, 2, 4], default=3).astype(np.int8)
+    problem, first_contact, resolved, abandoned = (
+        np.asarray(x, dtype=bool) for x in (problem, first_contact, resolved, abandoned))
+    # the first outcome that applies, in this order: no problem, resolved first, resolved,
+    # abandoned, else still open (each assignment overrides those before it)
+    code = np.full(problem.shape, 3, dtype=np.int8)
+    code[abandoned] = 4
+    code[resolved] = 2
+    code[resolved & first_contact] = 1
+    code[~problem] = 0
+    return code
 
 
 def new_day_counters() -> dict[str, float]:
@@ -141,6 +149,8 @@ class Recorder:
         self.by_team = np.full((days, self.n_teams, len(TEAM_FIELDS)), np.nan, dtype=np.float32)
         #: False after :meth:`summary_only`: no per-department, touchpoint or team rows
         self.detail = True
+        #: touchpoints with a defect rate (found at the first measure)
+        self._defect_rows: np.ndarray | None = None
         self.current: dict[str, float] = {}
         #: the simulated day whose contacts are being tallied
         self.today = model.day
@@ -179,42 +189,49 @@ class Recorder:
                            problem, first_contact, resolved, revealed, pain_tp, pain_received,
                            contacts_so_far, resolution_days, abandoned,
                            customers: np.ndarray | None = None,
-                           churned: np.ndarray | None = None) -> None:
+                           churned: np.ndarray | None = None,
+                           outcomes: np.ndarray | None = None) -> None:
         """Add a batch of interactions (one entry per contact) to today's tallies.
 
         ``team`` is -1 for contacts served by the digital channel; ``csat`` and
         ``nps`` hold the answers of the contacts where ``answered`` is true.
         ``customers`` (an integer key per customer, stable over the run) and ``churned``
         (the contact ended in churn) feed the outcome cohorts; without them the batch is
-        left out of the cohorts.
+        left out of the cohorts. ``outcomes``: the contacts' :func:`contact_outcomes` if
+        the caller has them already.
         """
         if customers is not None and churned is not None and self.today >= self.cohort_start:
             keys = np.asarray(customers, dtype=np.int32)
-            self._contacts.append((self.today, keys, contact_outcomes(
-                problem, first_contact, resolved, abandoned)))
+            if outcomes is None:
+                outcomes = contact_outcomes(problem, first_contact, resolved, abandoned)
+            self._contacts.append((self.today, keys, outcomes))
             self._churns.append((self.today, keys[np.asarray(churned, dtype=bool)]))
         resolved_first = first_contact & resolved
-        top2 = np.zeros(quality.size)
-        promoter = np.zeros(quality.size)
-        detractor = np.zeros(quality.size)
-        top2[answered] = csat >= 4
-        promoter[answered] = nps >= 9
-        detractor[answered] = nps <= 6
-        columns = np.stack([np.ones(quality.size), quality, quality * quality, answered, top2,
-                            promoter, detractor, revealed, first_contact, resolved_first])
-        self.tp += _group_sums(touchpoint, columns, self.n_touchpoints)
+        columns = np.empty((len(GROUP_TALLIES), quality.size))  # rows of GROUP_TALLIES
+        columns[CONTACTS] = 1.0
+        columns[QUALITY] = quality
+        np.multiply(quality, quality, out=columns[QUALITY_SQ])
+        columns[RESPONSES] = answered
+        columns[TOP2:DETRACTORS + 1] = 0.0
+        columns[TOP2, answered] = csat >= 4
+        columns[PROMOTERS, answered] = nps >= 9
+        columns[DETRACTORS, answered] = nps <= 6
+        columns[OPENED] = revealed
+        columns[FIRST] = first_contact
+        columns[FIRST_RESOLVED] = resolved_first
+        nt = self.n_touchpoints
+        self.tp += _group_sums(touchpoint, columns, nt)
         self.dept += _group_sums(department, columns, self.n_departments)
         if self.detail:
             staffed = team >= 0
             self.team += _group_sums(team[staffed], columns[:, staffed], self.n_teams)
-        self.pain += np.stack([
-            np.bincount(pain_tp, minlength=self.n_touchpoints),
-            np.bincount(pain_tp, weights=pain_received, minlength=self.n_touchpoints),
-        ])
+        self.pain[0] += np.bincount(pain_tp, minlength=nt)
+        self.pain[1] += np.bincount(pain_tp, weights=pain_received, minlength=nt)
         repeat = resolved & ~first_contact
         self.resolution += np.array([
-            resolved_first.sum(), repeat.sum(), abandoned.sum(),
-            contacts_so_far[resolved].sum(), resolution_days[resolved].sum(), problem.sum(),
+            np.count_nonzero(resolved_first), np.count_nonzero(repeat),
+            np.count_nonzero(abandoned), contacts_so_far[resolved].sum(),
+            resolution_days[resolved].sum(), np.count_nonzero(problem),
         ], dtype=float)
 
     def cohorts(self, first_day: int, last_day: int,
@@ -246,10 +263,13 @@ class Recorder:
         day = row - 1
         self.today = model.day
         active = model.active
-        headcount = int(active.sum())
-        engaged = (model.engagement >= p.engaged_threshold) & active
-        burnt = (model.strain >= p.burnout_threshold) & active
-        trained = (day - model.last_trained < 90) & active
+        filled = np.flatnonzero(active)
+        headcount = filled.size
+        engagement, strain = model.engagement, model.strain
+        # the filled positions' engaged, burnt-out and recently trained
+        engaged_filled = engagement[filled] >= p.engaged_threshold
+        burnt_filled = strain[filled] >= p.burnout_threshold
+        trained_filled = day - model.last_trained[filled] < 90
         (contacts, q_sum, q_sq, responses, top2, promoters, detractors, opened, first,
          first_resolved) = self.tp.sum(axis=1)
         resolved_first, resolved_repeat, unresolved, res_contacts, res_days, problem_contacts = (
@@ -261,8 +281,12 @@ class Recorder:
         tp_mean = _ratios(self.tp[QUALITY], self.tp[CONTACTS])
         dept_mean = _ratios(self.dept[QUALITY], self.dept[CONTACTS])
 
-        def mean_of(values: np.ndarray) -> float:
-            return float(values[active].mean()) if headcount else float("nan")
+        def mean_of(values: np.ndarray) -> float:  # as values[active].mean()
+            return float(values[filled].sum() / headcount) if headcount else float("nan")
+
+        if self._defect_rows is None:
+            self._defect_rows = np.flatnonzero(model.tp_defect_multiplier > 0)
+        defect_rates = model.defect_rate[self._defect_rows]
 
         self.current = {
             "day": day,
@@ -279,15 +303,15 @@ class Recorder:
             "consistency": 1.0 - 2.0 * quality_std if contacts else float("nan"),
             "touchpoint_spread": _nanstd(tp_mean),
             "department_spread": _nanstd(dept_mean),
-            "engagement_mean": mean_of(model.engagement),
-            "engagement_share": _ratio(engaged.sum(), headcount),
-            "burnout_share": _ratio(burnt.sum(), headcount),
-            "strain_mean": mean_of(model.strain),
+            "engagement_mean": mean_of(engagement),
+            "engagement_share": _ratio(np.count_nonzero(engaged_filled), headcount),
+            "burnout_share": _ratio(np.count_nonzero(burnt_filled), headcount),
+            "strain_mean": mean_of(strain),
             "demand_mean": model.today["demand_mean"],
             "skill_mean": mean_of(model.skill),
             "empowerment_mean": mean_of(model.empowerment),
             "centricity_mean": mean_of(model.centricity),
-            "training_completion": _ratio(trained.sum(), headcount),
+            "training_completion": _ratio(np.count_nonzero(trained_filled), headcount),
             "headcount": headcount,
             "quits": model.today["quits"],
             "hires": model.today["hires"],
@@ -315,13 +339,16 @@ class Recorder:
             "problems_opened": opened,
             "pain_points": self.pain[0].sum(),
             "pain_points_missed": self.pain[0].sum() - self.pain[1].sum(),
-            "defect_rate_mean": float(model.defect_rate[model.tp_defect_multiplier > 0].mean()),
+            "defect_rate_mean": float(defect_rates.sum() / defect_rates.size),
             "silo_effective": model.silo_effective,
             "network_ties": model.network_ties,
         }
         if not self.detail:
             return  # summary_only: no per-group rows
-        workforce = [model.engagement, engaged, burnt, model.strain, model.skill,
+        engaged, burnt, trained = (np.zeros(active.shape, dtype=bool) for _ in range(3))
+        engaged[filled], burnt[filled], trained[filled] = (engaged_filled, burnt_filled,
+                                                           trained_filled)
+        workforce = [engagement, engaged, burnt, strain, model.skill,
                      model.empowerment, model.centricity, trained]
         cause = model.tp_owner
         self.by_department[row] = np.column_stack(
@@ -393,8 +420,15 @@ def _service_columns(tallies: np.ndarray) -> list[np.ndarray]:
 
 
 def _nanstd(values: np.ndarray) -> float:
+    """The standard deviation of the finite ``values`` (NaN for fewer than two): the
+    arithmetic of ``numpy.std``, step by step, without its overhead."""
     finite = values[np.isfinite(values)]
-    return float(finite.std()) if finite.size > 1 else float("nan")
+    n = finite.size
+    if n <= 1:
+        return float("nan")
+    deviation = finite - finite.sum() / n
+    deviation *= deviation
+    return float(np.sqrt(deviation.sum() / n))
 
 
 # --- business units ------------------------------------------------------------------

@@ -13,6 +13,7 @@ import copy
 import inspect
 from collections.abc import Iterable, Mapping
 from functools import partial
+from types import SimpleNamespace
 from typing import Any
 
 import mesa
@@ -75,6 +76,10 @@ class CXModel(mesa.Model):
                  rng: int | None = None, **parameters: Any):
         self.p, self.structure, ivs = resolve_inputs(config, interventions, structure,
                                                      parameters)
+        #: The parameters of ``p`` as plain attributes (the same values, faster to read in
+        #: the daily phases than the Config's validated lookup).
+        self.params = SimpleNamespace(**self.p.to_flat())
+        self._baseline_levers: Levers | None = None
         #: The run's seed (drawn from the operating system if none was given).
         self.seed = fresh_seed() if rng is None else check_seed(rng)
         super().__init__(rng=self.seed)
@@ -94,9 +99,7 @@ class CXModel(mesa.Model):
             iv.initialise(self)
         self.levers = self.baseline_levers()
         self.recorder = Recorder(self)
-        self.datacollector = mesa.DataCollector(
-            model_reporters=metric_reporters()
-        )
+        self.datacollector = DailyCollector(model_reporters=metric_reporters())
         self._reset_today()
         self.recorder.measure(self)
         self.datacollector.collect(self)
@@ -170,6 +173,15 @@ class CXModel(mesa.Model):
         # every position by (department, level): fixed for the run (servers are drawn here
         # first, see _pick_servers)
         key = self.department * 3 + self.level
+        #: Each position's (department, level) group (row department * 3 + level), its
+        #: department's manager and executive groups, and masks of fixed position kinds.
+        self._position_group = key
+        self._manager_group = self.department * 3 + MANAGER
+        self._executive_group = self.department * 3 + EXECUTIVE
+        self._is_frontline = self.level == FRONTLINE
+        self._is_executive = self.level == EXECUTIVE
+        self._digital_positions = self.department == self.digital_department
+        self._group_capacity: tuple[float, np.ndarray] | None = None
         self._positions_by_key = np.argsort(key, kind="stable")
         self._position_count = np.bincount(key, minlength=self.n_departments * 3)
         self._position_start = np.concatenate([[0], np.cumsum(self._position_count)[:-1]])
@@ -189,6 +201,9 @@ class CXModel(mesa.Model):
         self._unit_position_start = np.concatenate(
             [[0], np.cumsum(self._unit_position_count)[:-1]])
         self._roster_dirty = False
+        #: The touchpoints' service groups at the current rosters (see
+        #: cxsim.engine.phases.service.service_groups).
+        self._touchpoint_groups: tuple[np.ndarray, ...] | None = None
         self.refresh_rosters()
         measure_digital_channel(self)
 
@@ -288,8 +303,12 @@ class CXModel(mesa.Model):
     # ------------------------------------------------------------------ public API
 
     def baseline_levers(self) -> Levers:
-        """The levers before interventions (the baseline parameters)."""
-        return Levers.baseline(self.p, self.structure)
+        """The levers before interventions (the baseline parameters): a fresh copy of
+        :meth:`Levers.baseline` of the model's inputs (built once; interventions change
+        the copy)."""
+        if self._baseline_levers is None:
+            self._baseline_levers = Levers.baseline(self.p, self.structure)
+        return copy_levers(self._baseline_levers)
 
     @property
     def intervention_day(self) -> int:
@@ -324,7 +343,7 @@ class CXModel(mesa.Model):
         self.day += 1
         self.recorder.measure(self)
         self.datacollector.collect(self)
-        if self.day == self.horizon - self.p.summary_window_days:
+        if self.day == self.horizon - self.params.summary_window_days:
             #: Customers and units at the start of the final window, followed forward by
             #: :func:`cxsim.engine.metrics.engagement_quadrants`.
             self.window_start = engagement_snapshot(self)
@@ -362,7 +381,11 @@ class CXModel(mesa.Model):
                 f"fork on day {self.day} is not allowed: a model forks at the latest at the "
                 f"end of its warm-up (day {self.burn_in})")
         _, _, ivs = resolve_inputs(self.p, interventions, self.structure, {})
-        child = copy.deepcopy(self)
+        # the collected daily values are immutable scalars: the child gets new lists of
+        # the same values (deep-copying each of them costs as much as the rest of the model)
+        collected = self.datacollector.model_vars
+        memo = {id(collected): {name: list(values) for name, values in collected.items()}}
+        child = copy.deepcopy(self, memo)
         child.interventions = ivs
         for iv in ivs:
             iv.initialise(child)
@@ -397,7 +420,8 @@ class CXModel(mesa.Model):
     def train(self, who: np.ndarray, hours: float) -> None:
         """Give ``hours`` of CX training to positions in the boolean mask ``who``."""
         effective = hours * self.levers.training_effect
-        self.skill[who] = dyn.learning_curve(self.skill[who], effective, self.p.learning_per_hour)
+        self.skill[who] = dyn.learning_curve(self.skill[who], effective,
+                                             self.params.learning_per_hour)
         self.training_hours[who] += hours
         self.last_trained[who] = self.day
 
@@ -499,6 +523,42 @@ def run_to_horizon(model: Any, progress: bool, label: str) -> Any:
     for _ in days:
         model.step()
     return model
+
+
+def copy_levers(levers: Levers) -> Levers:
+    """A copy of ``levers`` whose arrays are copies too (the scalars are immutable)."""
+    fresh = copy.copy(levers)
+    for name, value in vars(levers).items():
+        if isinstance(value, np.ndarray):
+            setattr(fresh, name, value.copy())
+    return fresh
+
+
+class DailyCollector(mesa.DataCollector):
+    """Mesa's DataCollector of the daily metrics (reporters from :func:`metric_reporters`),
+    collecting each day's values straight from the model's Recorder, where they are
+    already computed: the same rows Mesa's own ``collect`` would store (each reporter
+    returns ``recorder.current[name]``, an immutable scalar, so no deep copy is needed).
+    Any other reporter, and the first collection (Mesa validates the reporters then), go
+    through Mesa's ``collect``."""
+
+    #: Whether every reporter is a daily metric's (decided at the second collection).
+    _from_recorder: bool | None = None
+
+    def collect(self, model: Any) -> None:
+        if self._from_recorder is None and self._validated:
+            self._from_recorder = (
+                not self.agent_reporters and not getattr(self, "agenttype_reporters", None)
+                and all(isinstance(r, partial) and r.func is daily_metric and r.args == (name,)
+                        for name, r in self.model_reporters.items()))
+        if not self._from_recorder:
+            super().collect(model)
+            return
+        if hasattr(self, "_collection_steps"):  # Mesa 3.5 records the collection's time
+            self._collection_steps.append(model.time)
+        current = model.recorder.current
+        for name, values in self.model_vars.items():
+            values.append(current[name])
 
 
 def daily_metric(name: str, model: Any) -> float:

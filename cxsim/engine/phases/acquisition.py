@@ -21,7 +21,7 @@ def acquire_customers(model: CXModel) -> None:
     prospects (fewer as the organisation's share of its market grows); they become
     active today and meet the acquisition touchpoints (awareness, purchase...) on
     consecutive days, starting today."""
-    p = model.p
+    p = model.params
     return_to_market(model)
     expected = dyn.expected_acquisitions(
         p.acquisition_rate, p.n_customers, model.promoters, model.detractors, p.referral_rate,

@@ -22,13 +22,14 @@ CHURNED, PROSPECT = CustomerStatus.CHURNED, CustomerStatus.PROSPECT
 
 def count_advocates(model: CXModel, customers: np.ndarray, sign: int) -> None:
     sat = model.c_satisfaction[customers]
-    model.promoters += sign * int((sat >= dyn.PROMOTER_SATISFACTION).sum())
-    model.detractors += sign * int((sat < dyn.DETRACTOR_SATISFACTION).sum())
+    model.promoters += sign * np.count_nonzero(sat >= dyn.PROMOTER_SATISFACTION)
+    model.detractors += sign * np.count_nonzero(sat < dyn.DETRACTOR_SATISFACTION)
 
 
 def set_outcome(model: CXModel, customers: np.ndarray, outcome: np.ndarray | int) -> None:
     """Record the outcome of each customer's latest problem (and keep the counts)."""
-    new = np.broadcast_to(np.asarray(outcome, dtype=np.int8), customers.shape)
+    new = (np.full(customers.shape, outcome, dtype=np.int8) if np.ndim(outcome) == 0
+           else np.asarray(outcome, dtype=np.int8))
     model.outcome_customers -= np.bincount(model.c_last_outcome[customers], minlength=4)
     model.outcome_customers += np.bincount(new, minlength=4)
     model.c_last_outcome[customers] = new
@@ -48,7 +49,7 @@ def churn(model: CXModel, customers: np.ndarray) -> None:
     model.c_problem_open[customers] = False
     model.active_customers -= customers.size
     model.today["churned"] += customers.size
-    model._returning.setdefault(model.day + model.p.market_return_days, []).append(
+    model._returning.setdefault(model.day + model.params.market_return_days, []).append(
         customers.copy())
 
 
@@ -63,7 +64,7 @@ def return_to_market(model: CXModel) -> None:
     model.c_mean_affect[rows] = 0.0
     model.c_peak_affect[rows] = 0.0
     model.c_end_affect[rows] = 0.0
-    model.c_satisfaction[rows] = float(dyn.logistic(model.p.satisfaction_offset))
+    model.c_satisfaction[rows] = float(dyn.logistic(model.params.satisfaction_offset))
     model.c_loyalty[rows] = model.c_loyalty0[rows]
     model.c_expectation[rows] = model.c_expectation0[rows]
     model.c_last_outcome[rows] = ContactOutcome.NO_PROBLEM

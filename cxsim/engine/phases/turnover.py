@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def turnover_and_hiring(model: CXModel) -> None:
-    p, lv, streams, day = model.p, model.levers, model.streams, model.day
+    p, lv, streams, day = model.params, model.levers, model.streams, model.day
     q = dyn.quit_probability(p.base_quit_rate, model.strain, model.engagement,
                              p.strain_quit_factor, p.disengaged_quit_factor)
     leavers = np.flatnonzero(model.active & (streams.uniform("quits", day, model._positions)

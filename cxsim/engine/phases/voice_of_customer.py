@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 def voice_of_customer(model: CXModel) -> None:
     """New defects arise as things change (defect rates return toward their natural
     rates); pain points that reached their cause lead to root-cause fixes (they fall)."""
-    p = model.p
+    p = model.params
     model.defect_rate = dyn.defect_renewal(model.defect_rate,
                                            p.defect_rate * model.tp_defect_multiplier,
                                            p.defect_renewal_days)
