@@ -254,6 +254,42 @@ def test_summary_only_recording_gives_the_same_daily_metrics_and_summary():
                                                           rel=0, abs=0, nan_ok=True)
 
 
+@pytest.mark.parametrize("frames", [("departments",), ("touchpoints", "teams"), ()])
+def test_recording_only_some_frames_keeps_them_and_every_daily_metric_identical(frames):
+    """Recorder.record_only (what comparisons use: the frames their specs keep and their
+    measure reads) keeps the named per-group rows exactly and changes nothing else."""
+    from cxsim.results import Result
+
+    size = {k.split(".")[1]: v for k, v in TINY.items()}
+    warm = CXModel(rng=5, **size).run_warm_up()
+    full = warm.fork().run()
+    light = warm.fork()
+    light.recorder.record_only(frames)
+    light.run()
+    buffers = {"departments": "by_department", "touchpoints": "by_touchpoint",
+               "teams": "by_team"}
+    for frame, name in buffers.items():
+        kept = getattr(light.recorder, name)
+        if frame in frames:
+            np.testing.assert_array_equal(kept, getattr(full.recorder, name))
+        else:
+            assert kept is None
+    full_result, light_result = Result(full, 5, record=frames), Result(light, 5, record=frames)
+    pd.testing.assert_frame_equal(light_result.daily, full_result.daily, check_exact=True)
+    assert light_result.summary() == pytest.approx(full_result.summary(), rel=0, abs=0,
+                                                   nan_ok=True)
+
+
+def test_comparisons_record_what_the_measure_declares():
+    from cxsim.experiments.comparisons import measured_frames
+    from cxsim.experiments.patterns import measure_patterns
+
+    assert measured_frames(None) == ()
+    assert measured_frames(measure_patterns) == ("departments",)
+    assert set(measured_frames(lambda model, result: {})) == {"departments", "touchpoints",
+                                                               "teams"}
+
+
 def test_coalitions_share_their_replicates_seed_and_differ_only_in_group_practice():
     specs = plan_runs("baseline", by="department", replicates=2, overrides=TINY,
                       groups=["support", "product"])

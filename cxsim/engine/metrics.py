@@ -149,6 +149,8 @@ class Recorder:
         self.by_team = np.full((days, self.n_teams, len(TEAM_FIELDS)), np.nan, dtype=np.float32)
         #: False after :meth:`summary_only`: no per-department, touchpoint or team rows
         self.detail = True
+        #: the per-group frames still recorded (see :meth:`record_only`)
+        self.frames: frozenset[str] = frozenset(("departments", "touchpoints", "teams"))
         #: touchpoints with a defect rate (found at the first measure)
         self._defect_rows: np.ndarray | None = None
         self.current: dict[str, float] = {}
@@ -178,8 +180,21 @@ class Recorder:
         cohorts, but no per-department, per-touchpoint or per-team rows (their buffers
         are dropped: a Result of this model can record no frames beyond ``daily``). The
         responsibility map's coalition runs use it: they need only their summaries."""
-        self.detail = False
-        self.by_department = self.by_touchpoint = self.by_team = None
+        self.record_only(())
+
+    def record_only(self, frames) -> None:
+        """From now on record, beyond every daily metric and the outcome cohorts, only the
+        per-group ``frames`` named (``departments``, ``touchpoints``, ``teams``); the others'
+        buffers are dropped, and the daily metrics and summary stay identical.
+        Comparisons record only the frames their specs keep and their ``measure`` reads."""
+        self.frames = self.frames & frozenset(frames)
+        self.detail = bool(self.frames)
+        if "departments" not in self.frames:
+            self.by_department = None
+        if "touchpoints" not in self.frames:
+            self.by_touchpoint = None
+        if "teams" not in self.frames:
+            self.by_team = None
 
     @property
     def pain_received_today(self) -> np.ndarray:
@@ -222,7 +237,7 @@ class Recorder:
         nt = self.n_touchpoints
         self.tp += _group_sums(touchpoint, columns, nt)
         self.dept += _group_sums(department, columns, self.n_departments)
-        if self.detail:
+        if self.by_team is not None:
             staffed = team >= 0
             self.team += _group_sums(team[staffed], columns[:, staffed], self.n_teams)
         self.pain[0] += np.bincount(pain_tp, minlength=nt)
@@ -351,19 +366,23 @@ class Recorder:
         workforce = [engagement, engaged, burnt, strain, model.skill,
                      model.empowerment, model.centricity, trained]
         cause = model.tp_owner
-        self.by_department[row] = np.column_stack(
-            _workforce_columns(model.department, active, workforce, self.n_departments)
-            + [self.quits_by_department] + _service_columns(self.dept)
-            + [np.bincount(cause, weights=self.pain[0], minlength=self.n_departments),
-               np.bincount(cause, weights=self.pain[1], minlength=self.n_departments),
-               _group_means(model.department, active, [model.load], self.n_departments)[1][0]])
-        self.by_touchpoint[row] = np.column_stack(_service_columns(self.tp) + [
-            np.sqrt(np.maximum(_ratios(self.tp[QUALITY_SQ], self.tp[CONTACTS]) - tp_mean ** 2,
-                               0.0)),
-            self.tp[OPENED], model.defect_rate])
-        self.by_team[row] = np.column_stack(
-            _workforce_columns(model.team, active, workforce, self.n_teams)
-            + _service_columns(self.team))
+        if self.by_department is not None:
+            self.by_department[row] = np.column_stack(
+                _workforce_columns(model.department, active, workforce, self.n_departments)
+                + [self.quits_by_department] + _service_columns(self.dept)
+                + [np.bincount(cause, weights=self.pain[0], minlength=self.n_departments),
+                   np.bincount(cause, weights=self.pain[1], minlength=self.n_departments),
+                   _group_means(model.department, active, [model.load],
+                                self.n_departments)[1][0]])
+        if self.by_touchpoint is not None:
+            self.by_touchpoint[row] = np.column_stack(_service_columns(self.tp) + [
+                np.sqrt(np.maximum(_ratios(self.tp[QUALITY_SQ], self.tp[CONTACTS])
+                                   - tp_mean ** 2, 0.0)),
+                self.tp[OPENED], model.defect_rate])
+        if self.by_team is not None:
+            self.by_team[row] = np.column_stack(
+                _workforce_columns(model.team, active, workforce, self.n_teams)
+                + _service_columns(self.team))
 
 
 def follow_cohorts(contact_day: np.ndarray, contact_key: np.ndarray, outcome: np.ndarray,

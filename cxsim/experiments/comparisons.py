@@ -194,6 +194,15 @@ class SeedTask:
     measure: Callable[[CXModel, Result], Mapping[str, float]] | None = None
 
 
+def measured_frames(measure: Callable[..., Any] | None) -> tuple[str, ...]:
+    """The per-group frames (``departments``, ``touchpoints``, ``teams``) a comparison's
+    ``measure`` function reads from the model's recorder: its ``frames`` attribute if it
+    declares one, else all of them (to be safe); none without a function."""
+    if measure is None:
+        return ()
+    return tuple(getattr(measure, "frames", ("departments", "touchpoints", "teams")))
+
+
 def run_seed_task(task: SeedTask) -> list[Result]:
     """Run one replicate (in a worker process): the warm-up once, then each run to the
     horizon, forked from it or from scratch. Returns model-free Results in spec order."""
@@ -209,6 +218,7 @@ def run_seed_task(task: SeedTask) -> list[Result]:
         else:
             model = CXModel(spec.config, interventions=spec.intervention_tables,
                             structure=spec.structure_tables, rng=spec.seed)
+        model.recorder.record_only(set(spec.record) | set(measured_frames(task.measure)))
         model.run()
         result = result_of(model, spec)
         if task.measure is not None:

@@ -227,6 +227,11 @@ def measure_patterns(model: CXModel, result: Result) -> dict[str, float]:
     return out
 
 
+#: The only per-group frame :func:`measure_patterns` reads (support's burnout and
+#: turnover, P13): comparisons record no other (see ``comparisons.measured_frames``).
+measure_patterns.frames = ("departments",)
+
+
 def _mean(values: np.ndarray) -> float:
     return float(values.mean()) if values.size else math.nan
 
