@@ -59,6 +59,10 @@ class InterventionRun:
     recognised_today: int = 0
     #: Positions eliminated on the start day (layoffs).
     laid_off: int = 0
+    #: Flat indices of the targeted cells of a (departments x levels) lever, and the
+    #: targeted positions (whether filled or not), computed on first use.
+    target_cells: np.ndarray | None = None
+    target_positions: np.ndarray | None = None
 
 
 class _PerRunState:
@@ -632,8 +636,13 @@ class GroupPractice(Intervention):
 
     def move_lever(self, levers: np.ndarray, value: float, share: float) -> None:
         """Move a (department x level) lever ``share`` of the way toward ``value`` where
-        targeted."""
-        levers[self.target_mask] += share * (value - levers[self.target_mask])
+        targeted (the same arithmetic as ``levers[mask] += share * (value -
+        levers[mask])``, on the targeted cells' flat indices, computed once a run)."""
+        cells = self._run_state.target_cells
+        if cells is None:
+            cells = self._run_state.target_cells = np.flatnonzero(self.target_mask.ravel())
+        old = levers.take(cells)
+        levers.put(cells, old + share * (value - old))
 
     def apply(self, model: InterventionTarget, adoption: float) -> None:
         share, ref, levers = adoption * self.intensity, self.reference, model.levers
@@ -643,6 +652,14 @@ class GroupPractice(Intervention):
         self.move_lever(levers.authority, ref.empowerment, share)
         self.move_lever(levers.hire_engagement, ref.engagement, share)
         self.move_lever(levers.hire_centricity, ref.centricity, share)
+
+    def targeted(self, model: InterventionTarget) -> np.ndarray:
+        """As :meth:`Intervention.targeted`, with the targeted positions found once a run
+        (a position's department and level never change)."""
+        state = self.run_state
+        if state.target_positions is None:
+            state.target_positions = self.target_mask[model.department, model.level]
+        return state.target_positions & model.active
 
     def on_day(self, model: InterventionTarget, day: int, adoption: float) -> None:
         share, ref = adoption * self.intensity, self.reference
