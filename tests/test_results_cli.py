@@ -525,3 +525,18 @@ def test_a_control_character_in_an_integer_option_is_shown_on_one_line(capsys):
     assert main(["run", "--seed", "\r", "--days", "5"]) == 2
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("cxsim: error: --seed = '\\r' is not allowed")
+
+
+def test_no_help_text_shows_an_escaped_percent_sign():
+    """argparse formats argument help with %, but not descriptions: a '%%' written in a
+    description is printed as it stands."""
+    import argparse
+
+    from cxsim.interfaces.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert commands.choices
+    for name, sub in commands.choices.items():
+        assert "%%" not in sub.format_help(), name
+    assert "%%" not in parser.format_help()

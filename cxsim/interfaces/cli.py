@@ -178,8 +178,8 @@ def _add_compare_parser(sub) -> None:
     compare = sub.add_parser(
         "compare", help="compare scenarios with a baseline over replicates (effects, CIs, ROI)",
         description="Run a baseline and scenarios with the same seeds (seed, seed+1, ...), "
-        "sharing each seed's warm-up, and print each scenario's mean with a 95%% CI, its "
-        "paired difference from the baseline with a 95%% CI, and the economics. See "
+        "sharing each seed's warm-up, and print each scenario's mean with a 95% CI, its "
+        "paired difference from the baseline with a 95% CI, and the economics. See "
         "docs/comparisons.md.")
     _add_comparison_options(compare, replicates_required=True)
     compare.add_argument("--out", type=Path, help="write CSV and JSON (and every run's spec), "
@@ -213,7 +213,7 @@ def _add_report_parser(sub) -> None:
         "economics, drivers), optionally also as PDF",
         description="Run a comparison as cxsim compare does (same options), or read one "
         "stored by cxsim compare --out with --from DIR, and write one self-contained, "
-        "printable HTML file: the question, assumptions, results with 95%% CIs, charts, "
+        "printable HTML file: the question, assumptions, results with 95% CIs, charts, "
         "economics, what drives the effect, limitations, reproducibility. See docs/report.md.")
     _add_comparison_options(report, replicates_required=False)
     report.add_argument("--out", type=Path, required=True,
@@ -480,7 +480,7 @@ def _add_validate_parser(sub) -> None:
         "validate", help="re-measure the calibration patterns P1-P14 (table, pass/fail)",
         description="Measure the calibration patterns P1-P14 on the default calibration with "
         "paired replicates and common random numbers; print and write a table: target, "
-        "simulated value with its 95%% CI, pass/fail, the mechanism check, the scenario files "
+        "simulated value with its 95% CI, pass/fail, the mechanism check, the scenario files "
         "and window; plus the baseline's drift at rest. See docs/validation.md.")
     validate.add_argument("--patterns", metavar="IDS",
                           help="comma-separated pattern ids, e.g. P3,P5 (default: all)")
