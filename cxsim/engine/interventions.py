@@ -204,8 +204,13 @@ class Intervention(_PerRunState):
         self._run_state = InterventionRun(target_mask=dept[:, None] & level[None, :])
 
     def targeted(self, model: InterventionTarget) -> np.ndarray:
-        """Boolean mask over employee positions that this intervention targets (and filled)."""
-        return self.target_mask[model.department, model.level] & model.active
+        """Boolean mask over employee positions that this intervention targets (and filled).
+        The targeted positions are found once a run: a position's department and level
+        never change, only whether it is filled."""
+        state = self.run_state
+        if state.target_positions is None:
+            state.target_positions = self.target_mask[model.department, model.level]
+        return state.target_positions & model.active
 
     def apply(self, model: InterventionTarget, adoption: float) -> None:
         """Change today's levers, scaled by adoption. Default: nothing."""
@@ -652,14 +657,6 @@ class GroupPractice(Intervention):
         self.move_lever(levers.authority, ref.empowerment, share)
         self.move_lever(levers.hire_engagement, ref.engagement, share)
         self.move_lever(levers.hire_centricity, ref.centricity, share)
-
-    def targeted(self, model: InterventionTarget) -> np.ndarray:
-        """As :meth:`Intervention.targeted`, with the targeted positions found once a run
-        (a position's department and level never change)."""
-        state = self.run_state
-        if state.target_positions is None:
-            state.target_positions = self.target_mask[model.department, model.level]
-        return state.target_positions & model.active
 
     def on_day(self, model: InterventionTarget, day: int, adoption: float) -> None:
         share, ref = adoption * self.intensity, self.reference

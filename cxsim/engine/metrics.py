@@ -147,9 +147,8 @@ class Recorder:
         self.by_touchpoint = np.full((days, self.n_touchpoints, len(TOUCHPOINT_FIELDS)), np.nan,
                                      dtype=np.float32)
         self.by_team = np.full((days, self.n_teams, len(TEAM_FIELDS)), np.nan, dtype=np.float32)
-        #: False after :meth:`summary_only`: no per-department, touchpoint or team rows
-        self.detail = True
-        #: the per-group frames still recorded (see :meth:`record_only`)
+        #: the per-group frames still recorded (see :meth:`record_only`; none after
+        #: :meth:`summary_only`)
         self.frames: frozenset[str] = frozenset(("departments", "touchpoints", "teams"))
         #: touchpoints with a defect rate (found at the first measure)
         self._defect_rows: np.ndarray | None = None
@@ -188,7 +187,6 @@ class Recorder:
         buffers are dropped, and the daily metrics and summary stay identical.
         Comparisons record only the frames their specs keep and their ``measure`` reads."""
         self.frames = self.frames & frozenset(frames)
-        self.detail = bool(self.frames)
         if "departments" not in self.frames:
             self.by_department = None
         if "touchpoints" not in self.frames:
@@ -358,7 +356,7 @@ class Recorder:
             "silo_effective": model.silo_effective,
             "network_ties": model.network_ties,
         }
-        if not self.detail:
+        if not self.frames:
             return  # summary_only: no per-group rows
         engaged, burnt, trained = (np.zeros(active.shape, dtype=bool) for _ in range(3))
         engaged[filled], burnt[filled], trained[filled] = (engaged_filled, burnt_filled,
