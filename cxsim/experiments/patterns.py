@@ -971,7 +971,8 @@ def validate(patterns: Iterable[str] | str | None = None, *, replicates: int | N
     for group in groups:
         base, rest = scenarios[group[0]], [scenarios[n] for n in group[1:]]
         result = compare(base, rest, replicates=replicates, workers=workers, seed=SEED,
-                         overrides=mode.overrides, progress=progress, measure=measure_patterns)
+                         overrides=mode.overrides, progress=progress, measure=measure_patterns,
+                         series=False)
         labels = unique_labels([scenarios[n].name for n in group])
         comparisons.append((result, dict(zip(group, labels))))
     m = Measurements(comparisons, scenarios)
