@@ -437,7 +437,7 @@ def test_the_library_covers_every_intervention_and_pattern():
         assert any(name.startswith(pattern) for name in library()), pattern
     ladder = sorted(load_scenario(n).config.silo_strength for n in library()
                     if n.startswith("silo_ladder_"))
-    assert ladder == pytest.approx([0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
+    assert ladder == pytest.approx([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
     support, shared = load_scenario("p13_cx_in_support"), load_scenario("p13_cx_shared")
     assert support.config.cx_ownership < shared.config.cx_ownership
     assert support.config.shared_metrics < shared.config.shared_metrics
