@@ -21,10 +21,15 @@ Method (pattern-oriented modelling with a simulated-distance search):
   in ``cxsim/core/parameters.py``. Rerunning the script with the same arguments gives
   the same table.
 
-Run (about a minute per candidate on two cores at the default size)::
+Run (about 2.5 minutes per candidate on two cores at the default size)::
 
-    python experiments/calibrate_patterns.py --candidates 24 --replicates 3 \\
+    python experiments/calibrate_patterns.py --candidates 10 --replicates 5 \\
         --out experiments/calibration/patterns_fit.csv
+
+Use at least 5 replicates: with 3, the t-intervals of P12's slopes over its 5 rungs
+(2 degrees of freedom) often cross 0 at this size: rerun with 3 replicates after P12
+went from 8 rungs to 5, the defaults' distance rose by 2 and other candidates' moved
+by 1 either way, from P12 alone.
 """
 
 from __future__ import annotations
@@ -110,7 +115,7 @@ def candidates(n: int, seed: int) -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--candidates", type=int, default=24)
-    parser.add_argument("--replicates", type=int, default=3)
+    parser.add_argument("--replicates", type=int, default=5)
     parser.add_argument("--employees", type=int, default=200)
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=8)
