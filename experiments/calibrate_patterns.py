@@ -21,15 +21,15 @@ Method (pattern-oriented modelling with a simulated-distance search):
   in ``cxsim/core/parameters.py``. Rerunning the script with the same arguments gives
   the same table.
 
-Run (about 2.5 minutes per candidate on two cores at the default size)::
+Run (about 3 minutes per candidate on two cores at the default size)::
 
     python experiments/calibrate_patterns.py --candidates 10 --replicates 5 \\
         --out experiments/calibration/patterns_fit.csv
 
 Use at least 5 replicates: with 3, the t-intervals of P12's slopes over its 5 rungs
 (2 degrees of freedom) often cross 0 at this size: rerun with 3 replicates after P12
-went from 8 rungs to 5, the defaults' distance rose by 2 and other candidates' moved
-by 1 either way, from P12 alone.
+went from 8 rungs to 5, the defaults' distance rose by 2 and two of the five other
+candidates measured moved by 1 (one up, one down), from P12 alone.
 """
 
 from __future__ import annotations

@@ -516,7 +516,9 @@ def _p11(m: Measurements) -> Verdict:
 SILO_METRICS: tuple[tuple[str, int], ...] = (
     ("csat", -1), ("nps", -1), ("fcr", -1), ("consistency", -1), ("engagement_share", -1),
     ("churn_rate", +1))
-SILO_RUNGS = tuple(f"silo_ladder_{level}" for level in (10, 30, 50, 70, 90))
+#: P12's rungs: silo strength in hundredths (library files ``silo_ladder_<level>``).
+SILO_LEVELS = (10, 30, 50, 70, 90)
+SILO_RUNGS = tuple(f"silo_ladder_{level}" for level in SILO_LEVELS)
 
 
 def silo_trend(m: Measurements, metric: str, direction: int,
@@ -687,8 +689,8 @@ PATTERNS: tuple[Pattern, ...] = (
             "as silo_strength rises: CSAT, NPS, FCR, consistency and engagement fall, churn "
             "rises (monotone over at least 5 levels)", SILO_RUNGS,
             "csat, nps, fcr, consistency, engagement_share (final window) and churn_rate "
-            "(intervention period) on the 5 rungs silo_strength 0.1, 0.3, 0.5, 0.7 "
-            "(the baseline) and 0.9",
+            f"(intervention period) on the {len(SILO_LEVELS)} rungs silo_strength "
+            + ", ".join(f"{level / 100:g}" for level in SILO_LEVELS),
             f"{FINAL_WINDOW}; churn over {PERIOD}",
             "per metric: the per-replicate least-squares slope on silo strength has a 95% "
             "CI wholly on the stated side of 0, and no adjacent pair of rungs moves "
