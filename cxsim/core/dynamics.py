@@ -22,7 +22,14 @@ def clip01(x: np.ndarray) -> np.ndarray:
 
 
 def logistic(x: np.ndarray | float) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def choose(condition: np.ndarray | bool, if_true: np.ndarray | float,
+           if_false: np.ndarray | float) -> np.ndarray:
+    """``np.where(condition, if_true, if_false)``; compiled code applies it to one value at
+    a time (see :mod:`cxsim.engine.compiled`)."""
+    return np.where(condition, if_true, if_false)
 
 
 # --- employees -----------------------------------------------------------------
@@ -58,8 +65,8 @@ def cascade_signal(commitment: np.ndarray, level: np.ndarray, boss: np.ndarray,
     it on amplified if they coach (``coaches``) and damped if not, and frontline
     employees (level 2) receive their manager's signal.
     """
-    manager_signal = commitment * np.where(coaches, amplification, damping)
-    signal = np.where(level == 0, commitment, manager_signal)
+    manager_signal = commitment * choose(coaches, amplification, damping)
+    signal = choose(level == 0, commitment, manager_signal)
     frontline = level == 2
     signal[frontline] = manager_signal[boss[frontline]]
     return clip01(signal)
@@ -72,7 +79,7 @@ def learning_curve(skill: np.ndarray, hours: np.ndarray | float, rate: float) ->
 
 def skill_decay(skill: np.ndarray, decay: float, floor: float) -> np.ndarray:
     """One day's decay of skill above ``floor``."""
-    return np.where(skill > floor, floor + (skill - floor) * (1.0 - decay), skill)
+    return choose(skill > floor, floor + (skill - floor) * (1.0 - decay), skill)
 
 
 def job_resources(skill: np.ndarray, empowerment: np.ndarray, tools: float | np.ndarray,
@@ -157,7 +164,7 @@ def resolution_probability(skill: np.ndarray, authority: np.ndarray, tools: np.n
     """
     own = 0.3 + 0.35 * skill + 0.3 * authority + 0.1 * tools + 0.15 * centricity
     handoff_success = (1.0 - loss) * (0.6 + 0.4 * authority)
-    return clip01(np.where(needs_handoff, own * handoff_success, own))
+    return clip01(choose(needs_handoff, own * handoff_success, own))
 
 
 # --- customers -----------------------------------------------------------------
@@ -167,7 +174,7 @@ def disconfirmation_affect(experience: np.ndarray, expectation: np.ndarray,
                            loss_aversion: float) -> np.ndarray:
     """Affect of one experience: experience minus expectation, losses weighted more."""
     gap = experience - expectation
-    return np.where(gap < 0, loss_aversion * gap, gap)
+    return choose(gap < 0, loss_aversion * gap, gap)
 
 
 def remember(mean_affect: np.ndarray, peak_affect: np.ndarray, affect: np.ndarray,
@@ -175,7 +182,7 @@ def remember(mean_affect: np.ndarray, peak_affect: np.ndarray, affect: np.ndarra
     """Update the running memory and the remembered peak (most intense moment)."""
     mean_affect = drift(mean_affect, affect, memory_rate)
     faded = peak_affect * peak_decay
-    peak_affect = np.where(np.abs(affect) >= np.abs(faded), affect, faded)
+    peak_affect = choose(np.abs(affect) >= np.abs(faded), affect, faded)
     return mean_affect, peak_affect
 
 
@@ -239,7 +246,7 @@ def contact_experience(quality: np.ndarray, problem: np.ndarray, resolved: np.nd
     a new problem (a defect) hurts.
     """
     problem_effect = (-0.2 + 0.25 * resolved - 0.05 * (contacts_so_far - 1) - 0.15 * abandoned)
-    return clip01(quality + np.where(problem, problem_effect, 0.0) - 0.2 * revealed)
+    return clip01(quality + choose(problem, problem_effect, 0.0) - 0.2 * revealed)
 
 
 def digital_capability(crm: float, staff_skill: float) -> float:
@@ -290,7 +297,7 @@ def group_capacity(contact_capacity: float, capacity_lever: float,
 def utilisation_today(offered: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     """Offered workload over capacity for each (department, level); a group with work and
     no capacity is at :data:`NO_CAPACITY_UTILISATION`, one with neither at 0."""
-    out = np.where(offered > 0, NO_CAPACITY_UTILISATION, 0.0)
+    out = choose(offered > 0, NO_CAPACITY_UTILISATION, 0.0)
     np.divide(offered, capacity, out=out, where=capacity > 0)
     return np.minimum(out, NO_CAPACITY_UTILISATION)
 
@@ -326,7 +333,7 @@ def waited_experience(experience: np.ndarray, wait: np.ndarray,
 def manager_support(is_frontline: np.ndarray, boss_coaches: np.ndarray,
                     coaches: np.ndarray) -> np.ndarray:
     """Support from one's manager: coached frontline staff get much more of it."""
-    return np.where(is_frontline, 0.2 + 0.8 * boss_coaches, 0.5 + 0.5 * coaches)
+    return choose(is_frontline, 0.2 + 0.8 * boss_coaches, 0.5 + 0.5 * coaches)
 
 
 def pain_flow(department_silo: np.ndarray, shared_metrics: np.ndarray, crm: float,

@@ -141,6 +141,10 @@ class RandomStreams:
                             for p in purposes], dtype=np.uint64)
         return _mix(z[None, :] + offsets[:, None])
 
+    def key(self, purpose: str) -> np.uint64:
+        """The key of ``purpose``'s counter-based draws (:func:`bits_of`)."""
+        return self._keys[purpose]
+
     def uniform(self, purpose: str, counter: int | np.ndarray,
                 rows: np.ndarray) -> np.ndarray:
         """One uniform number in [0, 1) per row (53-bit resolution)."""
@@ -191,6 +195,20 @@ class RandomStreams:
         return ((z ^ (z >> 31)) >> 11) * _2_POW_53
 
 
+def bits_of(key: np.uint64, counter: int, row: int) -> np.uint64:
+    """:meth:`RandomStreams.bits` of one row, with the purpose's ``key``
+    (:meth:`RandomStreams.key`): for compiled code, which draws one row at a time."""
+    return _mix((np.uint64(counter) << np.uint64(32) | np.uint64(row)) * _GAMMA + key)
+
+
+def geometric_of(bits: np.uint64, p: float) -> int:
+    """:func:`geometric` of one 64-bit hash (``p`` below 1), for compiled code."""
+    u = np.float64(bits >> np.uint64(11))
+    u += 0.5
+    u *= _2_POW_53
+    return np.int64(np.floor(np.log(u) / math.log1p(-p)) + 1.0)
+
+
 def uniform_pair(bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Two uniform numbers in [0, 1) (32-bit resolution each) from each 64-bit hash."""
     return (bits >> np.uint64(32)) * _2_POW_32, (bits & _LOW32) * _2_POW_32
@@ -205,19 +223,15 @@ def normal_pair(bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def geometric(bits: np.ndarray, p: float) -> np.ndarray:
     """A geometric number on {1, 2, ...} with success probability ``p`` from each 64-bit
-    hash (inversion: the first day a daily chance ``p`` comes true). ``bits`` is
-    consumed (shifted in place)."""
+    hash (inversion: the first day a daily chance ``p`` comes true)."""
     if p >= 1.0:
         return np.ones(bits.shape, dtype=np.int64)
-    bits >>= np.uint64(11)
-    u = bits.view(np.int64).astype(np.float64)  # below 2**53: exact
+    u = (bits >> np.uint64(11)).astype(np.float64)  # below 2**53: exact
     u += 0.5
     u *= _2_POW_53
-    np.log(u, out=u)
+    u = np.log(u)
     u /= math.log1p(-p)
-    np.floor(u, out=u)
-    u += 1.0
-    return u.astype(np.int64)
+    return (np.floor(u) + 1.0).astype(np.int64)
 
 
 def normal(bits: np.ndarray) -> np.ndarray:

@@ -6,21 +6,22 @@ customer's own for the day (:mod:`cxsim.core.streams`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cxsim.core import dynamics as dyn
 from cxsim.core.enums import ContactOutcome, Level
-from cxsim.core.streams import geometric, normal, normal_pair, uniform_pair
+from cxsim.core.streams import bits_of, geometric, geometric_of, normal, normal_pair, uniform_pair
+from cxsim.engine.compiled import jit
 from cxsim.engine.metrics import contact_outcomes
-from cxsim.engine.phases.customers import churn, set_outcome
+from cxsim.engine.phases.customers import churn
 
 if TYPE_CHECKING:
     from cxsim.engine.model import CXModel
 
 EXECUTIVE, MANAGER, FRONTLINE = Level
-NO_PROBLEM, RESOLVED_FIRST, RESOLVED_REPEAT, UNRESOLVED = ContactOutcome
+NO_PROBLEM, RESOLVED_FIRST, RESOLVED_REPEAT, UNRESOLVED = (int(o) for o in ContactOutcome)
 #: The streams every contact draws from, in one batch: touchpoint and channel; server;
 #: quality noise; resolution or defect, and survey response; renewal or churn, and pain
 #: point received; finding a manager, reaching someone. Then those some contacts draw
@@ -65,161 +66,290 @@ def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
 
     Every draw is the customer's own for today (see :mod:`cxsim.core.streams`):
     ``bits`` holds the random bits of :data:`CONTACT_PURPOSES` for each contact;
-    ``uniforms``, if given, is ``uniform_pair(bits[:UNIFORM_PAIRS])``."""
+    ``uniforms``, if given, is ``uniform_pair(bits[:UNIFORM_PAIRS])``.
+
+    The contacts are served by :func:`serve_contacts` (compiled); what stays here is the
+    bookkeeping that reaches beyond the contacts' arrays: churn, calendars, the day's
+    counters and tallies."""
     p, lv, day = model.params, model.levers, model.day
     high, low = uniform_pair(bits[:UNIFORM_PAIRS]) if uniforms is None else uniforms
-    # --- who serves: the digital channel or an employee of the owning department
-    routine_contact = ~problem
-    tp_digital = model.tp_digital[touchpoint]
-    optional_digital = tp_digital == 1
-    digital = routine_contact & ((tp_digital == 2)
-                                 | (optional_digital & (channel_draw < lv.digital_share)))
-    contacts_so_far = np.where(problem, model.c_problem_contacts[customers] + 1, 0)
-    owner = model.tp_owner[touchpoint]
-    # --- capacity and waiting: an escalation goes to a manager with room (the managers'
-    # share of escalations they can take), else to a frontline colleague; a contact
-    # reaches someone as its group's utilisation allows (it waits, and may give up); one
-    # that reaches nobody goes digital only where a channel is designed to take it (an
-    # optional digital touchpoint, and not a problem)
-    groups = service_groups(model)
-    room_draw, reach_draw = high[5], low[5]
-    effort = np.where(problem, dyn.PROBLEM_EFFORT, model.tp_effort[touchpoint])
-    manager_key = groups.tp_manager_key[touchpoint]
-    wants_manager = (problem & (contacts_so_far >= p.escalate_after)
-                     & groups.tp_can_escalate[touchpoint])
-    model.offered += np.bincount(manager_key[wants_manager], weights=effort[wants_manager],
-                                 minlength=model.offered.size)
-    escalated = wants_manager & (room_draw < groups.room[manager_key])
-    key = np.where(escalated, manager_key, groups.tp_frontline_key[touchpoint])
-    frontline = ~digital & ~escalated
-    unreached = frontline & (reach_draw >= groups.reach[key])
-    to_digital = unreached & routine_contact & optional_digital
-    queued = frontline & ~to_digital
-    model.offered += np.bincount(key[queued], weights=effort[queued],
-                                 minlength=model.offered.size)
-    digital |= to_digital
-    unreached &= ~to_digital
-    wait = np.where(queued, groups.wait[key], 0.0)
-    server = pick_servers_by_key(model, key, high[1], low[1], model.c_unit[customers])
-    server[digital | unreached] = -1
-    human = server >= 0
-    rows = np.maximum(server, 0)
-    serving_dept = np.where(human, model.department[rows],
-                            np.where(unreached, owner, model.digital_department))
-    digital_capability = dyn.digital_capability(lv.crm, model._digital_skill)
-    skill = np.where(human, model.skill[rows], digital_capability)
-    engagement = np.where(human, model.engagement[rows], digital_capability)
-    centricity = np.where(human, model.centricity[rows], model._digital_centricity)
-    authority = np.where(human, model.empowerment[rows], 0.0)
-    guidelines = lv.guidelines[serving_dept, model.level[rows]]
-    # --- handoffs: a problem caused elsewhere loses context crossing silos
-    cause_dept = model.tp_owner[model.c_problem_source[customers]]
-    needs_handoff = problem & model.c_needs_handoff[customers] & (serving_dept != cause_dept)
-    loss = np.where(needs_handoff,
-                    dyn.handoff_loss(1.0, lv.crm, lv.coordination, p.context_loss)
-                    * model.department_silo[cause_dept], 0.0)
-    quality = np.where(unreached, 0.0, dyn.interaction_quality(
-        skill, engagement, centricity, authority, lv.crm, guidelines, loss, normal(bits[2]),
-        p.noise_sd, p.inconsistency_factor))
-    # --- problems: resolution, repeats, abandonment; new problems revealed (one draw:
-    # a problem contact can resolve, another contact can reveal a defect)
-    outcome_draw, survey_draw = high[3], low[3]
-    resolved = problem & ~unreached & (outcome_draw < dyn.resolution_probability(
-        skill, authority, lv.crm, needs_handoff, loss, centricity))
-    abandoned = problem & ~resolved & (contacts_so_far >= p.max_contacts)
-    revealed = ~problem & ~unreached & (outcome_draw < model.defect_rate[touchpoint])
-    experience = dyn.waited_experience(
-        dyn.contact_experience(quality, problem, resolved, contacts_so_far, abandoned,
-                               revealed), wait, p.wait_penalty)
-    # --- judgement: disconfirmation, peak-end memory, satisfaction, loyalty
-    satisfaction_before = model.c_satisfaction[customers]
-    affect = dyn.disconfirmation_affect(experience, model.c_expectation[customers],
-                                        p.loss_aversion)
-    mean_affect, peak_affect = dyn.remember(model.c_mean_affect[customers],
-                                            model.c_peak_affect[customers], affect,
-                                            p.memory_rate, p.peak_decay)
-    satisfaction = dyn.judged_satisfaction(mean_affect, peak_affect, affect, p.peak_weight,
-                                           p.end_weight, p.satisfaction_gain,
-                                           p.satisfaction_offset)
-    model.c_mean_affect[customers] = mean_affect
-    model.c_peak_affect[customers] = peak_affect
-    model.c_end_affect[customers] = affect
-    model.c_satisfaction[customers] = satisfaction
-    loyalty = dyn.drift(model.c_loyalty[customers], satisfaction, p.loyalty_rate)
-    model.c_loyalty[customers] = loyalty
-    model.c_expectation[customers] = dyn.drift(model.c_expectation[customers], experience,
-                                               p.expectation_adaptation)
-    model.promoters += (np.count_nonzero(satisfaction >= dyn.PROMOTER_SATISFACTION)
-                        - np.count_nonzero(satisfaction_before >= dyn.PROMOTER_SATISFACTION))
-    model.detractors += (np.count_nonzero(satisfaction < dyn.DETRACTOR_SATISFACTION)
-                         - np.count_nonzero(satisfaction_before < dyn.DETRACTOR_SATISFACTION))
+    manager_key, can_escalate, frontline_key = touchpoint_groups(model)
+    (server, serving_dept, quality, satisfaction, answered, resolved, abandoned, revealed,
+     pain_tp, received, leave, contacts_so_far, wait, unreached, new_rate, old_rate,
+     promoters, detractors, nxt) = serve_contacts(
+        customers, touchpoint, problem, acquiring, channel_draw, bits, high, low, day,
+        model.tp_digital, model.tp_owner, model.tp_effort, model.tp_is_renewal,
+        model.defect_rate, manager_key, can_escalate, frontline_key, model.utilisation,
+        model.offered, *server_tables(model), model.department,
+        model.level, model.skill, model.engagement, model.centricity, model.empowerment,
+        model.load, model.department_silo, model.c_unit, model.c_problem_open,
+        model.c_problem_source, model.c_problem_route, model.c_problem_contacts,
+        model.c_problem_start, model.c_needs_handoff, model.c_satisfaction,
+        model.c_expectation, model.c_mean_affect, model.c_peak_affect, model.c_end_affect,
+        model.c_loyalty, model.c_acquisition_step, model.c_renewal_day, model.c_value,
+        model.c_spend_rate, model.c_last_outcome, model.outcome_customers,
+        model.digital_department, model.support_tp,
+        dyn.digital_capability(lv.crm, model._digital_skill), model._digital_centricity,
+        lv.digital_share, lv.crm, lv.coordination, lv.voc, lv.guidelines.ravel(),
+        np.ascontiguousarray(lv.ownership[:, FRONTLINE]),
+        np.ascontiguousarray(lv.shared_metrics[:, MANAGER]), p.escalate_after,
+        p.abandonment_rate, p.context_loss, p.noise_sd, p.inconsistency_factor,
+        p.max_contacts, p.wait_penalty, p.loss_aversion, p.memory_rate, p.peak_decay,
+        p.peak_weight, p.end_weight, p.satisfaction_gain, p.satisfaction_offset,
+        p.loyalty_rate, p.expectation_adaptation, p.response_rate, p.handoff_need,
+        p.renewal_midpoint, p.renewal_gain, p.contact_churn_hazard, p.churn_sensitivity,
+        p.contract_days, p.spend_loyalty_elasticity, 1.0 / p.repeat_delay_days,
+        model._acquisition_tps.size)
+    model.promoters += promoters
+    model.detractors += detractors
+    model.revenue_rate += float(new_rate.sum() - old_rate.sum())
+    churn(model, customers[leave])
     # --- survey answers
-    answered = survey_draw < p.response_rate
     csat_noise, nps_noise = normal_pair(bits[6][answered])  # survey_answers
     csat = dyn.csat_answer(satisfaction[answered], csat_noise)
     nps = dyn.nps_answer(satisfaction[answered], nps_noise)
-    # --- problem bookkeeping
-    close_problems(model, customers, problem, resolved, abandoned, contacts_so_far)
-    open_problems(model, customers[revealed], touchpoint[revealed], bits[7][revealed])
-    still_open = problem & ~resolved & ~abandoned
-    model.c_problem_contacts[customers[still_open]] += 1
-    # --- pain points reach the causing department through ties, metrics, systems
-    departure_draw, pain_draw = high[4], low[4]
-    pain_tp = model.c_problem_source[customers[problem]]
-    received = pain_received(model, serving_dept[problem], pain_tp, pain_draw[problem])
-    # --- renewal and churn (one draw: a renewal contact renews or not, any other
-    # contact may end in churn)
-    is_renewal = model.tp_is_renewal[touchpoint]
-    leave = ~acquiring & np.where(
-        is_renewal,
-        departure_draw >= dyn.renewal_probability(loyalty, p.renewal_midpoint,
-                                                  p.renewal_gain),
-        departure_draw < dyn.contact_churn_probability(satisfaction, p.contact_churn_hazard,
-                                                       p.churn_sensitivity))
-    next_step = model.c_acquisition_step[customers[acquiring]] + 1
-    model.c_acquisition_step[customers[acquiring]] = np.where(
-        next_step < model._acquisition_tps.size, next_step, -1)
-    renewed = is_renewal & ~leave
-    model.c_renewal_day[customers[renewed]] += p.contract_days
-    new_rate = model.c_value[customers] * dyn.spend_multiplier(
-        loyalty, p.spend_loyalty_elasticity) / 365.0
-    new_rate[leave] = 0.0
-    model.revenue_rate += float(new_rate.sum() - model.c_spend_rate[customers].sum())
-    model.c_spend_rate[customers] = new_rate
-    churn(model, customers[leave])
-    # --- next contact: a repeat contact while a problem is open, the next acquisition
-    # touchpoint tomorrow, else the next day of the customer's calendar (no later than
-    # the renewal day)
+    # --- next contact of a routine contact: the next day of the customer's calendar (no
+    # later than the renewal day)
     staying = ~leave
-    stay = customers[staying]
-    open_now = model.c_problem_open[stay]
-    buying = ~open_now & (model.c_acquisition_step[stay] >= 0)
-    routine = ~open_now & ~buying
-    nxt = np.empty(stay.size, dtype=np.int64)
-    nxt[open_now] = day + geometric(bits[8][staying][open_now],  # repeat_delay
-                                    1.0 / p.repeat_delay_days)
-    nxt[buying] = day + 1
+    stay, nxt = customers[staying], nxt[staying]
+    routine = nxt < 0
     routine_rows = stay[routine]
     calendar = advance_calendars(model, routine_rows, day)
     renewal_day = model.c_renewal_day[routine_rows]
     nxt[routine] = np.where(renewal_day > day, np.minimum(calendar, renewal_day), calendar)
     model.c_next_contact[stay] = nxt
-    # --- employees' load and skill from practice
+    human = server >= 0
     model.today["unreached"] += int(unreached.sum())
     model.today["waited"] += float(wait.sum())
-    load = np.bincount(server[human], weights=effort[human], minlength=model.n_employees)
-    model.load += load
     # --- today's tallies
     first_contact = problem & (contacts_so_far == 1)
     outcomes = contact_outcomes(problem, first_contact, resolved, abandoned)
     model.recorder.tally_interactions(
         touchpoint=touchpoint, department=serving_dept, team=np.where(
-            human, model.team[rows], -1), quality=quality, answered=answered, csat=csat,
-        nps=nps, problem=problem, first_contact=first_contact,
-        resolved=resolved, revealed=revealed, pain_tp=pain_tp, pain_received=received,
-        contacts_so_far=contacts_so_far, resolution_days=day - model.c_problem_start[customers],
-        abandoned=abandoned, customers=customers, churned=leave, outcomes=outcomes)
+            human, model.team[np.maximum(server, 0)], -1), quality=quality,
+        answered=answered, csat=csat, nps=nps, problem=problem,
+        first_contact=first_contact, resolved=resolved, revealed=revealed, pain_tp=pain_tp,
+        pain_received=received, contacts_so_far=contacts_so_far,
+        resolution_days=day - model.c_problem_start[customers], abandoned=abandoned,
+        customers=customers, churned=leave, outcomes=outcomes)
     model.c_last_contact_outcome[customers] = outcomes
+
+
+@jit
+def serve_contacts(customers, touchpoint, problem, acquiring, channel_draw, bits, high, low,
+                   day, tp_digital, tp_owner, tp_effort, tp_is_renewal, defect_rate,
+                   tp_manager_key, tp_can_escalate, tp_frontline_key, utilisation,
+                   offered, n_units, unit_position_count, unit_position_start,
+                   unit_positions_by_key, position_start, position_count, positions_by_key,
+                   active, unit_roster_count, unit_roster_start, unit_roster, roster_count,
+                   roster_start, roster, department, level, skill_of, engagement_of,
+                   centricity_of, empowerment_of, load, department_silo, c_unit,
+                   c_problem_open, c_problem_source, c_problem_route, c_problem_contacts,
+                   c_problem_start, c_needs_handoff, c_satisfaction, c_expectation,
+                   c_mean_affect, c_peak_affect, c_end_affect, c_loyalty, c_acquisition_step,
+                   c_renewal_day, c_value, c_spend_rate, c_last_outcome, outcome_customers,
+                   digital_department, support_tp, digital_capability, digital_centricity,
+                   digital_share, crm, coordination, voc, guidelines, frontline_ownership,
+                   manager_shared_metrics, escalate_after, abandonment_rate, context_loss,
+                   noise_sd, inconsistency_factor, max_contacts, wait_penalty, loss_aversion,
+                   memory_rate, peak_decay, peak_weight, end_weight, satisfaction_gain,
+                   satisfaction_offset, loyalty_rate, expectation_adaptation, response_rate,
+                   handoff_need, renewal_midpoint, renewal_gain, contact_churn_hazard,
+                   churn_sensitivity, contract_days, spend_loyalty_elasticity,
+                   repeat_probability, acquisition_steps):
+    """The contacts of :func:`interact`, served and judged one after another (compiled;
+    the model's arrays are updated in place; contacts are of distinct customers, so their
+    order does not matter, but sums are kept in the order numpy's ``bincount`` keeps).
+
+    Returns, one entry per contact: the server (-1: digital channel or nobody), the
+    serving department, quality, satisfaction, whether a survey was answered, resolved,
+    abandoned, revealed, leave, contacts so far, the wait, unreached, the new and old
+    spend rates and the next contact day (where it is known already: routine contacts'
+    calendars move on outside); one entry per problem contact: the pain point's
+    touchpoint and whether it reached its cause; and the changes in promoters and
+    detractors."""
+    n = customers.size
+    # --- by (department, level) group: the managers' room for escalations (the share of
+    # escalations they can take), the chance a contact reaches someone (nobody there:
+    # nobody to reach) and the wait, at the group's utilisation
+    room = dyn.manager_room(utilisation)
+    reach = np.where(roster_count > 0, dyn.reach_probability(utilisation, abandonment_rate),
+                     0.0)
+    wait_of = dyn.wait_index(utilisation)
+    handoff_base = dyn.handoff_loss(1.0, crm, coordination, context_loss)
+    noise = normal(bits[2])  # service_noise
+    repeat_delay = geometric(bits[8], repeat_probability)
+    escalations = np.zeros(offered.size)
+    queue = np.zeros(offered.size)
+    served = np.zeros(load.size)
+    server = np.empty(n, dtype=np.int64)
+    serving_dept = np.empty(n, dtype=np.int64)
+    quality = np.empty(n)
+    satisfaction = np.empty(n)
+    wait = np.empty(n)
+    new_rate = np.empty(n)
+    old_rate = np.empty(n)
+    contacts_so_far = np.empty(n, dtype=np.int64)
+    nxt = np.full(n, -1, dtype=np.int64)
+    answered = np.empty(n, dtype=np.bool_)
+    resolved = np.empty(n, dtype=np.bool_)
+    abandoned = np.empty(n, dtype=np.bool_)
+    revealed = np.empty(n, dtype=np.bool_)
+    unreached = np.empty(n, dtype=np.bool_)
+    leave = np.empty(n, dtype=np.bool_)
+    pain_tp = np.empty(np.count_nonzero(problem), dtype=np.int64)
+    received = np.empty(pain_tp.size, dtype=np.bool_)
+    promoters = detractors = pains = 0
+    for i in range(n):
+        c, tp, is_problem = customers[i], touchpoint[i], problem[i]
+        # --- who serves: the digital channel or an employee of the owning department
+        kind = tp_digital[tp]
+        optional_digital = kind == 1
+        digital = not is_problem and (kind == 2 or (optional_digital
+                                                    and channel_draw[i] < digital_share))
+        so_far = c_problem_contacts[c] + 1 if is_problem else 0
+        contacts_so_far[i] = so_far
+        # --- capacity and waiting: an escalation goes to a manager with room, else to a
+        # frontline colleague; a contact reaches someone as its group's utilisation allows
+        # (it waits, and may give up); one that reaches nobody goes digital only where a
+        # channel is designed to take it (an optional digital touchpoint, not a problem)
+        effort = dyn.PROBLEM_EFFORT if is_problem else tp_effort[tp]
+        manager = tp_manager_key[tp]
+        escalated = False
+        if is_problem and so_far >= escalate_after and tp_can_escalate[tp]:
+            escalations[manager] += effort
+            escalated = high[5, i] < room[manager]
+        key = manager if escalated else tp_frontline_key[tp]
+        frontline = not digital and not escalated
+        missed = frontline and low[5, i] >= reach[key]
+        to_digital = missed and not is_problem and optional_digital
+        queued = frontline and not to_digital
+        if queued:
+            queue[key] += effort
+        digital = digital or to_digital
+        missed = missed and not to_digital
+        unreached[i] = missed
+        waited = wait_of[key] if queued else 0.0
+        wait[i] = waited
+        who = -1
+        if not digital and not missed:
+            who = pick_one(key, high[1, i], low[1, i], c_unit[c], n_units,
+                           unit_position_count, unit_position_start, unit_positions_by_key,
+                           position_start, position_count, positions_by_key, active,
+                           unit_roster_count, unit_roster_start, unit_roster, roster_count,
+                           roster_start, roster)
+        server[i] = who
+        if who >= 0:
+            dept = department[who]
+            skill, engagement = skill_of[who], engagement_of[who]
+            centricity, authority = centricity_of[who], empowerment_of[who]
+            contact_guidelines = guidelines[dept * 3 + level[who]]
+            served[who] += effort
+        else:
+            dept = tp_owner[tp] if missed else digital_department
+            skill = engagement = digital_capability
+            centricity, authority = digital_centricity, 0.0
+            contact_guidelines = guidelines[dept * 3 + level[0]]
+        serving_dept[i] = dept
+        # --- handoffs: a problem caused elsewhere loses context crossing silos
+        cause_dept = tp_owner[c_problem_source[c]]
+        needs_handoff = is_problem and c_needs_handoff[c] and dept != cause_dept
+        loss = handoff_base * department_silo[cause_dept] if needs_handoff else 0.0
+        contact_quality = 0.0 if missed else dyn.interaction_quality(
+            skill, engagement, centricity, authority, crm, contact_guidelines, loss,
+            noise[i], noise_sd, inconsistency_factor)
+        quality[i] = contact_quality
+        # --- problems: resolution, repeats, abandonment; new problems revealed (one draw:
+        # a problem contact can resolve, another contact can reveal a defect)
+        outcome_draw = high[3, i]
+        is_resolved = is_problem and not missed and outcome_draw < dyn.resolution_probability(
+            skill, authority, crm, needs_handoff, loss, centricity)
+        is_abandoned = is_problem and not is_resolved and so_far >= max_contacts
+        is_revealed = not is_problem and not missed and outcome_draw < defect_rate[tp]
+        resolved[i], abandoned[i], revealed[i] = is_resolved, is_abandoned, is_revealed
+        experience = dyn.waited_experience(
+            dyn.contact_experience(contact_quality, is_problem, is_resolved, so_far,
+                                   is_abandoned, is_revealed), waited, wait_penalty)
+        # --- judgement: disconfirmation, peak-end memory, satisfaction, loyalty
+        before = c_satisfaction[c]
+        affect = dyn.disconfirmation_affect(experience, c_expectation[c], loss_aversion)
+        mean_affect, peak_affect = dyn.remember(c_mean_affect[c], c_peak_affect[c], affect,
+                                                memory_rate, peak_decay)
+        judged = dyn.judged_satisfaction(mean_affect, peak_affect, affect, peak_weight,
+                                         end_weight, satisfaction_gain, satisfaction_offset)
+        c_mean_affect[c], c_peak_affect[c], c_end_affect[c] = mean_affect, peak_affect, affect
+        c_satisfaction[c] = judged
+        satisfaction[i] = judged
+        loyalty = dyn.drift(c_loyalty[c], judged, loyalty_rate)
+        c_loyalty[c] = loyalty
+        c_expectation[c] = dyn.drift(c_expectation[c], experience, expectation_adaptation)
+        promoters += ((judged >= dyn.PROMOTER_SATISFACTION)
+                      - (before >= dyn.PROMOTER_SATISFACTION))
+        detractors += ((judged < dyn.DETRACTOR_SATISFACTION)
+                       - (before < dyn.DETRACTOR_SATISFACTION))
+        answered[i] = low[3, i] < response_rate
+        # --- problem bookkeeping: a problem closed (its outcome recorded) or still open;
+        # a new one opened, routed to its source if the source owns CX, else to support
+        if is_resolved or is_abandoned:
+            outcome = (UNRESOLVED if is_abandoned
+                       else RESOLVED_FIRST if so_far == 1 else RESOLVED_REPEAT)
+            outcome_customers[c_last_outcome[c]] -= 1
+            outcome_customers[outcome] += 1
+            c_last_outcome[c] = outcome
+            c_problem_open[c] = False
+        elif is_problem:
+            c_problem_contacts[c] += 1
+        if is_revealed:
+            route_draw, handoff_draw = uniform_pair(bits[7, i])  # problem
+            at_source = route_draw < frontline_ownership[tp_owner[tp]]
+            c_problem_open[c] = True
+            c_problem_source[c] = tp
+            c_problem_route[c] = tp if at_source and kind != 2 else support_tp
+            c_problem_contacts[c] = 0
+            c_problem_start[c] = day
+            c_needs_handoff[c] = handoff_draw < handoff_need
+        # --- pain points reach the causing department through ties, metrics, systems or
+        # a formal voice-of-customer loop
+        if is_problem:
+            source = c_problem_source[c]
+            cause = tp_owner[source]
+            pain_tp[pains] = source
+            received[pains] = dept == cause or low[4, i] < dyn.pain_flow(
+                department_silo[cause], manager_shared_metrics[cause], crm, voc)
+            pains += 1
+        # --- renewal and churn (one draw: a renewal contact renews or not, any other
+        # contact may end in churn)
+        departure_draw = high[4, i]
+        if acquiring[i]:
+            leaves = False
+            step = c_acquisition_step[c] + 1
+            c_acquisition_step[c] = step if step < acquisition_steps else -1
+        elif tp_is_renewal[tp]:
+            leaves = departure_draw >= dyn.renewal_probability(loyalty, renewal_midpoint,
+                                                               renewal_gain)
+            if not leaves:
+                c_renewal_day[c] += contract_days
+        else:
+            leaves = departure_draw < dyn.contact_churn_probability(
+                judged, contact_churn_hazard, churn_sensitivity)
+        leave[i] = leaves
+        rate = 0.0 if leaves else c_value[c] * dyn.spend_multiplier(
+            loyalty, spend_loyalty_elasticity) / 365.0
+        new_rate[i], old_rate[i] = rate, c_spend_rate[c]
+        c_spend_rate[c] = rate
+        # --- next contact: a repeat contact while a problem is open, the next acquisition
+        # touchpoint tomorrow, else (outside) the customer's calendar
+        if not leaves:
+            if c_problem_open[c]:
+                nxt[i] = day + repeat_delay[i]
+            elif c_acquisition_step[c] >= 0:
+                nxt[i] = day + 1
+    offered += escalations
+    offered += queue
+    load += served
+    return (server, serving_dept, quality, satisfaction, answered, resolved, abandoned,
+            revealed, pain_tp, received, leave, contacts_so_far, wait, unreached, new_rate,
+            old_rate, promoters, detractors, nxt)
 
 
 def advance_calendars(model: CXModel, customers: np.ndarray, day: int) -> np.ndarray:
@@ -228,57 +358,34 @@ def advance_calendars(model: CXModel, customers: np.ndarray, day: int) -> np.nda
 
     Calendar day ``k`` of a customer is calendar day ``k - 1`` plus a geometric gap
     drawn for (customer, ``k``): the same sequence in every run with this seed."""
-    p = 1.0 / model.params.contact_interval_days
-    calendar = model.c_calendar_day[customers]
-    late = np.flatnonzero(calendar <= day)
-    if late.size == 0:
-        return calendar
-    # one calendar day each: enough for most
-    behind = customers[late]
-    index = model.c_calendar_index[behind] + 1
-    model.c_calendar_index[behind] = index
-    calendar[late] += model.streams.geometric("contact_calendar", index, behind, p)
-    late = late[calendar[late] <= day]
-    while late.size:  # those still behind (new customers): many calendar days at once
-        behind = customers[late]
-        block = int(min(64, 4 + 1.5 * (day - int(calendar[late].min())) * p))
-        index = model.c_calendar_index[behind]
-        indices = index[:, None] + np.arange(1, block + 1)
-        gaps = model.streams.geometric("contact_calendar", indices, behind[:, None], p)
-        days = calendar[late][:, None] + np.cumsum(gaps, axis=1)
-        after = days > day
-        reached = after.any(axis=1)
-        first = np.where(reached, after.argmax(axis=1), block - 1)
-        model.c_calendar_index[behind] = index + first + 1
-        calendar[late] = days[np.arange(late.size), first]
-        late = late[~reached]
-    model.c_calendar_day[customers] = calendar
+    return advance(customers, day, model.c_calendar_day, model.c_calendar_index,
+                   model.streams.key("contact_calendar"),
+                   1.0 / model.params.contact_interval_days)
+
+
+@jit
+def advance(customers, day, calendar_day, calendar_index, key, p):
+    """:func:`advance_calendars` on the calendars' arrays (compiled; ``key``: the
+    ``contact_calendar`` stream's, ``p``: the daily chance of a routine contact)."""
+    calendar = np.empty(customers.size, dtype=np.int64)
+    for i in range(customers.size):
+        c = customers[i]
+        next_day, index = calendar_day[c], calendar_index[c]
+        while next_day <= day:
+            index += 1
+            next_day += geometric_of(bits_of(key, index, c), p)
+        calendar_day[c], calendar_index[c] = next_day, index
+        calendar[i] = next_day
     return calendar
 
 
-class ServiceGroups(NamedTuple):
-    """Today's lookups of the service phase, by touchpoint and by (department, level) group
-    (row ``department * 3 + level``), so that each contact needs one lookup."""
-
-    #: the group that takes a touchpoint's escalations (its owner's managers, or the
-    #: roster fallback), and whether it can (a manager level with someone in it)
-    tp_manager_key: np.ndarray
-    tp_can_escalate: np.ndarray
-    #: the group that serves a touchpoint's other contacts (its owner's frontline, or
-    #: the roster fallback)
-    tp_frontline_key: np.ndarray
-    #: by group: the managers' room for escalations, the chance a contact reaches someone
-    #: (0 where nobody is there at all) and the wait index, at the group's utilisation
-    room: np.ndarray
-    reach: np.ndarray
-    wait: np.ndarray
-
-
-def service_groups(model: CXModel) -> ServiceGroups:
-    """The :class:`ServiceGroups` lookups at today's rosters and utilisation (the
-    touchpoints' groups are kept until the rosters are refreshed)."""
-    fallback, count, utilisation = (model._roster_fallback, model._roster_count,
-                                    model.utilisation)
+def touchpoint_groups(model: CXModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each touchpoint's service groups (row ``department * 3 + level`` after the roster
+    fallback), so that each contact needs one lookup: the group that takes its
+    escalations (its owner's managers, or the fallback), whether it can (a manager level
+    with someone in it), and the group that serves its other contacts (its owner's
+    frontline, or the fallback). Kept until the rosters are refreshed."""
+    fallback, count = model._roster_fallback, model._roster_count
     cached = model._touchpoint_groups
     if cached is None or cached[0] is not fallback or cached[1] is not count:
         owner3 = model.tp_owner * 3
@@ -287,112 +394,78 @@ def service_groups(model: CXModel) -> ServiceGroups:
             fallback, count, manager_key,
             (manager_key % 3 != FRONTLINE) & (count[manager_key] > 0),
             fallback[owner3 + FRONTLINE])
-    return ServiceGroups(
-        tp_manager_key=cached[2],
-        tp_can_escalate=cached[3],
-        tp_frontline_key=cached[4],
-        room=dyn.manager_room(utilisation),
-        reach=np.where(count > 0, dyn.reach_probability(
-            utilisation, model.params.abandonment_rate), 0.0),  # nobody: nobody to reach
-        wait=dyn.wait_index(utilisation))
+    return cached[2], cached[3], cached[4]
+
+
+def server_tables(model: CXModel) -> tuple:
+    """The model's position and roster indexes, in the order :func:`pick` takes them
+    after its draws and units."""
+    return (model.n_units, model._unit_position_count, model._unit_position_start,
+            model._unit_positions_by_key, model._position_start, model._position_count,
+            model._positions_by_key, model.active, model._unit_roster_count,
+            model._unit_roster_start, model._unit_roster, model._roster_count,
+            model._roster_start, model._roster)
 
 
 def pick_servers(model: CXModel, department: np.ndarray, level: np.ndarray,
                  position_draw: np.ndarray, roster_draw: np.ndarray,
-                 unit: np.ndarray | None = None) -> np.ndarray:
+                 unit: np.ndarray) -> np.ndarray:
     """A random filled position of each (department, level), in the customer's business
-    ``unit`` where the group has positions there; -1 if none at all.
+    ``unit`` where the group has positions there; -1 if none at all (see :func:`pick`)."""
+    return pick(model._roster_fallback[department * 3 + level], position_draw, roster_draw,
+                unit, *server_tables(model))
+
+
+@jit
+def pick(key, position_draw, roster_draw, unit, n_units, unit_position_count,
+         unit_position_start, unit_positions_by_key, position_start, position_count,
+         positions_by_key, active, unit_roster_count, unit_roster_start, unit_roster,
+         roster_count, roster_start, roster):
+    """:func:`pick_one` for each of ``key`` (compiled)."""
+    server = np.empty(key.size, dtype=np.int64)
+    for i in range(key.size):
+        server[i] = pick_one(key[i], position_draw[i], roster_draw[i], unit[i], n_units,
+                             unit_position_count, unit_position_start,
+                             unit_positions_by_key, position_start, position_count,
+                             positions_by_key, active, unit_roster_count, unit_roster_start,
+                             unit_roster, roster_count, roster_start, roster)
+    return server
+
+
+@jit
+def pick_one(key, position_draw, roster_draw, unit, n_units, unit_position_count,
+             unit_position_start, unit_positions_by_key, position_start, position_count,
+             positions_by_key, active, unit_roster_count, unit_roster_start, unit_roster,
+             roster_count, roster_start, roster):
+    """A random filled position of the group ``key`` (``department * 3 + level`` after the
+    roster fallback), in the customer's business ``unit`` where the group has positions
+    there; -1 if none at all (compiled; ``position_draw`` and ``roster_draw``: uniform
+    numbers in [0, 1)).
 
     A position of the (department, level[, unit]) is drawn among all its positions,
     filled or not; if it is vacant, a filled one is drawn from the roster of the unit,
     else of the whole group. Each filled position is equally likely, and a run whose
     workforce differs from another's by a few vacancies picks the same server for most
     contacts (common random numbers)."""
-    return pick_servers_by_key(model, model._roster_fallback[department * 3 + level],
-                               position_draw, roster_draw, unit)
-
-
-def pick_servers_by_key(model: CXModel, key: np.ndarray, position_draw: np.ndarray,
-                        roster_draw: np.ndarray, unit: np.ndarray | None = None) -> np.ndarray:
-    """:func:`pick_servers` for the groups ``key`` (``department * 3 + level`` after the
-    roster fallback)."""
-    last = model.n_employees - 1
-    unit_key = count = own = None
-    if unit is not None:
-        unit_key = key * model.n_units + unit
-        count = model._unit_position_count[unit_key]
-        own = np.flatnonzero(count > 0)
-    if own is not None and own.size == key.size:  # every group has positions in the unit
-        server = model._unit_positions_by_key[np.minimum(
-            model._unit_position_start[unit_key] + (position_draw * count).astype(np.int64),
-            last)]
+    last = active.size - 1
+    unit_key = key * n_units + unit
+    count = unit_position_count[unit_key]
+    if count > 0:
+        server = unit_positions_by_key[min(
+            unit_position_start[unit_key] + np.int64(position_draw * count), last)]
+        if not active[server]:  # a vacant position: a filled one of the unit's roster
+            filled = unit_roster_count[unit_key]
+            if filled > 0:
+                server = unit_roster[min(unit_roster_start[unit_key]
+                                         + np.int64(roster_draw * filled),
+                                         unit_roster.size - 1)]
     else:
-        server = model._positions_by_key[np.minimum(
-            model._position_start[key] + (position_draw * model._position_count[key]).astype(
-                np.int64), last)]
-        if own is not None and own.size:
-            server[own] = model._unit_positions_by_key[np.minimum(
-                model._unit_position_start[unit_key[own]]
-                + (position_draw[own] * count[own]).astype(np.int64), last)]
-    if own is not None and own.size:  # a vacant position: a filled one of the unit's roster
-        vacant = (np.flatnonzero(~model.active[server]) if own.size == key.size
-                  else own[~model.active[server[own]]])
-        filled = model._unit_roster_count[unit_key[vacant]]
-        in_unit = vacant[filled > 0]
-        pick = (model._unit_roster_start[unit_key[in_unit]]
-                + (roster_draw[in_unit] * filled[filled > 0]).astype(np.int64))
-        server[in_unit] = model._unit_roster[np.minimum(pick, model._unit_roster.size - 1)]
-    vacant = np.flatnonzero(~model.active[server])
-    if vacant.size:  # a filled position from the roster instead (-1 if there is none)
-        key = key[vacant]
-        count = model._roster_count[key]
-        pick = model._roster_start[key] + (roster_draw[vacant] * count).astype(np.int64)
-        server[vacant] = np.where(count > 0, model._roster[np.minimum(pick,
-                                                                      model._roster.size - 1)],
-                                  -1)
+        server = positions_by_key[min(
+            position_start[key] + np.int64(position_draw * position_count[key]), last)]
+    if not active[server]:  # a filled position from the roster instead (-1: there is none)
+        filled = roster_count[key]
+        if filled == 0:
+            return -1
+        server = roster[min(roster_start[key] + np.int64(roster_draw * filled),
+                            roster.size - 1)]
     return server
-
-
-def open_problems(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
-                  bits: np.ndarray | None = None) -> None:
-    """Open a problem for each of ``customers``, revealed at ``touchpoint`` (``bits``:
-    their bits of the ``problem`` stream today, if drawn already)."""
-    if customers.size == 0:
-        return
-    route_draw, handoff_draw = (model.streams.uniform_pair("problem", model.day, customers)
-                                if bits is None else uniform_pair(bits))
-    cause = model.tp_owner[touchpoint]
-    at_source = route_draw < model.levers.ownership[cause, FRONTLINE]
-    route = np.where(at_source & (model.tp_digital[touchpoint] != 2), touchpoint,
-                     model.support_tp)
-    model.c_problem_open[customers] = True
-    model.c_problem_source[customers] = touchpoint
-    model.c_problem_route[customers] = route
-    model.c_problem_contacts[customers] = 0
-    model.c_problem_start[customers] = model.day
-    model.c_needs_handoff[customers] = handoff_draw < model.params.handoff_need
-
-
-def close_problems(model: CXModel, customers: np.ndarray, problem: np.ndarray,
-                   resolved: np.ndarray, abandoned: np.ndarray,
-                   contacts_so_far: np.ndarray) -> None:
-    closing = resolved | abandoned
-    if not closing.any():
-        return
-    outcome = np.where(abandoned, UNRESOLVED,
-                       np.where(contacts_so_far == 1, RESOLVED_FIRST, RESOLVED_REPEAT))
-    rows = customers[closing]
-    set_outcome(model, rows, outcome[closing])
-    model.c_problem_open[rows] = False
-
-
-def pain_received(model: CXModel, serving_dept: np.ndarray, pain_tp: np.ndarray,
-                  draw: np.ndarray) -> np.ndarray:
-    """Which pain points reach the department that causes them (``draw``: uniform
-    numbers, one per pain point)."""
-    cause = model.tp_owner[pain_tp]
-    lv = model.levers
-    flow = dyn.pain_flow(model.department_silo[cause], lv.shared_metrics[cause, MANAGER],
-                         lv.crm, lv.voc)
-    direct = serving_dept == cause
-    return direct | (draw < flow)
