@@ -267,7 +267,7 @@ def job_demand(load_average: np.ndarray, capacity: float | np.ndarray,
     (``utilisation`` of the team beyond :data:`OVERTIME`; 0 for managers, whose
     escalations beyond their room go to the frontline)."""
     return 0.3 + load_average / capacity + np.minimum(
-        np.maximum(np.asarray(utilisation) - OVERTIME, 0.0), MAX_QUEUE_PRESSURE)
+        np.maximum(utilisation - OVERTIME, 0.0), MAX_QUEUE_PRESSURE)
 
 
 # --- capacity and waiting ----------------------------------------------------------

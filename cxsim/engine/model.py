@@ -202,8 +202,10 @@ class CXModel(mesa.Model):
             [[0], np.cumsum(self._unit_position_count)[:-1]])
         self._roster_dirty = False
         #: The touchpoints' service groups at the current rosters (see
-        #: cxsim.engine.phases.service.service_groups).
+        #: cxsim.engine.phases.service.touchpoint_groups), and the keys of the streams a
+        #: contact draws from (cxsim.engine.phases.service.CONTACT_PURPOSES).
         self._touchpoint_groups: tuple[np.ndarray, ...] | None = None
+        self._contact_keys: np.ndarray | None = None
         self.refresh_rosters()
         measure_digital_channel(self)
 

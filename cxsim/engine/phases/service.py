@@ -12,7 +12,7 @@ import numpy as np
 
 from cxsim.core import dynamics as dyn
 from cxsim.core.enums import ContactOutcome, Level
-from cxsim.core.streams import bits_of, geometric, geometric_of, normal, normal_pair, uniform_pair
+from cxsim.core.streams import bits_of, geometric_of, normal, normal_pair, uniform_pair
 from cxsim.engine.compiled import jit
 from cxsim.engine.metrics import contact_outcomes
 from cxsim.engine.phases.customers import churn
@@ -22,103 +22,65 @@ if TYPE_CHECKING:
 
 EXECUTIVE, MANAGER, FRONTLINE = Level
 NO_PROBLEM, RESOLVED_FIRST, RESOLVED_REPEAT, UNRESOLVED = (int(o) for o in ContactOutcome)
-#: The streams every contact draws from, in one batch: touchpoint and channel; server;
+#: The streams every contact draws from, one hash each: touchpoint and channel; server;
 #: quality noise; resolution or defect, and survey response; renewal or churn, and pain
-#: point received; finding a manager, reaching someone. Then those some contacts draw
-#: from (drawn for all, used for those: a row's draw does not depend on the others):
-#: survey answers' noise; a new problem's route and handoff need; a repeat contact's delay.
+#: point received; finding a manager, reaching someone; survey answers' noise; a new
+#: problem's route and handoff need; a repeat contact's delay.
 CONTACT_PURPOSES = ("route", "server", "service_noise", "outcome", "departure", "queue",
                     "survey_answers", "problem", "repeat_delay")
-#: The first rows of :data:`CONTACT_PURPOSES`, used as two uniform numbers each.
-UNIFORM_PAIRS = 6
+ROUTE, SERVER, SERVICE_NOISE, OUTCOME, DEPARTURE, QUEUE, SURVEY_ANSWERS, PROBLEM, \
+    REPEAT_DELAY = range(len(CONTACT_PURPOSES))
 
 
 def serve_customers(model: CXModel) -> None:
     """Customers whose contact day is today contact the organisation: about an open
     problem, else the next acquisition touchpoint (new customers, one a day), else
-    renewal when due, else onboarding while new, else a routine touchpoint."""
-    customers = np.flatnonzero(model.c_next_contact == model.day)
-    if customers.size == 0:
-        return
-    problem = model.c_problem_open[customers]
-    step = model.c_acquisition_step[customers]
-    acquiring = ~problem & (step >= 0)
-    renewal = ~problem & ~acquiring & (model.c_renewal_day[customers] <= model.day)
-    onboarding = (~problem & ~acquiring & ~renewal
-                  & (model.day - model.c_start_day[customers] < model.params.onboarding_days))
-    bits = model.streams.bits_many(CONTACT_PURPOSES, model.day, customers)
-    uniforms = uniform_pair(bits[:UNIFORM_PAIRS])  # two uniform numbers a row, at once
-    touchpoint_draw, channel_draw = uniforms[0][0], uniforms[1][0]
-    touchpoint = model._routine_tps[np.searchsorted(model._routine_cum, touchpoint_draw)]
-    touchpoint[onboarding] = model._onboarding_tps[
-        np.searchsorted(model._onboarding_cum, touchpoint_draw[onboarding])]
-    touchpoint[renewal] = model.renewal_tp
-    touchpoint[acquiring] = model._acquisition_tps[step[acquiring]]
-    touchpoint[problem] = model.c_problem_route[customers[problem]]
-    interact(model, customers, touchpoint, problem, acquiring, channel_draw, bits, uniforms)
-
-
-def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
-             problem: np.ndarray, acquiring: np.ndarray, channel_draw: np.ndarray,
-             bits: np.ndarray, uniforms: tuple[np.ndarray, np.ndarray] | None = None) -> None:
-    """Serve one contact for each customer at ``touchpoint`` and let them judge it.
-    ``acquiring`` marks contacts of new customers buying (never ending in churn).
-
-    Every draw is the customer's own for today (see :mod:`cxsim.core.streams`):
-    ``bits`` holds the random bits of :data:`CONTACT_PURPOSES` for each contact;
-    ``uniforms``, if given, is ``uniform_pair(bits[:UNIFORM_PAIRS])``.
+    renewal when due, else onboarding while new, else a routine touchpoint. Each contact
+    is served (digital channel or an employee), judged, surveyed, may resolve or reveal a
+    problem and end in renewal or churn; the customer's next contact is scheduled.
 
     The contacts are served by :func:`serve_contacts` (compiled); what stays here is the
-    bookkeeping that reaches beyond the contacts' arrays: churn, calendars, the day's
-    counters and tallies."""
+    bookkeeping that reaches beyond the model's arrays: churn, the day's counters and
+    tallies."""
     p, lv, day = model.params, model.levers, model.day
-    high, low = uniform_pair(bits[:UNIFORM_PAIRS]) if uniforms is None else uniforms
     manager_key, can_escalate, frontline_key = touchpoint_groups(model)
-    (server, serving_dept, quality, satisfaction, answered, resolved, abandoned, revealed,
-     pain_tp, received, leave, contacts_so_far, wait, unreached, new_rate, old_rate,
-     promoters, detractors, nxt) = serve_contacts(
-        customers, touchpoint, problem, acquiring, channel_draw, bits, high, low, day,
-        model.tp_digital, model.tp_owner, model.tp_effort, model.tp_is_renewal,
-        model.defect_rate, manager_key, can_escalate, frontline_key, model.utilisation,
-        model.offered, *server_tables(model), model.department,
-        model.level, model.skill, model.engagement, model.centricity, model.empowerment,
-        model.load, model.department_silo, model.c_unit, model.c_problem_open,
-        model.c_problem_source, model.c_problem_route, model.c_problem_contacts,
-        model.c_problem_start, model.c_needs_handoff, model.c_satisfaction,
-        model.c_expectation, model.c_mean_affect, model.c_peak_affect, model.c_end_affect,
-        model.c_loyalty, model.c_acquisition_step, model.c_renewal_day, model.c_value,
-        model.c_spend_rate, model.c_last_outcome, model.outcome_customers,
-        model.digital_department, model.support_tp,
-        dyn.digital_capability(lv.crm, model._digital_skill), model._digital_centricity,
-        lv.digital_share, lv.crm, lv.coordination, lv.voc, lv.guidelines.ravel(),
-        np.ascontiguousarray(lv.ownership[:, FRONTLINE]),
+    keys = model._contact_keys
+    if keys is None:
+        keys = model._contact_keys = np.array([model.streams.key(purpose)
+                                               for purpose in CONTACT_PURPOSES])
+    (customers, touchpoint, problem, server, serving_dept, quality, answered, csat, nps,
+     resolved, abandoned, revealed, pain_tp, received, leave, contacts_so_far, wait,
+     unreached, new_rate, old_rate, promoters, detractors) = serve_contacts(
+        day, keys, model.streams.key("contact_calendar"), 1.0 / p.contact_interval_days,
+        model.c_next_contact, model.c_start_day, p.onboarding_days, model._routine_tps,
+        model._routine_cum, model._onboarding_tps, model._onboarding_cum,
+        model._acquisition_tps, model.renewal_tp, model.tp_digital, model.tp_owner,
+        model.tp_effort, model.tp_is_renewal, model.defect_rate, manager_key, can_escalate,
+        frontline_key, model.utilisation, model.offered, *server_tables(model),
+        model.department, model.level, model.skill, model.engagement, model.centricity,
+        model.empowerment, model.load, model.department_silo, model.c_unit,
+        model.c_problem_open, model.c_problem_source, model.c_problem_route,
+        model.c_problem_contacts, model.c_problem_start, model.c_needs_handoff,
+        model.c_satisfaction, model.c_expectation, model.c_mean_affect, model.c_peak_affect,
+        model.c_end_affect, model.c_loyalty, model.c_acquisition_step, model.c_renewal_day,
+        model.c_calendar_day, model.c_calendar_index, model.c_value, model.c_spend_rate,
+        model.c_last_outcome, model.outcome_customers, model.digital_department,
+        model.support_tp, dyn.digital_capability(lv.crm, model._digital_skill),
+        model._digital_centricity, lv.digital_share, lv.crm, lv.coordination, lv.voc,
+        lv.guidelines.ravel(), np.ascontiguousarray(lv.ownership[:, FRONTLINE]),
         np.ascontiguousarray(lv.shared_metrics[:, MANAGER]), p.escalate_after,
         p.abandonment_rate, p.context_loss, p.noise_sd, p.inconsistency_factor,
         p.max_contacts, p.wait_penalty, p.loss_aversion, p.memory_rate, p.peak_decay,
         p.peak_weight, p.end_weight, p.satisfaction_gain, p.satisfaction_offset,
         p.loyalty_rate, p.expectation_adaptation, p.response_rate, p.handoff_need,
         p.renewal_midpoint, p.renewal_gain, p.contact_churn_hazard, p.churn_sensitivity,
-        p.contract_days, p.spend_loyalty_elasticity, 1.0 / p.repeat_delay_days,
-        model._acquisition_tps.size)
+        p.contract_days, p.spend_loyalty_elasticity, 1.0 / p.repeat_delay_days)
+    if customers.size == 0:
+        return
     model.promoters += promoters
     model.detractors += detractors
     model.revenue_rate += float(new_rate.sum() - old_rate.sum())
     churn(model, customers[leave])
-    # --- survey answers
-    csat_noise, nps_noise = normal_pair(bits[6][answered])  # survey_answers
-    csat = dyn.csat_answer(satisfaction[answered], csat_noise)
-    nps = dyn.nps_answer(satisfaction[answered], nps_noise)
-    # --- next contact of a routine contact: the next day of the customer's calendar (no
-    # later than the renewal day)
-    staying = ~leave
-    stay, nxt = customers[staying], nxt[staying]
-    routine = nxt < 0
-    routine_rows = stay[routine]
-    calendar = advance_calendars(model, routine_rows, day)
-    renewal_day = model.c_renewal_day[routine_rows]
-    nxt[routine] = np.where(renewal_day > day, np.minimum(calendar, renewal_day), calendar)
-    model.c_next_contact[stay] = nxt
-    human = server >= 0
     model.today["unreached"] += int(unreached.sum())
     model.today["waited"] += float(wait.sum())
     # --- today's tallies
@@ -126,7 +88,7 @@ def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
     outcomes = contact_outcomes(problem, first_contact, resolved, abandoned)
     model.recorder.tally_interactions(
         touchpoint=touchpoint, department=serving_dept, team=np.where(
-            human, model.team[np.maximum(server, 0)], -1), quality=quality,
+            server >= 0, model.team[np.maximum(server, 0)], -1), quality=quality,
         answered=answered, csat=csat, nps=nps, problem=problem,
         first_contact=first_contact, resolved=resolved, revealed=revealed, pain_tp=pain_tp,
         pain_received=received, contacts_so_far=contacts_so_far,
@@ -136,38 +98,43 @@ def interact(model: CXModel, customers: np.ndarray, touchpoint: np.ndarray,
 
 
 @jit
-def serve_contacts(customers, touchpoint, problem, acquiring, channel_draw, bits, high, low,
-                   day, tp_digital, tp_owner, tp_effort, tp_is_renewal, defect_rate,
-                   tp_manager_key, tp_can_escalate, tp_frontline_key, utilisation,
-                   offered, n_units, unit_position_count, unit_position_start,
-                   unit_positions_by_key, position_start, position_count, positions_by_key,
-                   active, unit_roster_count, unit_roster_start, unit_roster, roster_count,
-                   roster_start, roster, department, level, skill_of, engagement_of,
-                   centricity_of, empowerment_of, load, department_silo, c_unit,
-                   c_problem_open, c_problem_source, c_problem_route, c_problem_contacts,
-                   c_problem_start, c_needs_handoff, c_satisfaction, c_expectation,
-                   c_mean_affect, c_peak_affect, c_end_affect, c_loyalty, c_acquisition_step,
-                   c_renewal_day, c_value, c_spend_rate, c_last_outcome, outcome_customers,
-                   digital_department, support_tp, digital_capability, digital_centricity,
-                   digital_share, crm, coordination, voc, guidelines, frontline_ownership,
-                   manager_shared_metrics, escalate_after, abandonment_rate, context_loss,
-                   noise_sd, inconsistency_factor, max_contacts, wait_penalty, loss_aversion,
-                   memory_rate, peak_decay, peak_weight, end_weight, satisfaction_gain,
-                   satisfaction_offset, loyalty_rate, expectation_adaptation, response_rate,
-                   handoff_need, renewal_midpoint, renewal_gain, contact_churn_hazard,
-                   churn_sensitivity, contract_days, spend_loyalty_elasticity,
-                   repeat_probability, acquisition_steps):
-    """The contacts of :func:`interact`, served and judged one after another (compiled;
-    the model's arrays are updated in place; contacts are of distinct customers, so their
-    order does not matter, but sums are kept in the order numpy's ``bincount`` keeps).
+def serve_contacts(day, keys, calendar_key, contact_probability, c_next_contact, c_start_day,
+                   onboarding_days, routine_tps, routine_cum, onboarding_tps, onboarding_cum,
+                   acquisition_tps, renewal_tp, tp_digital, tp_owner, tp_effort,
+                   tp_is_renewal, defect_rate, tp_manager_key, tp_can_escalate,
+                   tp_frontline_key, utilisation, offered, n_units, unit_position_count,
+                   unit_position_start, unit_positions_by_key, position_start,
+                   position_count, positions_by_key, active, unit_roster_count,
+                   unit_roster_start, unit_roster, roster_count, roster_start, roster,
+                   department, level, skill_of, engagement_of, centricity_of, empowerment_of,
+                   load, department_silo, c_unit, c_problem_open, c_problem_source,
+                   c_problem_route, c_problem_contacts, c_problem_start, c_needs_handoff,
+                   c_satisfaction, c_expectation, c_mean_affect, c_peak_affect, c_end_affect,
+                   c_loyalty, c_acquisition_step, c_renewal_day, c_calendar_day,
+                   c_calendar_index, c_value, c_spend_rate, c_last_outcome,
+                   outcome_customers, digital_department, support_tp, digital_capability,
+                   digital_centricity, digital_share, crm, coordination, voc, guidelines,
+                   frontline_ownership, manager_shared_metrics, escalate_after,
+                   abandonment_rate, context_loss, noise_sd, inconsistency_factor,
+                   max_contacts, wait_penalty, loss_aversion, memory_rate, peak_decay,
+                   peak_weight, end_weight, satisfaction_gain, satisfaction_offset,
+                   loyalty_rate, expectation_adaptation, response_rate, handoff_need,
+                   renewal_midpoint, renewal_gain, contact_churn_hazard, churn_sensitivity,
+                   contract_days, spend_loyalty_elasticity, repeat_probability):
+    """Today's contacts, served and judged one after another (compiled; the model's arrays
+    are updated in place). Every draw is the customer's own for today, a hash of
+    (purpose, day, customer) for each of :data:`CONTACT_PURPOSES` (``keys``: their
+    streams' keys); contacts are of distinct customers, so their order does not matter,
+    but sums are kept in the order numpy's ``bincount`` keeps.
 
-    Returns, one entry per contact: the server (-1: digital channel or nobody), the
-    serving department, quality, satisfaction, whether a survey was answered, resolved,
-    abandoned, revealed, leave, contacts so far, the wait, unreached, the new and old
-    spend rates and the next contact day (where it is known already: routine contacts'
-    calendars move on outside); one entry per problem contact: the pain point's
-    touchpoint and whether it reached its cause; and the changes in promoters and
+    Returns the customers who contact today and, one entry per contact: the touchpoint,
+    whether it is about a problem, the server (-1: digital channel or nobody), the
+    serving department, quality, whether a survey was answered (and the CSAT and NPS
+    answers of those), resolved, abandoned, revealed, leave, contacts so far, the wait,
+    unreached, the new and old spend rates; one entry per problem contact: the pain
+    point's touchpoint and whether it reached its cause; and the changes in promoters and
     detractors."""
+    customers = np.flatnonzero(c_next_contact == day)
     n = customers.size
     # --- by (department, level) group: the managers' room for escalations (the share of
     # escalations they can take), the chance a contact reaches someone (nobody there:
@@ -177,11 +144,11 @@ def serve_contacts(customers, touchpoint, problem, acquiring, channel_draw, bits
                      0.0)
     wait_of = dyn.wait_index(utilisation)
     handoff_base = dyn.handoff_loss(1.0, crm, coordination, context_loss)
-    noise = normal(bits[2])  # service_noise
-    repeat_delay = geometric(bits[8], repeat_probability)
     escalations = np.zeros(offered.size)
     queue = np.zeros(offered.size)
     served = np.zeros(load.size)
+    touchpoint = np.empty(n, dtype=np.int64)
+    problem = np.empty(n, dtype=np.bool_)
     server = np.empty(n, dtype=np.int64)
     serving_dept = np.empty(n, dtype=np.int64)
     quality = np.empty(n)
@@ -190,38 +157,55 @@ def serve_contacts(customers, touchpoint, problem, acquiring, channel_draw, bits
     new_rate = np.empty(n)
     old_rate = np.empty(n)
     contacts_so_far = np.empty(n, dtype=np.int64)
-    nxt = np.full(n, -1, dtype=np.int64)
+    answers = np.empty(n, dtype=np.uint64)
     answered = np.empty(n, dtype=np.bool_)
     resolved = np.empty(n, dtype=np.bool_)
     abandoned = np.empty(n, dtype=np.bool_)
     revealed = np.empty(n, dtype=np.bool_)
     unreached = np.empty(n, dtype=np.bool_)
     leave = np.empty(n, dtype=np.bool_)
-    pain_tp = np.empty(np.count_nonzero(problem), dtype=np.int64)
-    received = np.empty(pain_tp.size, dtype=np.bool_)
+    pain_tp = np.empty(n, dtype=np.int64)
+    received = np.empty(n, dtype=np.bool_)
     promoters = detractors = pains = 0
     for i in range(n):
-        c, tp, is_problem = customers[i], touchpoint[i], problem[i]
+        c = customers[i]
+        route_draw, channel_draw = uniform_pair(bits_of(keys[ROUTE], day, c))
+        # --- the touchpoint: about an open problem, else the next acquisition touchpoint,
+        # else renewal when due, else onboarding while new, else a routine touchpoint
+        is_problem = c_problem_open[c]
+        acquiring = not is_problem and c_acquisition_step[c] >= 0
+        if is_problem:
+            tp = c_problem_route[c]
+        elif acquiring:
+            tp = acquisition_tps[c_acquisition_step[c]]
+        elif c_renewal_day[c] <= day:
+            tp = renewal_tp
+        elif day - c_start_day[c] < onboarding_days:
+            tp = onboarding_tps[np.searchsorted(onboarding_cum, route_draw)]
+        else:
+            tp = routine_tps[np.searchsorted(routine_cum, route_draw)]
+        touchpoint[i], problem[i] = tp, is_problem
         # --- who serves: the digital channel or an employee of the owning department
         kind = tp_digital[tp]
         optional_digital = kind == 1
         digital = not is_problem and (kind == 2 or (optional_digital
-                                                    and channel_draw[i] < digital_share))
+                                                    and channel_draw < digital_share))
         so_far = c_problem_contacts[c] + 1 if is_problem else 0
         contacts_so_far[i] = so_far
         # --- capacity and waiting: an escalation goes to a manager with room, else to a
         # frontline colleague; a contact reaches someone as its group's utilisation allows
         # (it waits, and may give up); one that reaches nobody goes digital only where a
         # channel is designed to take it (an optional digital touchpoint, not a problem)
+        room_draw, reach_draw = uniform_pair(bits_of(keys[QUEUE], day, c))
         effort = dyn.PROBLEM_EFFORT if is_problem else tp_effort[tp]
         manager = tp_manager_key[tp]
         escalated = False
         if is_problem and so_far >= escalate_after and tp_can_escalate[tp]:
             escalations[manager] += effort
-            escalated = high[5, i] < room[manager]
+            escalated = room_draw < room[manager]
         key = manager if escalated else tp_frontline_key[tp]
         frontline = not digital and not escalated
-        missed = frontline and low[5, i] >= reach[key]
+        missed = frontline and reach_draw >= reach[key]
         to_digital = missed and not is_problem and optional_digital
         queued = frontline and not to_digital
         if queued:
@@ -233,7 +217,8 @@ def serve_contacts(customers, touchpoint, problem, acquiring, channel_draw, bits
         wait[i] = waited
         who = -1
         if not digital and not missed:
-            who = pick_one(key, high[1, i], low[1, i], c_unit[c], n_units,
+            position_draw, roster_draw = uniform_pair(bits_of(keys[SERVER], day, c))
+            who = pick_one(key, position_draw, roster_draw, c_unit[c], n_units,
                            unit_position_count, unit_position_start, unit_positions_by_key,
                            position_start, position_count, positions_by_key, active,
                            unit_roster_count, unit_roster_start, unit_roster, roster_count,
@@ -257,11 +242,11 @@ def serve_contacts(customers, touchpoint, problem, acquiring, channel_draw, bits
         loss = handoff_base * department_silo[cause_dept] if needs_handoff else 0.0
         contact_quality = 0.0 if missed else dyn.interaction_quality(
             skill, engagement, centricity, authority, crm, contact_guidelines, loss,
-            noise[i], noise_sd, inconsistency_factor)
+            normal(bits_of(keys[SERVICE_NOISE], day, c)), noise_sd, inconsistency_factor)
         quality[i] = contact_quality
         # --- problems: resolution, repeats, abandonment; new problems revealed (one draw:
         # a problem contact can resolve, another contact can reveal a defect)
-        outcome_draw = high[3, i]
+        outcome_draw, survey_draw = uniform_pair(bits_of(keys[OUTCOME], day, c))
         is_resolved = is_problem and not missed and outcome_draw < dyn.resolution_probability(
             skill, authority, crm, needs_handoff, loss, centricity)
         is_abandoned = is_problem and not is_resolved and so_far >= max_contacts
@@ -287,7 +272,8 @@ def serve_contacts(customers, touchpoint, problem, acquiring, channel_draw, bits
                       - (before >= dyn.PROMOTER_SATISFACTION))
         detractors += ((judged < dyn.DETRACTOR_SATISFACTION)
                        - (before < dyn.DETRACTOR_SATISFACTION))
-        answered[i] = low[3, i] < response_rate
+        answered[i] = survey_draw < response_rate
+        answers[i] = bits_of(keys[SURVEY_ANSWERS], day, c)
         # --- problem bookkeeping: a problem closed (its outcome recorded) or still open;
         # a new one opened, routed to its source if the source owns CX, else to support
         if is_resolved or is_abandoned:
@@ -300,8 +286,8 @@ def serve_contacts(customers, touchpoint, problem, acquiring, channel_draw, bits
         elif is_problem:
             c_problem_contacts[c] += 1
         if is_revealed:
-            route_draw, handoff_draw = uniform_pair(bits[7, i])  # problem
-            at_source = route_draw < frontline_ownership[tp_owner[tp]]
+            problem_route_draw, handoff_draw = uniform_pair(bits_of(keys[PROBLEM], day, c))
+            at_source = problem_route_draw < frontline_ownership[tp_owner[tp]]
             c_problem_open[c] = True
             c_problem_source[c] = tp
             c_problem_route[c] = tp if at_source and kind != 2 else support_tp
@@ -310,20 +296,20 @@ def serve_contacts(customers, touchpoint, problem, acquiring, channel_draw, bits
             c_needs_handoff[c] = handoff_draw < handoff_need
         # --- pain points reach the causing department through ties, metrics, systems or
         # a formal voice-of-customer loop
+        departure_draw, pain_draw = uniform_pair(bits_of(keys[DEPARTURE], day, c))
         if is_problem:
             source = c_problem_source[c]
             cause = tp_owner[source]
             pain_tp[pains] = source
-            received[pains] = dept == cause or low[4, i] < dyn.pain_flow(
+            received[pains] = dept == cause or pain_draw < dyn.pain_flow(
                 department_silo[cause], manager_shared_metrics[cause], crm, voc)
             pains += 1
         # --- renewal and churn (one draw: a renewal contact renews or not, any other
         # contact may end in churn)
-        departure_draw = high[4, i]
-        if acquiring[i]:
+        if acquiring:
             leaves = False
             step = c_acquisition_step[c] + 1
-            c_acquisition_step[c] = step if step < acquisition_steps else -1
+            c_acquisition_step[c] = step if step < acquisition_tps.size else -1
         elif tp_is_renewal[tp]:
             leaves = departure_draw >= dyn.renewal_probability(loyalty, renewal_midpoint,
                                                                renewal_gain)
@@ -338,18 +324,30 @@ def serve_contacts(customers, touchpoint, problem, acquiring, channel_draw, bits
         new_rate[i], old_rate[i] = rate, c_spend_rate[c]
         c_spend_rate[c] = rate
         # --- next contact: a repeat contact while a problem is open, the next acquisition
-        # touchpoint tomorrow, else (outside) the customer's calendar
+        # touchpoint tomorrow, else the next day of the customer's calendar (no later than
+        # the renewal day); one who leaves has none (see churn)
         if not leaves:
             if c_problem_open[c]:
-                nxt[i] = day + repeat_delay[i]
+                c_next_contact[c] = day + geometric_of(bits_of(keys[REPEAT_DELAY], day, c),
+                                                       repeat_probability)
             elif c_acquisition_step[c] >= 0:
-                nxt[i] = day + 1
+                c_next_contact[c] = day + 1
+            else:
+                calendar = advance_one(c, day, c_calendar_day, c_calendar_index,
+                                       calendar_key, contact_probability)
+                renewal_day = c_renewal_day[c]
+                c_next_contact[c] = (min(calendar, renewal_day) if renewal_day > day
+                                     else calendar)
     offered += escalations
     offered += queue
     load += served
-    return (server, serving_dept, quality, satisfaction, answered, resolved, abandoned,
-            revealed, pain_tp, received, leave, contacts_so_far, wait, unreached, new_rate,
-            old_rate, promoters, detractors, nxt)
+    # --- survey answers
+    csat_noise, nps_noise = normal_pair(answers[answered])  # survey_answers
+    csat = dyn.csat_answer(satisfaction[answered], csat_noise)
+    nps = dyn.nps_answer(satisfaction[answered], nps_noise)
+    return (customers, touchpoint, problem, server, serving_dept, quality, answered, csat,
+            nps, resolved, abandoned, revealed, pain_tp[:pains], received[:pains], leave,
+            contacts_so_far, wait, unreached, new_rate, old_rate, promoters, detractors)
 
 
 def advance_calendars(model: CXModel, customers: np.ndarray, day: int) -> np.ndarray:
@@ -369,14 +367,19 @@ def advance(customers, day, calendar_day, calendar_index, key, p):
     ``contact_calendar`` stream's, ``p``: the daily chance of a routine contact)."""
     calendar = np.empty(customers.size, dtype=np.int64)
     for i in range(customers.size):
-        c = customers[i]
-        next_day, index = calendar_day[c], calendar_index[c]
-        while next_day <= day:
-            index += 1
-            next_day += geometric_of(bits_of(key, index, c), p)
-        calendar_day[c], calendar_index[c] = next_day, index
-        calendar[i] = next_day
+        calendar[i] = advance_one(customers[i], day, calendar_day, calendar_index, key, p)
     return calendar
+
+
+@jit
+def advance_one(customer, day, calendar_day, calendar_index, key, p):
+    """:func:`advance` for one customer: returns its first calendar day after ``day``."""
+    next_day, index = calendar_day[customer], calendar_index[customer]
+    while next_day <= day:
+        index += 1
+        next_day += geometric_of(bits_of(key, index, customer), p)
+    calendar_day[customer], calendar_index[customer] = next_day, index
+    return next_day
 
 
 def touchpoint_groups(model: CXModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -11,6 +11,7 @@ import numpy as np
 from cxsim.core import dynamics as dyn
 from cxsim.core import organisation as org
 from cxsim.core.enums import Level
+from cxsim.engine.compiled import jit
 
 if TYPE_CHECKING:
     from cxsim.engine.model import CXModel
@@ -19,59 +20,125 @@ EXECUTIVE, MANAGER, FRONTLINE = Level
 
 
 def update_workforce(model: CXModel) -> None:
+    """One day of the workforce (compiled in two parts, :func:`lead_and_influence` and
+    :func:`work_and_engage`, around the day's routine training)."""
     p, lv = model.params, model.levers
-    level, active = model.level, model.active
-    # each position's (department, level) group and its department's manager and executive
-    # groups: flat indices into the levers' (department, level) tables
-    group, manager_group, executive_group = (model._position_group, model._manager_group,
-                                             model._executive_group)
-    coaches = (model.coach_draw < np.take(lv.coaching, manager_group)) & active
-    signal = dyn.cascade_signal(np.take(lv.commitment, executive_group), level, model.boss,
-                                coaches, p.coaching_amplification, p.non_coaching_damping)
-    weight = model.edge_weight * active[model.edge_source]
-    peer_engagement, _ = dyn.neighbour_mean(model.engagement, model.edge_source,
-                                            model.edge_target, weight)
-    peer_centricity, _ = dyn.neighbour_mean(model.centricity, model.edge_source,
-                                            model.edge_target, weight)
-    ownership = np.take(lv.ownership, group)
-    centricity_target = dyn.centricity_target(signal, ownership,
-                                              np.take(lv.shared_metrics, group))
-    model.centricity = dyn.clip01(
-        model.centricity + p.leadership_rate * (centricity_target - model.centricity)
-        + p.social_influence_rate * (peer_centricity - model.centricity))
-    model.empowerment = dyn.drift(model.empowerment, np.take(lv.authority, group),
-                                  dyn.EMPOWERMENT_DRIFT)
-    routine = active & ((model.day + model.employee_phase) % org.ROUTINE_TRAINING_CYCLE == 0)
+    coaches, signal, model.centricity, model.empowerment, peer_engagement = (
+        lead_and_influence(model.active, model.level, model.boss, model.coach_draw,
+                           model._position_group, model._manager_group,
+                           model._executive_group, lv.coaching.ravel(),
+                           lv.commitment.ravel(), lv.ownership.ravel(),
+                           lv.shared_metrics.ravel(), lv.authority.ravel(),
+                           model.edge_source, model.edge_target, model.edge_weight,
+                           model.engagement, model.centricity, model.empowerment,
+                           p.coaching_amplification, p.non_coaching_damping,
+                           p.leadership_rate, p.social_influence_rate))
+    routine = model.active & ((model.day + model.employee_phase)
+                              % org.ROUTINE_TRAINING_CYCLE == 0)
     if p.routine_training_hours > 0 and routine.any():
         model.train(routine, p.routine_training_hours / 2.0)
-    model.skill = dyn.skill_decay(model.skill, p.skill_decay, p.skill_floor)
-    model.skill = dyn.learning_curve(model.skill, model.load, p.on_the_job_learning)
     capacity = group_capacity(model, lv.capacity)
     model.utilisation = dyn.drift(model.utilisation, dyn.utilisation_today(
         model.offered, model._roster_count * capacity), dyn.LOAD_SMOOTHING)
-    model.load_average = dyn.drift(model.load_average, model.load, dyn.LOAD_SMOOTHING)
-    is_frontline = model._is_frontline
-    demand = dyn.job_demand(model.load_average, capacity[group],
-                            np.where(is_frontline, model.utilisation[group], 0.0))
-    boss_coaches = coaches[model.boss] | model._is_executive
-    support = dyn.manager_support(is_frontline, boss_coaches, coaches)
-    resources = dyn.job_resources(model.skill, model.empowerment, lv.crm, support,
-                                  1.0 - model.department_silo[model.department])
-    model.strain = dyn.strain_update(model.strain, demand, resources, p.strain_build_rate,
-                                     p.strain_recovery_rate)
-    model.recognition = dyn.fade(model.recognition, p.recognition_fade_days)
-    model.habituation = dyn.fade(model.habituation, dyn.HABITUATION_HALF_LIFE)
-    target = dyn.engagement_target(resources, model.strain, signal, model.recognition,
-                                   model.centricity, np.take(lv.change_fatigue, group),
-                                   model.disposition + model.position_climate)
-    model.engagement = dyn.clip01(
-        model.engagement + p.engagement_rate * (target - model.engagement)
-        + p.social_influence_rate * (peer_engagement - model.engagement))
-    model.tenure += active
-    filled = np.flatnonzero(active)
+    (model.skill, model.load_average, demand, model.strain, model.recognition,
+     model.habituation, model.engagement, model.tenure) = work_and_engage(
+        model.active, model._is_frontline, model._is_executive, model.boss,
+        model.department, model._position_group, coaches, signal, peer_engagement,
+        capacity, model.utilisation, model.department_silo, lv.change_fatigue.ravel(),
+        lv.crm, model.skill, model.load, model.load_average, model.empowerment,
+        model.strain, model.recognition, model.habituation, model.centricity,
+        model.engagement, model.disposition, model.position_climate, model.tenure,
+        p.skill_decay, p.skill_floor, p.on_the_job_learning, p.strain_build_rate,
+        p.strain_recovery_rate, p.recognition_fade_days, p.engagement_rate,
+        p.social_influence_rate)
+    filled = np.flatnonzero(model.active)
     # as demand[active].mean()
     model.today["demand_mean"] = float(demand[filled].sum() / filled.size) if filled.size else 0.0
     measure_digital_channel(model)
+
+
+@jit
+def lead_and_influence(active, level, boss, coach_draw, group, manager_group,
+                       executive_group, coaching, commitment, ownership, shared_metrics,
+                       authority, edge_source, edge_target, edge_weight, engagement,
+                       centricity, empowerment, coaching_amplification, non_coaching_damping,
+                       leadership_rate, social_influence_rate):
+    """The leadership signal cascades, peers influence each other through the informal
+    network, customer-centricity and empowerment move toward their targets (compiled;
+    the levers' tables flattened by ``department * 3 + level``). Returns who coaches,
+    the signal, the new centricity and empowerment, and the peers' mean engagement."""
+    n = active.size
+    coaches = (coach_draw < coaching[manager_group]) & active
+    signal = dyn.cascade_signal(commitment[executive_group], level, boss, coaches,
+                                coaching_amplification, non_coaching_damping)
+    # the weighted mean engagement and centricity of each position's in-neighbours
+    # (summed edge by edge, as numpy's bincount does)
+    total, engagement_sum, centricity_sum = np.zeros(n), np.zeros(n), np.zeros(n)
+    for e in range(edge_source.size):
+        source, target = edge_source[e], edge_target[e]
+        weight = edge_weight[e] * active[source]
+        total[target] += weight
+        engagement_sum[target] += weight * engagement[source]
+        centricity_sum[target] += weight * centricity[source]
+    peer_engagement, new_centricity = np.empty(n), np.empty(n)
+    new_empowerment = np.empty(n)
+    for i in range(n):
+        has_peers = total[i] > 0
+        peer_engagement[i] = engagement_sum[i] / total[i] if has_peers else engagement[i]
+        peer_centricity = centricity_sum[i] / total[i] if has_peers else centricity[i]
+        target = dyn.centricity_target(signal[i], ownership[group[i]],
+                                       shared_metrics[group[i]])
+        new_centricity[i] = dyn.clip01(
+            centricity[i] + leadership_rate * (target - centricity[i])
+            + social_influence_rate * (peer_centricity - centricity[i]))
+        new_empowerment[i] = dyn.drift(empowerment[i], authority[group[i]],
+                                       dyn.EMPOWERMENT_DRIFT)
+    return coaches, signal, new_centricity, new_empowerment, peer_engagement
+
+
+@jit
+def work_and_engage(active, is_frontline, is_executive, boss, department, group, coaches,
+                    signal, peer_engagement, capacity, utilisation, department_silo,
+                    change_fatigue, crm, skill, load, load_average, empowerment, strain,
+                    recognition, habituation, centricity, engagement, disposition,
+                    position_climate, tenure, skill_decay, skill_floor, on_the_job_learning,
+                    strain_build_rate, strain_recovery_rate, recognition_fade_days,
+                    engagement_rate, social_influence_rate):
+    """Skill decays and grows with practice, load is felt, strain builds or recovers,
+    recognition and habituation fade, and engagement moves toward what the job's demands
+    and resources, the leadership signal, recognition and centricity pull it to, and
+    toward the peers' (compiled). Returns the new skill, felt load, demand, strain,
+    recognition, habituation, engagement and tenure."""
+    n = active.size
+    new_skill, new_load_average, demand = np.empty(n), np.empty(n), np.empty(n)
+    new_strain, new_recognition, new_habituation = np.empty(n), np.empty(n), np.empty(n)
+    new_engagement = np.empty(n)
+    new_tenure = tenure + active
+    for i in range(n):
+        g = group[i]
+        grown = dyn.learning_curve(dyn.skill_decay(skill[i], skill_decay, skill_floor),
+                                   load[i], on_the_job_learning)
+        new_skill[i] = grown
+        felt = dyn.drift(load_average[i], load[i], dyn.LOAD_SMOOTHING)
+        new_load_average[i] = felt
+        demand[i] = dyn.job_demand(felt, capacity[g],
+                                   utilisation[g] if is_frontline[i] else 0.0)
+        boss_coaches = coaches[boss[i]] or is_executive[i]
+        support = dyn.manager_support(is_frontline[i], boss_coaches, coaches[i])
+        resources = dyn.job_resources(grown, empowerment[i], crm, support,
+                                      1.0 - department_silo[department[i]])
+        new_strain[i] = dyn.strain_update(strain[i], demand[i], resources, strain_build_rate,
+                                          strain_recovery_rate)
+        new_recognition[i] = dyn.fade(recognition[i], recognition_fade_days)
+        new_habituation[i] = dyn.fade(habituation[i], dyn.HABITUATION_HALF_LIFE)
+        target = dyn.engagement_target(resources, new_strain[i], signal[i],
+                                       new_recognition[i], centricity[i], change_fatigue[g],
+                                       disposition[i] + position_climate[i])
+        new_engagement[i] = dyn.clip01(
+            engagement[i] + engagement_rate * (target - engagement[i])
+            + social_influence_rate * (peer_engagement[i] - engagement[i]))
+    return (new_skill, new_load_average, demand, new_strain, new_recognition,
+            new_habituation, new_engagement, new_tenure)
 
 
 def group_capacity(model: CXModel, capacity_lever: float) -> np.ndarray:
