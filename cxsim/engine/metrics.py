@@ -41,6 +41,7 @@ import numpy as np
 
 from cxsim.core import dynamics as dyn
 from cxsim.core.enums import CustomerStatus, Level
+from cxsim.engine.compiled import jit
 
 if TYPE_CHECKING:
     from cxsim.engine.protocol import MeasuredModel
@@ -86,17 +87,30 @@ COHORT_HORIZON_DAYS = 90
 
 def contact_outcomes(problem: np.ndarray, first_contact: np.ndarray, resolved: np.ndarray,
                      abandoned: np.ndarray) -> np.ndarray:
-    """The :data:`CONTACT_OUTCOMES` code of each contact (int8)."""
-    problem, first_contact, resolved, abandoned = (
-        np.asarray(x, dtype=bool) for x in (problem, first_contact, resolved, abandoned))
-    # the first outcome that applies, in this order: no problem, resolved first, resolved,
-    # abandoned, else still open (each assignment overrides those before it)
-    code = np.full(problem.shape, 3, dtype=np.int8)
-    code[abandoned] = 4
-    code[resolved] = 2
-    code[resolved & first_contact] = 1
-    code[~problem] = 0
+    """The :data:`CONTACT_OUTCOMES` code of each contact (int8; see
+    :func:`contact_outcome`)."""
+    return _contact_outcomes(*(np.asarray(x, dtype=bool).ravel()
+                               for x in (problem, first_contact, resolved, abandoned)))
+
+
+@jit
+def _contact_outcomes(problem, first_contact, resolved, abandoned):
+    code = np.empty(problem.size, dtype=np.int8)
+    for i in range(problem.size):
+        code[i] = contact_outcome(problem[i], first_contact[i], resolved[i], abandoned[i])
     return code
+
+
+@jit
+def contact_outcome(problem, first_contact, resolved, abandoned):
+    """The :data:`CONTACT_OUTCOMES` code of one contact: the first that applies, in this
+    order: no problem, resolved at the first contact, resolved later, given up
+    unresolved, else still open (compiled)."""
+    if not problem:
+        return 0
+    if resolved:
+        return 1 if first_contact else 2
+    return 4 if abandoned else 3
 
 
 def new_day_counters() -> dict[str, float]:
@@ -122,6 +136,58 @@ def _group_sums(group: np.ndarray, columns: np.ndarray, n_groups: int) -> np.nda
     bins = (np.arange(rows)[:, None] * n_groups + group[None, :]).ravel()
     return np.bincount(bins, weights=columns.ravel(), minlength=rows * n_groups).reshape(
         rows, n_groups)
+
+
+@jit
+def contact_tallies(touchpoint, department, team, quality, answered, csat, nps, problem,
+                    first_contact, resolved, abandoned, revealed, contacts_so_far,
+                    resolution_days, pain_tp, pain_received, n_touchpoints, n_departments,
+                    n_teams):
+    """A batch of contacts summed (compiled): the rows of :data:`GROUP_TALLIES` by
+    touchpoint, serving department and serving team (``n_teams`` 0: not by team; ``team``
+    -1: the digital channel), the pain points by causing touchpoint (found, received)
+    and the resolution tallies (resolved first, resolved after repeats, unresolved,
+    contacts and days to resolution, problem contacts). ``csat`` and ``nps`` hold the
+    answers of the contacts where ``answered`` is true. Sums run contact by contact, in
+    the order numpy's ``bincount`` sums."""
+    rows = len(GROUP_TALLIES)
+    by_touchpoint = np.zeros((rows, n_touchpoints))
+    by_department = np.zeros((rows, n_departments))
+    by_team = np.zeros((rows, n_teams))
+    values = np.zeros(rows)
+    answer = 0
+    for i in range(quality.size):
+        values[CONTACTS] = 1.0
+        values[QUALITY] = quality[i]
+        values[QUALITY_SQ] = quality[i] * quality[i]
+        values[RESPONSES] = answered[i]
+        values[TOP2] = values[PROMOTERS] = values[DETRACTORS] = 0.0
+        if answered[i]:
+            values[TOP2] = csat[answer] >= 4
+            values[PROMOTERS] = nps[answer] >= 9
+            values[DETRACTORS] = nps[answer] <= 6
+            answer += 1
+        values[OPENED] = revealed[i]
+        values[FIRST] = first_contact[i]
+        values[FIRST_RESOLVED] = first_contact[i] and resolved[i]
+        for row in range(rows):
+            by_touchpoint[row, touchpoint[i]] += values[row]
+            by_department[row, department[i]] += values[row]
+            if n_teams and team[i] >= 0:
+                by_team[row, team[i]] += values[row]
+    pain = np.zeros((2, n_touchpoints))
+    for i in range(pain_tp.size):
+        pain[0, pain_tp[i]] += 1.0
+        pain[1, pain_tp[i]] += pain_received[i]
+    resolution = np.zeros(6)
+    for i in range(quality.size):
+        if resolved[i]:
+            resolution[0 if first_contact[i] else 1] += 1.0
+            resolution[3] += contacts_so_far[i]
+            resolution[4] += resolution_days[i]
+        resolution[2] += abandoned[i]
+        resolution[5] += problem[i]
+    return by_touchpoint, by_department, by_team, pain, resolution
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -219,33 +285,17 @@ class Recorder:
                 outcomes = contact_outcomes(problem, first_contact, resolved, abandoned)
             self._contacts.append((self.today, keys, outcomes))
             self._churns.append((self.today, keys[np.asarray(churned, dtype=bool)]))
-        resolved_first = first_contact & resolved
-        columns = np.empty((len(GROUP_TALLIES), quality.size))  # rows of GROUP_TALLIES
-        columns[CONTACTS] = 1.0
-        columns[QUALITY] = quality
-        np.multiply(quality, quality, out=columns[QUALITY_SQ])
-        columns[RESPONSES] = answered
-        columns[TOP2:DETRACTORS + 1] = 0.0
-        columns[TOP2, answered] = csat >= 4
-        columns[PROMOTERS, answered] = nps >= 9
-        columns[DETRACTORS, answered] = nps <= 6
-        columns[OPENED] = revealed
-        columns[FIRST] = first_contact
-        columns[FIRST_RESOLVED] = resolved_first
-        nt = self.n_touchpoints
-        self.tp += _group_sums(touchpoint, columns, nt)
-        self.dept += _group_sums(department, columns, self.n_departments)
+        tp, dept, team, pain, resolution = contact_tallies(
+            touchpoint, department, team, quality, answered, csat, nps, problem,
+            first_contact, resolved, abandoned, revealed, contacts_so_far, resolution_days,
+            pain_tp, pain_received, self.n_touchpoints, self.n_departments,
+            self.n_teams if self.by_team is not None else 0)
+        self.tp += tp
+        self.dept += dept
         if self.by_team is not None:
-            staffed = team >= 0
-            self.team += _group_sums(team[staffed], columns[:, staffed], self.n_teams)
-        self.pain[0] += np.bincount(pain_tp, minlength=nt)
-        self.pain[1] += np.bincount(pain_tp, weights=pain_received, minlength=nt)
-        repeat = resolved & ~first_contact
-        self.resolution += np.array([
-            np.count_nonzero(resolved_first), np.count_nonzero(repeat),
-            np.count_nonzero(abandoned), contacts_so_far[resolved].sum(),
-            resolution_days[resolved].sum(), np.count_nonzero(problem),
-        ], dtype=float)
+            self.team += team
+        self.pain += pain
+        self.resolution += resolution
 
     def cohorts(self, first_day: int, last_day: int,
                 horizon: int = COHORT_HORIZON_DAYS) -> dict[str, tuple[int, int]]:
