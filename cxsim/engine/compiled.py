@@ -17,8 +17,9 @@ loop would not reproduce.
 
 Compiled code is cached on disk (numba's cache, next to the sources or in the user's
 cache directory), keyed on the compiled function's own source file *and* on the sources
-it depends on (:data:`DEPENDENCIES`): numba's own key covers only the first, and a stale
-kernel after an edit of the dynamics would silently run the old equations.
+it depends on (:data:`DEPENDENCIES`, and this module): numba's own key covers only the
+first, and a stale kernel after an edit of the dynamics would silently run the old
+equations.
 """
 
 from __future__ import annotations
@@ -76,14 +77,17 @@ _OWN_FORMS = (dynamics.choose,)
 for _module in DEPENDENCIES:
     _register(_module)
 
-_STAMP = hashlib.sha256(b"".join(Path(m.__file__).read_bytes()
-                                 for m in DEPENDENCIES)).hexdigest()
+#: The sources every compiled function depends on beyond its own file: this module (how
+#: functions are compiled) and :data:`DEPENDENCIES`.
+_STAMP = hashlib.sha256(b"".join(Path(source).read_bytes() for source in
+                                 (__file__, *(m.__file__ for m in DEPENDENCIES)))).hexdigest()
 
 
 def jit(function):
     """``function`` compiled (numba's nopython mode), cached on disk under a key that
-    includes the sources of :data:`DEPENDENCIES`."""
-    dispatcher = numba.njit(cache=True)(function)
+    includes the sources of :data:`DEPENDENCIES`. Arithmetic follows numpy's rules (a
+    division by zero gives an infinity or NaN, as it does on arrays, instead of raising)."""
+    dispatcher = numba.njit(cache=True, error_model="numpy")(function)
     try:  # numba keys its cache on the function's own file: add what it depends on
         index = dispatcher._cache._cache_file
         index._source_stamp = (index._source_stamp, _STAMP)
