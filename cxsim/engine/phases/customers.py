@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 
 #: A day that never comes (no contact scheduled, no renewal due, never trained).
 NEVER = np.iinfo(np.int32).max
-UNRESOLVED = ContactOutcome.UNRESOLVED
 CHURNED, PROSPECT = CustomerStatus.CHURNED, CustomerStatus.PROSPECT
 
 
@@ -26,27 +25,13 @@ def count_advocates(model: CXModel, customers: np.ndarray, sign: int) -> None:
     model.detractors += sign * np.count_nonzero(sat < dyn.DETRACTOR_SATISFACTION)
 
 
-def set_outcome(model: CXModel, customers: np.ndarray, outcome: np.ndarray | int) -> None:
-    """Record the outcome of each customer's latest problem (and keep the counts)."""
-    new = (np.full(customers.shape, outcome, dtype=np.int8) if np.ndim(outcome) == 0
-           else np.asarray(outcome, dtype=np.int8))
-    model.outcome_customers -= np.bincount(model.c_last_outcome[customers], minlength=4)
-    model.outcome_customers += np.bincount(new, minlength=4)
-    model.c_last_outcome[customers] = new
-
-
-def churn(model: CXModel, customers: np.ndarray) -> None:
+def left_market(model: CXModel, customers: np.ndarray) -> None:
+    """The model's counts after ``customers`` churned (their own state, the counts of
+    promoters, detractors and outcomes, and churn by outcome were updated as they left:
+    see :func:`~cxsim.engine.phases.service.serve_contacts`): active customers, today's
+    churn, and their return to the market ``market_return_days`` later."""
     if customers.size == 0:
         return
-    count_advocates(model, customers, -1)
-    # leaving with a problem still open is leaving with it unresolved
-    set_outcome(model, customers[model.c_problem_open[customers]], UNRESOLVED)
-    outcome = model.c_last_outcome[customers]
-    model.churn_by_outcome += np.bincount(outcome, minlength=4)
-    model.outcome_customers -= np.bincount(outcome, minlength=4)
-    model.c_status[customers] = CHURNED
-    model.c_next_contact[customers] = NEVER
-    model.c_problem_open[customers] = False
     model.active_customers -= customers.size
     model.today["churned"] += customers.size
     model._returning.setdefault(model.day + model.params.market_return_days, []).append(

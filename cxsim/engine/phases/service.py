@@ -14,14 +14,15 @@ from cxsim.core import dynamics as dyn
 from cxsim.core.enums import ContactOutcome, Level
 from cxsim.core.streams import bits_of, geometric_of, normal, normal_pair, uniform_pair
 from cxsim.engine.compiled import jit
-from cxsim.engine.metrics import contact_outcomes
-from cxsim.engine.phases.customers import churn
+from cxsim.engine.metrics import contact_outcome
+from cxsim.engine.phases.customers import CHURNED, NEVER, left_market
 
 if TYPE_CHECKING:
     from cxsim.engine.model import CXModel
 
 EXECUTIVE, MANAGER, FRONTLINE = Level
 NO_PROBLEM, RESOLVED_FIRST, RESOLVED_REPEAT, UNRESOLVED = (int(o) for o in ContactOutcome)
+LEFT = int(CHURNED)
 #: The streams every contact draws from, one hash each: touchpoint and channel; server;
 #: quality noise; resolution or defect, and survey response; renewal or churn, and pain
 #: point received; finding a manager, reaching someone; survey answers' noise; a new
@@ -48,9 +49,10 @@ def serve_customers(model: CXModel) -> None:
     if keys is None:
         keys = model._contact_keys = np.array([model.streams.key(purpose)
                                                for purpose in CONTACT_PURPOSES])
-    (customers, touchpoint, problem, server, serving_dept, quality, answered, csat, nps,
-     resolved, abandoned, revealed, pain_tp, received, leave, contacts_so_far, wait,
-     unreached, new_rate, old_rate, promoters, detractors) = serve_contacts(
+    (customers, touchpoint, problem, server, serving_dept, team, quality, answered, csat,
+     nps, first_contact, resolved, abandoned, revealed, pain_tp, received, leave,
+     contacts_so_far, resolution_days, outcomes, wait, unreached, new_rate, old_rate,
+     promoters, detractors) = serve_contacts(
         day, keys, model.streams.key("contact_calendar"), 1.0 / p.contact_interval_days,
         model.c_next_contact, model.c_start_day, p.onboarding_days, model._routine_tps,
         model._routine_cum, model._onboarding_tps, model._onboarding_cum,
@@ -64,7 +66,8 @@ def serve_customers(model: CXModel) -> None:
         model.c_satisfaction, model.c_expectation, model.c_mean_affect, model.c_peak_affect,
         model.c_end_affect, model.c_loyalty, model.c_acquisition_step, model.c_renewal_day,
         model.c_calendar_day, model.c_calendar_index, model.c_value, model.c_spend_rate,
-        model.c_last_outcome, model.outcome_customers, model.digital_department,
+        model.c_last_outcome, model.c_last_contact_outcome, model.outcome_customers,
+        model.churn_by_outcome, model.c_status, model.team, model.digital_department,
         model.support_tp, dyn.digital_capability(lv.crm, model._digital_skill),
         model._digital_centricity, lv.digital_share, lv.crm, lv.coordination, lv.voc,
         lv.guidelines.ravel(), np.ascontiguousarray(lv.ownership[:, FRONTLINE]),
@@ -80,21 +83,16 @@ def serve_customers(model: CXModel) -> None:
     model.promoters += promoters
     model.detractors += detractors
     model.revenue_rate += float(new_rate.sum() - old_rate.sum())
-    churn(model, customers[leave])
+    left_market(model, customers[leave])
     model.today["unreached"] += int(unreached.sum())
     model.today["waited"] += float(wait.sum())
-    # --- today's tallies
-    first_contact = problem & (contacts_so_far == 1)
-    outcomes = contact_outcomes(problem, first_contact, resolved, abandoned)
     model.recorder.tally_interactions(
-        touchpoint=touchpoint, department=serving_dept, team=np.where(
-            server >= 0, model.team[np.maximum(server, 0)], -1), quality=quality,
+        touchpoint=touchpoint, department=serving_dept, team=team, quality=quality,
         answered=answered, csat=csat, nps=nps, problem=problem,
         first_contact=first_contact, resolved=resolved, revealed=revealed, pain_tp=pain_tp,
         pain_received=received, contacts_so_far=contacts_so_far,
-        resolution_days=day - model.c_problem_start[customers], abandoned=abandoned,
-        customers=customers, churned=leave, outcomes=outcomes)
-    model.c_last_contact_outcome[customers] = outcomes
+        resolution_days=resolution_days, abandoned=abandoned, customers=customers,
+        churned=leave, outcomes=outcomes)
 
 
 @jit
@@ -112,7 +110,8 @@ def serve_contacts(day, keys, calendar_key, contact_probability, c_next_contact,
                    c_satisfaction, c_expectation, c_mean_affect, c_peak_affect, c_end_affect,
                    c_loyalty, c_acquisition_step, c_renewal_day, c_calendar_day,
                    c_calendar_index, c_value, c_spend_rate, c_last_outcome,
-                   outcome_customers, digital_department, support_tp, digital_capability,
+                   c_last_contact_outcome, outcome_customers, churn_by_outcome, c_status,
+                   team_of, digital_department, support_tp, digital_capability,
                    digital_centricity, digital_share, crm, coordination, voc, guidelines,
                    frontline_ownership, manager_shared_metrics, escalate_after,
                    abandonment_rate, context_loss, noise_sd, inconsistency_factor,
@@ -151,6 +150,10 @@ def serve_contacts(day, keys, calendar_key, contact_probability, c_next_contact,
     problem = np.empty(n, dtype=np.bool_)
     server = np.empty(n, dtype=np.int64)
     serving_dept = np.empty(n, dtype=np.int64)
+    team = np.empty(n, dtype=np.int64)
+    first_contact = np.empty(n, dtype=np.bool_)
+    resolution_days = np.empty(n, dtype=np.int64)
+    outcomes = np.empty(n, dtype=np.int8)
     quality = np.empty(n)
     satisfaction = np.empty(n)
     wait = np.empty(n)
@@ -224,6 +227,7 @@ def serve_contacts(day, keys, calendar_key, contact_probability, c_next_contact,
                            unit_roster_count, unit_roster_start, unit_roster, roster_count,
                            roster_start, roster)
         server[i] = who
+        team[i] = team_of[who] if who >= 0 else -1
         if who >= 0:
             dept = department[who]
             skill, engagement = skill_of[who], engagement_of[who]
@@ -319,14 +323,31 @@ def serve_contacts(day, keys, calendar_key, contact_probability, c_next_contact,
             leaves = departure_draw < dyn.contact_churn_probability(
                 judged, contact_churn_hazard, churn_sensitivity)
         leave[i] = leaves
+        first_contact[i] = is_problem and so_far == 1
+        outcomes[i] = contact_outcome(is_problem, first_contact[i], is_resolved, is_abandoned)
+        c_last_contact_outcome[c] = outcomes[i]
+        resolution_days[i] = day - c_problem_start[c]
         rate = 0.0 if leaves else c_value[c] * dyn.spend_multiplier(
             loyalty, spend_loyalty_elasticity) / 365.0
         new_rate[i], old_rate[i] = rate, c_spend_rate[c]
         c_spend_rate[c] = rate
-        # --- next contact: a repeat contact while a problem is open, the next acquisition
-        # touchpoint tomorrow, else the next day of the customer's calendar (no later than
-        # the renewal day); one who leaves has none (see churn)
-        if not leaves:
+        # --- one who leaves leaves the market (a problem still open leaves unresolved);
+        # one who stays contacts again: a repeat contact while a problem is open, the next
+        # acquisition touchpoint tomorrow, else the next day of the customer's calendar
+        # (no later than the renewal day)
+        if leaves:
+            promoters -= judged >= dyn.PROMOTER_SATISFACTION
+            detractors -= judged < dyn.DETRACTOR_SATISFACTION
+            if c_problem_open[c]:
+                outcome_customers[c_last_outcome[c]] -= 1
+                outcome_customers[UNRESOLVED] += 1
+                c_last_outcome[c] = UNRESOLVED
+            churn_by_outcome[c_last_outcome[c]] += 1
+            outcome_customers[c_last_outcome[c]] -= 1
+            c_status[c] = LEFT
+            c_next_contact[c] = NEVER
+            c_problem_open[c] = False
+        else:
             if c_problem_open[c]:
                 c_next_contact[c] = day + geometric_of(bits_of(keys[REPEAT_DELAY], day, c),
                                                        repeat_probability)
@@ -345,9 +366,10 @@ def serve_contacts(day, keys, calendar_key, contact_probability, c_next_contact,
     csat_noise, nps_noise = normal_pair(answers[answered])  # survey_answers
     csat = dyn.csat_answer(satisfaction[answered], csat_noise)
     nps = dyn.nps_answer(satisfaction[answered], nps_noise)
-    return (customers, touchpoint, problem, server, serving_dept, quality, answered, csat,
-            nps, resolved, abandoned, revealed, pain_tp[:pains], received[:pains], leave,
-            contacts_so_far, wait, unreached, new_rate, old_rate, promoters, detractors)
+    return (customers, touchpoint, problem, server, serving_dept, team, quality, answered,
+            csat, nps, first_contact, resolved, abandoned, revealed, pain_tp[:pains],
+            received[:pains], leave, contacts_so_far, resolution_days, outcomes, wait,
+            unreached, new_rate, old_rate, promoters, detractors)
 
 
 def advance_calendars(model: CXModel, customers: np.ndarray, day: int) -> np.ndarray:
