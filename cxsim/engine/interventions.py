@@ -37,6 +37,7 @@ from cxsim.core.validation import (
     table_model,
     validate_table,
 )
+from cxsim.engine.compiled import jit
 
 if TYPE_CHECKING:
     from cxsim.engine.protocol import InterventionTarget
@@ -639,38 +640,59 @@ class GroupPractice(Intervention):
         """The values this intervention holds its group at."""
         return REFERENCE_STATES[self.state]
 
-    def move_lever(self, levers: np.ndarray, value: float, share: float) -> None:
-        """Move a (department x level) lever ``share`` of the way toward ``value`` where
-        targeted (the same arithmetic as ``levers[mask] += share * (value -
-        levers[mask])``, on the targeted cells' flat indices, computed once a run)."""
+    def target_cells(self) -> np.ndarray:
+        """The targeted (department, level) cells' flat indices (found once a run)."""
         cells = self._run_state.target_cells
         if cells is None:
             cells = self._run_state.target_cells = np.flatnonzero(self.target_mask.ravel())
-        old = levers.take(cells)
-        levers.put(cells, old + share * (value - old))
+        return cells
 
     def apply(self, model: InterventionTarget, adoption: float) -> None:
         share, ref, levers = adoption * self.intensity, self.reference, model.levers
-        for lever in (levers.ownership, levers.shared_metrics, levers.guidelines,
-                      levers.commitment, levers.coaching):
-            self.move_lever(lever, ref.practice, share)
-        self.move_lever(levers.authority, ref.empowerment, share)
-        self.move_lever(levers.hire_engagement, ref.engagement, share)
-        self.move_lever(levers.hire_centricity, ref.centricity, share)
+        move_cells((levers.ownership, levers.shared_metrics, levers.guidelines,
+                    levers.commitment, levers.coaching, levers.authority,
+                    levers.hire_engagement, levers.hire_centricity),
+                   np.array([ref.practice] * 5 + [ref.empowerment, ref.engagement,
+                                                  ref.centricity]),
+                   self.target_cells(), share)
 
     def on_day(self, model: InterventionTarget, day: int, adoption: float) -> None:
         share, ref = adoption * self.intensity, self.reference
-        who = self.targeted(model)
-        if share > 0 and who.any():
-            for name in ("engagement", "skill", "empowerment", "centricity"):
-                values = np.array(getattr(model, name), dtype=float)
-                values[who] += share * (getattr(ref, name) - values[who])
+        who = np.flatnonzero(self.targeted(model))
+        if share > 0 and who.size:
+            names = ("engagement", "skill", "empowerment", "centricity")
+            moved = move_positions(tuple(np.asarray(getattr(model, name), dtype=float)
+                                         for name in names),
+                                   np.array([getattr(ref, name) for name in names]), who,
+                                   share)
+            for name, values in zip(names, moved):
                 setattr(model, name, values)  # the reference model writes it to its agents
         if ref.connected:
             self.add_ties_with_adoption(model, model.p.ties_per_employee, adoption)
         elif day == self.start:
             model.cut_cross_ties(self.intensity,
                                  self.target_mask[model.department, model.level])
+
+
+@jit
+def move_cells(levers, values, cells, share):
+    """Move each (department x level) lever of ``levers`` ``share`` of the way toward its
+    value in ``values`` at the flat ``cells`` (in place; compiled)."""
+    for lever, value in zip(levers, values):
+        flat = lever.reshape(-1)
+        for cell in cells:
+            flat[cell] = flat[cell] + share * (value - flat[cell])
+
+
+@jit
+def move_positions(arrays, values, who, share):
+    """Copies of ``arrays`` (one value per position) with the positions ``who`` moved
+    ``share`` of the way toward each array's value in ``values`` (compiled)."""
+    moved = [array.copy() for array in arrays]
+    for array, value in zip(moved, values):
+        for position in who:
+            array[position] = array[position] + share * (value - array[position])
+    return moved
 
 
 def apply_interventions(model: InterventionTarget) -> float:
