@@ -45,6 +45,16 @@ EXECUTIVE, MANAGER, FRONTLINE = Level
 NO_PROBLEM, RESOLVED_FIRST, RESOLVED_REPEAT, UNRESOLVED = ContactOutcome
 
 
+#: The customer state a contact reads and writes, kept as one record per customer row
+#: (see CXModel._pack_customers): the ``c_<name>`` arrays are views of these fields.
+CUSTOMER_TABLE = (
+    "unit", "value", "expectation", "status", "mean_affect", "peak_affect", "end_affect",
+    "satisfaction", "loyalty", "start_day", "renewal_day", "calendar_index", "calendar_day",
+    "problem_open", "problem_source", "problem_route", "problem_contacts", "problem_start",
+    "needs_handoff", "last_outcome", "last_contact_outcome", "acquisition_step",
+    "spend_rate")
+
+
 class CXModel(mesa.Model):
     """Agent-based model of how an organisation's CX culture reaches its customers.
 
@@ -301,6 +311,20 @@ class CXModel(mesa.Model):
         self.outcome_customers[NO_PROBLEM] = n0
         self.churn_by_outcome = np.zeros(4, dtype=np.int64)
         self._customer_views: dict[int, Customer] = {}
+        self._pack_customers()
+
+    def _pack_customers(self) -> None:
+        """Lay the state a contact reads and writes (:data:`CUSTOMER_TABLE`) out as one
+        record per customer row, each ``c_`` array of it a view of its field: a contact
+        then touches a few cache lines instead of one per array (same values, same
+        results; the arrays scanned whole every day, such as ``c_next_contact``, stay
+        apart)."""
+        table = np.empty(self.n_customer_rows, dtype=[
+            (name, getattr(self, "c_" + name).dtype) for name in CUSTOMER_TABLE])
+        for name in CUSTOMER_TABLE:
+            table[name] = getattr(self, "c_" + name)
+            setattr(self, "c_" + name, table[name])
+        self._customer_table = table
 
     # ------------------------------------------------------------------ public API
 
@@ -387,6 +411,10 @@ class CXModel(mesa.Model):
         # the same values (deep-copying each of them costs as much as the rest of the model)
         collected = self.datacollector.model_vars
         memo = {id(collected): {name: list(values) for name, values in collected.items()}}
+        # the child's customer arrays stay views of one table (see _pack_customers)
+        table = memo[id(self._customer_table)] = self._customer_table.copy()
+        for name in CUSTOMER_TABLE:
+            memo[id(getattr(self, "c_" + name))] = table[name]
         child = copy.deepcopy(self, memo)
         child.interventions = ivs
         for iv in ivs:
