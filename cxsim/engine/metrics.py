@@ -41,7 +41,7 @@ import numpy as np
 
 from cxsim.core import dynamics as dyn
 from cxsim.core.enums import CustomerStatus, Level
-from cxsim.engine.compiled import jit
+from cxsim.engine.compiled import jit, numpy_sum
 
 if TYPE_CHECKING:
     from cxsim.engine.protocol import MeasuredModel
@@ -200,6 +200,64 @@ def _ratios(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     return out
 
 
+@jit
+def day_figures(active, engagement, strain, skill, empowerment, centricity, last_trained, day,
+                engaged_threshold, burnout_threshold, tp, dept, pain, defect_rate,
+                defect_rows):
+    """The figures of a day's metrics (compiled; every sum as numpy sums it, see
+    :func:`~cxsim.engine.compiled.numpy_sum`): the filled positions and which of them are
+    engaged, burnt out and trained in the last 90 days; the filled positions' mean
+    engagement, strain, skill, empowerment and centricity; the day's service tallies
+    summed over touchpoints (the rows of :data:`GROUP_TALLIES`); each touchpoint's mean
+    quality; the spread of the touchpoints' and of the departments' mean quality; the
+    pain points (found, received); and the mean defect rate of the touchpoints that have
+    one."""
+    filled = np.flatnonzero(active)
+    engaged = engagement[filled] >= engaged_threshold
+    burnt = strain[filled] >= burnout_threshold
+    trained = day - last_trained[filled] < 90
+    means = np.full(5, np.nan)
+    if filled.size:
+        means[0] = numpy_sum(engagement[filled]) / filled.size
+        means[1] = numpy_sum(strain[filled]) / filled.size
+        means[2] = numpy_sum(skill[filled]) / filled.size
+        means[3] = numpy_sum(empowerment[filled]) / filled.size
+        means[4] = numpy_sum(centricity[filled]) / filled.size
+    service = np.empty(tp.shape[0])
+    for row in range(tp.shape[0]):
+        service[row] = numpy_sum(tp[row])
+    tp_mean = quality_means(tp)
+    spreads = np.array([finite_std(tp_mean), finite_std(quality_means(dept))])
+    pains = np.array([numpy_sum(pain[0]), numpy_sum(pain[1])])
+    defects = defect_rate[defect_rows]
+    return (filled, engaged, burnt, trained, means, service, tp_mean, spreads, pains,
+            numpy_sum(defects) / defects.size)
+
+
+@jit
+def quality_means(tallies):
+    """Mean quality of each group of ``tallies`` (rows of :data:`GROUP_TALLIES`; NaN for a
+    group with no contacts)."""
+    means = np.full(tallies.shape[1], np.nan)
+    for group in range(tallies.shape[1]):
+        if tallies[CONTACTS, group] > 0:
+            means[group] = tallies[QUALITY, group] / tallies[CONTACTS, group]
+    return means
+
+
+@jit
+def finite_std(values):
+    """The standard deviation of the finite ``values`` (NaN for fewer than two), as
+    ``numpy.std`` computes it."""
+    finite = values[np.isfinite(values)]
+    n = finite.size
+    if n <= 1:
+        return np.nan
+    deviation = finite - numpy_sum(finite) / n
+    deviation *= deviation
+    return np.sqrt(numpy_sum(deviation) / n)
+
+
 class Recorder:
     """Collects a day's tallies from the model's phases and turns them into metrics."""
 
@@ -326,30 +384,25 @@ class Recorder:
         day = row - 1
         self.today = model.day
         active = model.active
-        filled = np.flatnonzero(active)
-        headcount = filled.size
         engagement, strain = model.engagement, model.strain
-        # the filled positions' engaged, burnt-out and recently trained
-        engaged_filled = engagement[filled] >= p.engaged_threshold
-        burnt_filled = strain[filled] >= p.burnout_threshold
-        trained_filled = day - model.last_trained[filled] < 90
+        if self._defect_rows is None:
+            self._defect_rows = np.flatnonzero(model.tp_defect_multiplier > 0)
+        (filled, engaged_filled, burnt_filled, trained_filled, means, service, tp_mean,
+         spreads, pains, defect_rate_mean) = day_figures(
+            active, engagement, strain, model.skill, model.empowerment, model.centricity,
+            model.last_trained, day, p.engaged_threshold, p.burnout_threshold, self.tp,
+            self.dept, self.pain, model.defect_rate, self._defect_rows)
+        headcount = filled.size
         (contacts, q_sum, q_sq, responses, top2, promoters, detractors, opened, first,
-         first_resolved) = self.tp.sum(axis=1)
+         first_resolved) = service
         resolved_first, resolved_repeat, unresolved, res_contacts, res_days, problem_contacts = (
             self.resolution)
         resolved = resolved_first + resolved_repeat
         quality_mean = _ratio(q_sum, contacts)
         quality_std = (float(np.sqrt(max(q_sq / contacts - quality_mean ** 2, 0.0)))
                        if contacts else float("nan"))
-        tp_mean = _ratios(self.tp[QUALITY], self.tp[CONTACTS])
-        dept_mean = _ratios(self.dept[QUALITY], self.dept[CONTACTS])
-
-        def mean_of(values: np.ndarray) -> float:  # as values[active].mean()
-            return float(values[filled].sum() / headcount) if headcount else float("nan")
-
-        if self._defect_rows is None:
-            self._defect_rows = np.flatnonzero(model.tp_defect_multiplier > 0)
-        defect_rates = model.defect_rate[self._defect_rows]
+        engagement_mean, strain_mean, skill_mean, empowerment_mean, centricity_mean = (
+            (float(m) if headcount else float("nan")) for m in means)
 
         self.current = {
             "day": day,
@@ -364,16 +417,16 @@ class Recorder:
             "quality_mean": quality_mean,
             "quality_std": quality_std,
             "consistency": 1.0 - 2.0 * quality_std if contacts else float("nan"),
-            "touchpoint_spread": _nanstd(tp_mean),
-            "department_spread": _nanstd(dept_mean),
-            "engagement_mean": mean_of(engagement),
+            "touchpoint_spread": float(spreads[0]),
+            "department_spread": float(spreads[1]),
+            "engagement_mean": engagement_mean,
             "engagement_share": _ratio(np.count_nonzero(engaged_filled), headcount),
             "burnout_share": _ratio(np.count_nonzero(burnt_filled), headcount),
-            "strain_mean": mean_of(strain),
+            "strain_mean": strain_mean,
             "demand_mean": model.today["demand_mean"],
-            "skill_mean": mean_of(model.skill),
-            "empowerment_mean": mean_of(model.empowerment),
-            "centricity_mean": mean_of(model.centricity),
+            "skill_mean": skill_mean,
+            "empowerment_mean": empowerment_mean,
+            "centricity_mean": centricity_mean,
             "training_completion": _ratio(np.count_nonzero(trained_filled), headcount),
             "headcount": headcount,
             "quits": model.today["quits"],
@@ -400,9 +453,9 @@ class Recorder:
             "resolved_repeat": resolved_repeat,
             "unresolved": unresolved,
             "problems_opened": opened,
-            "pain_points": self.pain[0].sum(),
-            "pain_points_missed": self.pain[0].sum() - self.pain[1].sum(),
-            "defect_rate_mean": float(defect_rates.sum() / defect_rates.size),
+            "pain_points": pains[0],
+            "pain_points_missed": pains[0] - pains[1],
+            "defect_rate_mean": defect_rate_mean,
             "silo_effective": model.silo_effective,
             "network_ties": model.network_ties,
         }
