@@ -148,7 +148,7 @@ class RandomStreams:
     def uniform(self, purpose: str, counter: int | np.ndarray,
                 rows: np.ndarray) -> np.ndarray:
         """One uniform number in [0, 1) per row (53-bit resolution)."""
-        return (self.bits(purpose, counter, rows) >> np.uint64(11)) * _2_POW_53
+        return uniform_of(self.bits(purpose, counter, rows))
 
     def uniform_pair(self, purpose: str, counter: int | np.ndarray,
                      rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -199,6 +199,11 @@ def bits_of(key: np.uint64, counter: int, row: int) -> np.uint64:
     """:meth:`RandomStreams.bits` of one row, with the purpose's ``key``
     (:meth:`RandomStreams.key`): for compiled code, which draws one row at a time."""
     return _mix((np.uint64(counter) << np.uint64(32) | np.uint64(row)) * _GAMMA + key)
+
+
+def uniform_of(bits: np.ndarray | np.uint64) -> np.ndarray | float:
+    """A uniform number in [0, 1) (53-bit resolution) from each 64-bit hash."""
+    return (bits >> np.uint64(11)) * _2_POW_53
 
 
 def geometric_of(bits: np.uint64, p: float) -> int:

@@ -27,6 +27,7 @@ from cxsim.core.streams import RandomStreams, check_seed, fresh_seed
 from cxsim.core.structure import Structure
 from cxsim.engine import phases
 from cxsim.engine.agents import Customer, Employee
+from cxsim.engine.compiled import jit
 from cxsim.engine.interventions import Intervention, Levers
 from cxsim.engine.interventions import from_dict as intervention_from_dict
 from cxsim.engine.metrics import (
@@ -42,6 +43,7 @@ from cxsim.engine.phases.workforce import measure_digital_channel
 
 PROSPECT, ACTIVE, CHURNED = CustomerStatus
 EXECUTIVE, MANAGER, FRONTLINE = Level
+EXECUTIVE_LEVEL, MANAGER_LEVEL, FRONTLINE_LEVEL = (int(level) for level in Level)
 NO_PROBLEM, RESOLVED_FIRST, RESOLVED_REPEAT, UNRESOLVED = ContactOutcome
 
 
@@ -423,29 +425,10 @@ class CXModel(mesa.Model):
 
     def refresh_rosters(self) -> None:
         """Index filled positions by (department, level) for fast random picks."""
-        key = self.department * 3 + self.level
-        filled = np.flatnonzero(self.active)
-        order = filled[np.argsort(key[filled], kind="stable")]
-        self._roster = order if order.size else np.zeros(1, dtype=np.int64)
-        counts = np.bincount(key[filled], minlength=self.n_departments * 3)
-        self._roster_count = counts
-        self._roster_start = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        # fall back to the other level of the department, then to support frontline
-        fallback = np.arange(self.n_departments * 3)
-        for k in range(fallback.size):
-            if counts[k] == 0:
-                d = k // 3
-                options = [d * 3 + FRONTLINE, d * 3 + MANAGER, d * 3 + EXECUTIVE,
-                           self.support_department * 3 + FRONTLINE,
-                           self.support_department * 3 + MANAGER]
-                fallback[k] = next((o for o in options if counts[o] > 0), k)
-        self._roster_fallback = fallback
-        unit_key = key * self.n_units + self.unit
-        order = filled[np.argsort(unit_key[filled], kind="stable")]
-        self._unit_roster = order if order.size else np.zeros(1, dtype=np.int64)
-        self._unit_roster_count = np.bincount(unit_key[filled],
-                                              minlength=self.n_departments * 3 * self.n_units)
-        self._unit_roster_start = np.concatenate([[0], np.cumsum(self._unit_roster_count)[:-1]])
+        (self._roster, self._roster_count, self._roster_start, self._roster_fallback,
+         self._unit_roster, self._unit_roster_count, self._unit_roster_start) = rosters(
+            self.department, self.level, self.unit, self.active, self.n_departments,
+            self.n_units, self.support_department)
 
     def train(self, who: np.ndarray, hours: float) -> None:
         """Give ``hours`` of CX training to positions in the boolean mask ``who``."""
@@ -553,6 +536,40 @@ def run_to_horizon(model: Any, progress: bool, label: str) -> Any:
     for _ in days:
         model.step()
     return model
+
+
+@jit
+def rosters(department, level, unit, active, n_departments, n_units, support_department):
+    """The filled positions indexed by (department, level) group (``department * 3 +
+    level``) and by (group, business unit), for fast random picks (compiled). Returns
+    the roster (positions sorted by group, stably), each group's count and start in it,
+    each group's fallback (itself if filled; else the department's other levels, then
+    support's frontline and managers), and the same roster, counts and starts by
+    (group, unit) (``group * n_units + unit``)."""
+    key = department * 3 + level
+    filled = np.flatnonzero(active)
+    order = filled[np.argsort(key[filled], kind="mergesort")]
+    roster = order if order.size else np.zeros(1, dtype=np.int64)
+    counts = np.bincount(key[filled], minlength=n_departments * 3)
+    starts = np.zeros(counts.size, dtype=np.int64)
+    starts[1:] = np.cumsum(counts)[:-1]
+    fallback = np.arange(n_departments * 3)
+    for k in range(fallback.size):
+        if counts[k] == 0:
+            d = k // 3
+            for option in (d * 3 + FRONTLINE_LEVEL, d * 3 + MANAGER_LEVEL,
+                           d * 3 + EXECUTIVE_LEVEL, support_department * 3 + FRONTLINE_LEVEL,
+                           support_department * 3 + MANAGER_LEVEL):
+                if counts[option] > 0:
+                    fallback[k] = option
+                    break
+    unit_key = key * n_units + unit
+    order = filled[np.argsort(unit_key[filled], kind="mergesort")]
+    unit_roster = order if order.size else np.zeros(1, dtype=np.int64)
+    unit_counts = np.bincount(unit_key[filled], minlength=n_departments * 3 * n_units)
+    unit_starts = np.zeros(unit_counts.size, dtype=np.int64)
+    unit_starts[1:] = np.cumsum(unit_counts)[:-1]
+    return roster, counts, starts, fallback, unit_roster, unit_counts, unit_starts
 
 
 def copy_levers(levers: Levers) -> Levers:

@@ -10,7 +10,9 @@ import numpy as np
 
 from cxsim.core import dynamics as dyn
 from cxsim.core import organisation as org
+from cxsim.core.streams import bits_of, uniform_of
 from cxsim.engine.agents import Employee
+from cxsim.engine.compiled import jit
 from cxsim.engine.phases.customers import NEVER
 
 if TYPE_CHECKING:
@@ -19,16 +21,14 @@ if TYPE_CHECKING:
 
 def turnover_and_hiring(model: CXModel) -> None:
     p, lv, streams, day = model.params, model.levers, model.streams, model.day
-    q = dyn.quit_probability(p.base_quit_rate, model.strain, model.engagement,
-                             p.strain_quit_factor, p.disengaged_quit_factor)
-    leavers = np.flatnonzero(model.active & (streams.uniform("quits", day, model._positions)
-                                             < q))
+    leavers, fill = quits_and_openings(
+        model.active, model.eliminated, model.vacant_until, model.strain, model.engagement,
+        streams.key("quits"), day, p.base_quit_rate, p.strain_quit_factor,
+        p.disengaged_quit_factor, p.hiring_delay_days)
     model.today["quits"] = leavers.size
     model.recorder.tally_quits(model.department[leavers])
     if leavers.size:
-        model.vacant_until[leavers] = model.day + p.hiring_delay_days
         model.vacate(leavers)
-    fill = np.flatnonzero(~model.active & ~model.eliminated & (model.vacant_until <= model.day))
     model.hired_today[:] = False
     if fill.size:
         d, lvl = model.department[fill], model.level[fill]
@@ -57,3 +57,23 @@ def turnover_and_hiring(model: CXModel) -> None:
     if model._roster_dirty:
         model.refresh_rosters()
         model._roster_dirty = False
+
+
+@jit
+def quits_and_openings(active, eliminated, vacant_until, strain, engagement, key, day,
+                       base_quit_rate, strain_quit_factor, disengaged_quit_factor,
+                       hiring_delay_days):
+    """Who quits today (each filled position's own draw against its quit probability) and
+    which positions are open to hire today (vacant long enough, not eliminated); a
+    leaver's position opens ``hiring_delay_days`` later (compiled; ``key``: the ``quits``
+    stream's). Returns the leavers and the positions to fill."""
+    n = active.size
+    leaving = np.zeros(n, dtype=np.bool_)
+    for i in range(n):
+        if active[i] and uniform_of(bits_of(key, day, i)) < dyn.quit_probability(
+                base_quit_rate, strain[i], engagement[i], strain_quit_factor,
+                disengaged_quit_factor):
+            leaving[i] = True
+            vacant_until[i] = day + hiring_delay_days
+    leavers = np.flatnonzero(leaving)
+    return leavers, np.flatnonzero((~active | leaving) & ~eliminated & (vacant_until <= day))
