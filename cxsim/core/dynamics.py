@@ -297,8 +297,9 @@ def group_capacity(contact_capacity: float, capacity_lever: float,
 def utilisation_today(offered: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     """Offered workload over capacity for each (department, level); a group with work and
     no capacity is at :data:`NO_CAPACITY_UTILISATION`, one with neither at 0."""
-    out = choose(offered > 0, NO_CAPACITY_UTILISATION, 0.0)
-    np.divide(offered, capacity, out=out, where=capacity > 0)
+    staffed = capacity > 0
+    out = choose(staffed, offered / choose(staffed, capacity, 1.0),
+                 choose(offered > 0, NO_CAPACITY_UTILISATION, 0.0))
     return np.minimum(out, NO_CAPACITY_UTILISATION)
 
 

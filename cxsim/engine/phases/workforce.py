@@ -11,7 +11,7 @@ import numpy as np
 from cxsim.core import dynamics as dyn
 from cxsim.core import organisation as org
 from cxsim.core.enums import Level
-from cxsim.engine.compiled import jit
+from cxsim.engine.compiled import jit, numpy_sum
 
 if TYPE_CHECKING:
     from cxsim.engine.model import CXModel
@@ -20,8 +20,9 @@ EXECUTIVE, MANAGER, FRONTLINE = Level
 
 
 def update_workforce(model: CXModel) -> None:
-    """One day of the workforce (compiled in two parts, :func:`lead_and_influence` and
-    :func:`work_and_engage`, around the day's routine training)."""
+    """One day of the workforce, compiled in two parts: :func:`lead_and_influence` (the
+    signal, peers, centricity and empowerment), then :func:`work_and_engage` (routine
+    training, skill, load, utilisation, strain, recognition, engagement)."""
     p, lv = model.params, model.levers
     coaches, signal, model.centricity, model.empowerment, peer_engagement = (
         lead_and_influence(model.active, model.level, model.boss, model.coach_draw,
@@ -33,28 +34,21 @@ def update_workforce(model: CXModel) -> None:
                            model.engagement, model.centricity, model.empowerment,
                            p.coaching_amplification, p.non_coaching_damping,
                            p.leadership_rate, p.social_influence_rate))
-    routine = model.active & ((model.day + model.employee_phase)
-                              % org.ROUTINE_TRAINING_CYCLE == 0)
-    if p.routine_training_hours > 0 and routine.any():
-        model.train(routine, p.routine_training_hours / 2.0)
     capacity = group_capacity(model, lv.capacity)
-    model.utilisation = dyn.drift(model.utilisation, dyn.utilisation_today(
-        model.offered, model._roster_count * capacity), dyn.LOAD_SMOOTHING)
-    (model.skill, model.load_average, demand, model.strain, model.recognition,
-     model.habituation, model.engagement, model.tenure) = work_and_engage(
-        model.active, model._is_frontline, model._is_executive, model.boss,
-        model.department, model._position_group, coaches, signal, peer_engagement,
-        capacity, model.utilisation, model.department_silo, lv.change_fatigue.ravel(),
-        lv.crm, model.skill, model.load, model.load_average, model.empowerment,
-        model.strain, model.recognition, model.habituation, model.centricity,
-        model.engagement, model.disposition, model.position_climate, model.tenure,
-        p.skill_decay, p.skill_floor, p.on_the_job_learning, p.strain_build_rate,
-        p.strain_recovery_rate, p.recognition_fade_days, p.engagement_rate,
-        p.social_influence_rate)
-    filled = np.flatnonzero(model.active)
-    # as demand[active].mean()
-    model.today["demand_mean"] = float(demand[filled].sum() / filled.size) if filled.size else 0.0
-    measure_digital_channel(model)
+    (model.skill, model.load_average, model.utilisation, model.strain, model.recognition,
+     model.habituation, model.engagement, model.tenure, model.today["demand_mean"],
+     model._digital_skill, model._digital_centricity) = work_and_engage(
+        model.day, model.active, model._is_frontline, model._is_executive, model.boss,
+        model.department, model._position_group, model.employee_phase,
+        model._digital_positions, coaches, signal, peer_engagement, capacity,
+        model.offered, model._roster_count, model.utilisation, model.department_silo,
+        lv.change_fatigue.ravel(), lv.crm, lv.training_effect, model.skill,
+        model.training_hours, model.last_trained, model.load, model.load_average,
+        model.empowerment, model.strain, model.recognition, model.habituation,
+        model.centricity, model.engagement, model.disposition, model.position_climate,
+        model.tenure, p.routine_training_hours / 2.0, p.learning_per_hour, p.skill_decay,
+        p.skill_floor, p.on_the_job_learning, p.strain_build_rate, p.strain_recovery_rate,
+        p.recognition_fade_days, p.engagement_rate, p.social_influence_rate)
 
 
 @jit
@@ -97,32 +91,47 @@ def lead_and_influence(active, level, boss, coach_draw, group, manager_group,
 
 
 @jit
-def work_and_engage(active, is_frontline, is_executive, boss, department, group, coaches,
-                    signal, peer_engagement, capacity, utilisation, department_silo,
-                    change_fatigue, crm, skill, load, load_average, empowerment, strain,
-                    recognition, habituation, centricity, engagement, disposition,
-                    position_climate, tenure, skill_decay, skill_floor, on_the_job_learning,
-                    strain_build_rate, strain_recovery_rate, recognition_fade_days,
-                    engagement_rate, social_influence_rate):
-    """Skill decays and grows with practice, load is felt, strain builds or recovers,
-    recognition and habituation fade, and engagement moves toward what the job's demands
-    and resources, the leadership signal, recognition and centricity pull it to, and
-    toward the peers' (compiled). Returns the new skill, felt load, demand, strain,
-    recognition, habituation, engagement and tenure."""
+def work_and_engage(day, active, is_frontline, is_executive, boss, department, group,
+                    employee_phase, digital_positions, coaches, signal, peer_engagement,
+                    capacity, offered, roster_count, utilisation, department_silo,
+                    change_fatigue, crm, training_effect, skill, training_hours,
+                    last_trained, load, load_average, empowerment, strain, recognition,
+                    habituation, centricity, engagement, disposition, position_climate,
+                    tenure, routine_hours, learning_per_hour, skill_decay, skill_floor,
+                    on_the_job_learning, strain_build_rate, strain_recovery_rate,
+                    recognition_fade_days, engagement_rate, social_influence_rate):
+    """Routine training (``routine_hours`` each, every :data:`ROUTINE_TRAINING_CYCLE` days
+    of a position's phase; ``training_hours`` and ``last_trained`` updated in place, as
+    :meth:`CXModel.train` does), skill decays and grows with practice, the groups'
+    utilisation and the load are felt, strain builds or recovers, recognition and
+    habituation fade, and engagement moves toward what the job's demands and resources,
+    the leadership signal, recognition and centricity pull it to, and toward the peers'
+    (compiled). Returns the new skill, felt load, utilisation, strain, recognition,
+    habituation, engagement and tenure, the filled positions' mean demand, and the
+    digital channel's staff's mean skill and centricity."""
     n = active.size
     new_skill, new_load_average, demand = np.empty(n), np.empty(n), np.empty(n)
     new_strain, new_recognition, new_habituation = np.empty(n), np.empty(n), np.empty(n)
     new_engagement = np.empty(n)
     new_tenure = tenure + active
+    new_utilisation = dyn.drift(utilisation, dyn.utilisation_today(
+        offered, roster_count * capacity), dyn.LOAD_SMOOTHING)
     for i in range(n):
         g = group[i]
-        grown = dyn.learning_curve(dyn.skill_decay(skill[i], skill_decay, skill_floor),
+        practised = skill[i]
+        if (routine_hours > 0 and active[i]
+                and (day + employee_phase[i]) % org.ROUTINE_TRAINING_CYCLE == 0):
+            practised = dyn.learning_curve(practised, routine_hours * training_effect,
+                                           learning_per_hour)
+            training_hours[i] += routine_hours
+            last_trained[i] = day
+        grown = dyn.learning_curve(dyn.skill_decay(practised, skill_decay, skill_floor),
                                    load[i], on_the_job_learning)
         new_skill[i] = grown
         felt = dyn.drift(load_average[i], load[i], dyn.LOAD_SMOOTHING)
         new_load_average[i] = felt
         demand[i] = dyn.job_demand(felt, capacity[g],
-                                   utilisation[g] if is_frontline[i] else 0.0)
+                                   new_utilisation[g] if is_frontline[i] else 0.0)
         boss_coaches = coaches[boss[i]] or is_executive[i]
         support = dyn.manager_support(is_frontline[i], boss_coaches, coaches[i])
         resources = dyn.job_resources(grown, empowerment[i], crm, support,
@@ -137,8 +146,13 @@ def work_and_engage(active, is_frontline, is_executive, boss, department, group,
         new_engagement[i] = dyn.clip01(
             engagement[i] + engagement_rate * (target - engagement[i])
             + social_influence_rate * (peer_engagement[i] - engagement[i]))
-    return (new_skill, new_load_average, demand, new_strain, new_recognition,
-            new_habituation, new_engagement, new_tenure)
+    filled = np.flatnonzero(active)
+    demand_mean = numpy_sum(demand[filled]) / filled.size if filled.size else 0.0
+    digital_skill, digital_centricity = digital_channel(digital_positions, active, new_skill,
+                                                       centricity)
+    return (new_skill, new_load_average, new_utilisation, new_strain, new_recognition,
+            new_habituation, new_engagement, new_tenure, demand_mean, digital_skill,
+            digital_centricity)
 
 
 def group_capacity(model: CXModel, capacity_lever: float) -> np.ndarray:
@@ -154,8 +168,16 @@ def group_capacity(model: CXModel, capacity_lever: float) -> np.ndarray:
 
 def measure_digital_channel(model: CXModel) -> None:
     """The digital channel is as good as its tools and the staff who run it."""
-    staff = np.flatnonzero(model._digital_positions & model.active)
-    # as skill[staff].mean(), centricity[staff].mean()
-    model._digital_skill = float(model.skill[staff].sum() / staff.size) if staff.size else 0.0
-    model._digital_centricity = (float(model.centricity[staff].sum() / staff.size)
-                                 if staff.size else 0.0)
+    model._digital_skill, model._digital_centricity = digital_channel(
+        model._digital_positions, model.active, model.skill, model.centricity)
+
+
+@jit
+def digital_channel(digital_positions, active, skill, centricity):
+    """The digital channel's staff's mean skill and centricity (0 without staff;
+    compiled)."""
+    staff = np.flatnonzero(digital_positions & active)
+    if staff.size == 0:
+        return 0.0, 0.0
+    return (numpy_sum(skill[staff]) / staff.size,
+            numpy_sum(centricity[staff]) / staff.size)
