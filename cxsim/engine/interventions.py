@@ -648,30 +648,37 @@ class GroupPractice(Intervention):
         return cells
 
     def apply(self, model: InterventionTarget, adoption: float) -> None:
-        share, ref, levers = adoption * self.intensity, self.reference, model.levers
+        levers = model.levers
         move_cells((levers.ownership, levers.shared_metrics, levers.guidelines,
                     levers.commitment, levers.coaching, levers.authority,
                     levers.hire_engagement, levers.hire_centricity),
-                   np.array([ref.practice] * 5 + [ref.empowerment, ref.engagement,
-                                                  ref.centricity]),
-                   self.target_cells(), share)
+                   LEVER_TARGETS[self.state], self.target_cells(), adoption * self.intensity)
 
     def on_day(self, model: InterventionTarget, day: int, adoption: float) -> None:
         share, ref = adoption * self.intensity, self.reference
-        who = np.flatnonzero(self.targeted(model))
+        targeted = self.targeted(model)
+        who = np.flatnonzero(targeted)
         if share > 0 and who.size:
-            names = ("engagement", "skill", "empowerment", "centricity")
-            moved = move_positions(tuple(np.asarray(getattr(model, name), dtype=float)
-                                         for name in names),
-                                   np.array([getattr(ref, name) for name in names]), who,
-                                   share)
-            for name, values in zip(names, moved):
-                setattr(model, name, values)  # the reference model writes it to its agents
+            # the reference model writes each of them to its agents
+            model.engagement, model.skill, model.empowerment, model.centricity = (
+                move_positions(*(np.asarray(getattr(model, name), dtype=float)
+                                 for name in POSITION_STATE),
+                               POSITION_TARGETS[self.state], who, share))
         if ref.connected:
             self.add_ties_with_adoption(model, model.p.ties_per_employee, adoption)
         elif day == self.start:
             model.cut_cross_ties(self.intensity,
                                  self.target_mask[model.department, model.level])
+
+
+#: The employees' state a group practice holds its group at, and each reference state's
+#: values of it and of the practice levers (in :meth:`GroupPractice.apply`'s order).
+POSITION_STATE = ("engagement", "skill", "empowerment", "centricity")
+POSITION_TARGETS = {name: np.array([getattr(state, field) for field in POSITION_STATE])
+                    for name, state in REFERENCE_STATES.items()}
+LEVER_TARGETS = {name: np.array([state.practice] * 5 + [state.empowerment, state.engagement,
+                                                        state.centricity])
+                 for name, state in REFERENCE_STATES.items()}
 
 
 @jit
@@ -685,13 +692,15 @@ def move_cells(levers, values, cells, share):
 
 
 @jit
-def move_positions(arrays, values, who, share):
-    """Copies of ``arrays`` (one value per position) with the positions ``who`` moved
-    ``share`` of the way toward each array's value in ``values`` (compiled)."""
-    moved = [array.copy() for array in arrays]
-    for array, value in zip(moved, values):
+def move_positions(engagement, skill, empowerment, centricity, targets, who, share):
+    """Copies of the positions' engagement, skill, empowerment and centricity with the
+    positions ``who`` moved ``share`` of the way toward ``targets`` (one value each;
+    compiled)."""
+    moved = (engagement.copy(), skill.copy(), empowerment.copy(), centricity.copy())
+    for k in range(4):
+        array, target = moved[k], targets[k]
         for position in who:
-            array[position] = array[position] + share * (value - array[position])
+            array[position] = array[position] + share * (target - array[position])
     return moved
 
 
