@@ -11,7 +11,8 @@ The runs (small organisations, a 200-day warm-up and 200 days, a few seconds eac
 library's baseline, a siloed organisation, empowerment (p06), CX in support (p13), a
 culture programme (leadership, coaching, shared metrics, recognition), training,
 layoffs and a reorganisation; each with every frame recorded. Then forks of one warm-up
-(the responsibility map's path, summary-only and full recording), and a short run of the
+(the responsibility map's path, summary-only and full recording), five coalitions of the
+responsibility map by department (their group practices, summary-only), and a short run of the
 per-agent reference model (it shares the Recorder and the interventions' daily path).
 Compared exactly (NaN equal to NaN): every frame of each Result (daily, departments,
 touchpoints, teams), its summary, cohorts and churn by outcome, and every numpy array of
@@ -35,6 +36,10 @@ SCENARIOS = ("baseline", "silo_ladder_80", "p06_empowerment", "p13_cx_in_support
              "combo_culture_programme", "training", "layoffs_shock", "reorganisation_shock")
 #: Interventions of the fork cases (forked from one warm-up of the baseline).
 FORKS = ("p06_empowerment", "combo_culture_programme", "layoffs_shock")
+#: Coalitions of the responsibility map by department (of 256) run as fork cases.
+COALITIONS = (0, 37, 128, 201, 255)
+COALITION_SIZE = {"organisation.n_employees": 100, "customers.n_customers": 2_000,
+                  "run.burn_in_days": 200, "run.days": 200}
 
 
 def model_arrays(model) -> dict[str, str]:
@@ -82,6 +87,20 @@ def outputs() -> dict[str, dict]:
             cases[f"fork {name} {mode}"] = result_outputs(Result(child, 7, record=record),
                                                           child)
         print(f"ran fork {name}", flush=True)
+    # coalitions of the responsibility map: group practices on a fork of one warm-up
+    from cxsim.experiments.responsibility import plan_runs, run_quantities
+    from cxsim.experiments.specs import result_of
+    specs = plan_runs("baseline", by="department", replicates=2, overrides=COALITION_SIZE)
+    parent = CXModel(specs[0].config, structure=specs[0].structure_tables,
+                     rng=specs[0].seed).run_warm_up()
+    for index in COALITIONS:
+        child = parent.fork(specs[index].intervention_tables)
+        child.recorder.summary_only()
+        child.run()
+        result = result_of(child, specs[index])
+        cases[f"coalition {index}"] = {**result_outputs(result, child),
+                                       "summary": run_quantities(result)}
+    print("ran coalitions", flush=True)
     # the per-agent reference model shares the Recorder and the interventions' daily path
     scenario = load_scenario(paths["combo_culture_programme"])
     model = ReferenceModel(scenario.config, interventions=scenario.interventions,

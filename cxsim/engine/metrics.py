@@ -497,19 +497,38 @@ def follow_cohorts(contact_day: np.ndarray, contact_key: np.ndarray, outcome: np
     A customer with several contacts counts in each of their cohorts. Vectorised: the
     churn day of each contact's customer is found by a sorted search of the churn keys.
     """
-    followed = (contact_day >= first_day) & (contact_day + horizon - 1 <= last_day)
-    day, key, code = contact_day[followed], contact_key[followed], outcome[followed]
-    order = np.argsort(churn_key, kind="stable")
-    keys, days = churn_key[order], churn_day[order]
-    left_on = np.full(key.size, np.iinfo(np.int64).max)  # never churned
-    if keys.size:
-        at = np.minimum(np.searchsorted(keys, key), keys.size - 1)
-        match = keys[at] == key
-        left_on[match] = days[at[match]]
-    churned = (left_on >= day) & (left_on - day < horizon)
-    totals = np.bincount(code, minlength=len(CONTACT_OUTCOMES))
-    lost = np.bincount(code, weights=churned, minlength=len(CONTACT_OUTCOMES))
+    totals, lost = cohort_counts(np.asarray(contact_day, dtype=np.int64),
+                                 np.asarray(contact_key, dtype=np.int64),
+                                 np.asarray(outcome, dtype=np.int64),
+                                 np.asarray(churn_day, dtype=np.int64),
+                                 np.asarray(churn_key, dtype=np.int64), first_day, last_day,
+                                 horizon, len(CONTACT_OUTCOMES))
     return {name: (int(totals[i]), int(lost[i])) for i, name in enumerate(CONTACT_OUTCOMES)}
+
+
+@jit
+def cohort_counts(contact_day, contact_key, outcome, churn_day, churn_key, first_day,
+                  last_day, horizon, n_outcomes):
+    """:func:`follow_cohorts`' counts by outcome code: contacts followed, and those whose
+    customer's first churn (``churn_key``'s earliest ``churn_day``) falls on the contact's
+    day or in the ``horizon - 1`` days after (compiled)."""
+    size = 1 + max(contact_key.max() if contact_key.size else 0,
+                   churn_key.max() if churn_key.size else 0)
+    never = np.iinfo(np.int64).max
+    first_churn = np.full(size, never, dtype=np.int64)
+    for i in range(churn_key.size):  # the earliest churn of each key
+        if churn_day[i] < first_churn[churn_key[i]]:
+            first_churn[churn_key[i]] = churn_day[i]
+    totals = np.zeros(n_outcomes, dtype=np.int64)
+    lost = np.zeros(n_outcomes, dtype=np.int64)
+    for i in range(contact_day.size):
+        day = contact_day[i]
+        if day >= first_day and day + horizon - 1 <= last_day:
+            totals[outcome[i]] += 1
+            left_on = first_churn[contact_key[i]]
+            if left_on >= day and left_on - day < horizon:
+                lost[outcome[i]] += 1
+    return totals, lost
 
 
 def _group_means(group: np.ndarray, active: np.ndarray, values: list[np.ndarray],

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import pickle
 from collections.abc import Iterable, Mapping
 from functools import partial
 from types import SimpleNamespace
@@ -417,6 +418,9 @@ class CXModel(mesa.Model):
         table = memo[id(self._customer_table)] = self._customer_table.copy()
         for name in CUSTOMER_TABLE:
             memo[id(getattr(self, "c_" + name))] = table[name]
+        # the network (plain data, no reference to the model) through pickle: the same
+        # graph, dict orders included, in a tenth of deepcopy's time
+        memo[id(self.network)] = pickle.loads(pickle.dumps(self.network, -1))
         child = copy.deepcopy(self, memo)
         child.interventions = ivs
         for iv in ivs:
