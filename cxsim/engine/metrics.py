@@ -655,12 +655,22 @@ class UnitLedger:
         """Book one simulated day (after the day's phases)."""
         units = self.revenue.size
         self.days += 1
-        self.revenue += np.bincount(model.c_unit, weights=model.c_spend_rate, minlength=units)
+        self.revenue += unit_sums(model.c_unit, model.c_spend_rate, units)
         staff = model.active & (model.level != Level.EXECUTIVE)
         self.staff_days += np.bincount(model.unit[staff], minlength=units)
         hired = model.hired_today & (model.level != Level.EXECUTIVE)
         self.hires += np.bincount(model.unit[hired], minlength=units)
         self.executive_days += float((model.active & (model.level == Level.EXECUTIVE)).sum())
+
+
+@jit
+def unit_sums(unit, values, n_units):
+    """``values`` summed by ``unit`` (as ``numpy.bincount`` with weights sums them;
+    compiled: the customer arrays are fields of one table, which bincount would copy)."""
+    sums = np.zeros(n_units)
+    for i in range(unit.size):
+        sums[unit[i]] += values[i]
+    return sums
 
 
 def unit_performance(model, start: dict[str, np.ndarray],

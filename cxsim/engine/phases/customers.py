@@ -10,6 +10,7 @@ import numpy as np
 
 from cxsim.core import dynamics as dyn
 from cxsim.core.enums import ContactOutcome, CustomerStatus
+from cxsim.engine.compiled import jit
 
 if TYPE_CHECKING:
     from cxsim.engine.model import CXModel
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 #: A day that never comes (no contact scheduled, no renewal due, never trained).
 NEVER = np.iinfo(np.int32).max
 CHURNED, PROSPECT = CustomerStatus.CHURNED, CustomerStatus.PROSPECT
+PROSPECT_CODE, NO_PROBLEM_CODE = int(PROSPECT), int(ContactOutcome.NO_PROBLEM)
 
 
 def count_advocates(model: CXModel, customers: np.ndarray, sign: int) -> None:
@@ -44,16 +46,32 @@ def return_to_market(model: CXModel) -> None:
     returning = model._returning.pop(model.day, None)
     if not returning:
         return
-    rows = np.concatenate(returning)
-    model.c_status[rows] = PROSPECT
-    model.c_mean_affect[rows] = 0.0
-    model.c_peak_affect[rows] = 0.0
-    model.c_end_affect[rows] = 0.0
-    model.c_satisfaction[rows] = float(dyn.logistic(model.params.satisfaction_offset))
-    model.c_loyalty[rows] = model.c_loyalty0[rows]
-    model.c_expectation[rows] = model.c_expectation0[rows]
-    model.c_last_outcome[rows] = ContactOutcome.NO_PROBLEM
-    model.c_last_contact_outcome[rows] = -1
-    model.c_renewal_day[rows] = NEVER
-    model.prospect_stack[model.prospects_left:model.prospects_left + rows.size] = rows
-    model.prospects_left += rows.size
+    model.prospects_left = reset_rows(
+        np.concatenate(returning), model.prospects_left, model.prospect_stack,
+        float(dyn.logistic(model.params.satisfaction_offset)), model.c_status,
+        model.c_mean_affect, model.c_peak_affect, model.c_end_affect, model.c_satisfaction,
+        model.c_loyalty, model.c_loyalty0, model.c_expectation, model.c_expectation0,
+        model.c_last_outcome, model.c_last_contact_outcome, model.c_renewal_day)
+
+
+@jit
+def reset_rows(rows, prospects_left, prospect_stack, satisfaction, c_status, c_mean_affect,
+               c_peak_affect, c_end_affect, c_satisfaction, c_loyalty, c_loyalty0,
+               c_expectation, c_expectation0, c_last_outcome, c_last_contact_outcome,
+               c_renewal_day):
+    """``rows`` become prospects again, in their initial state, pushed on the prospect
+    stack (compiled); returns the new number of prospects left."""
+    for i in range(rows.size):
+        row = rows[i]
+        c_status[row] = PROSPECT_CODE
+        c_mean_affect[row] = 0.0
+        c_peak_affect[row] = 0.0
+        c_end_affect[row] = 0.0
+        c_satisfaction[row] = satisfaction
+        c_loyalty[row] = c_loyalty0[row]
+        c_expectation[row] = c_expectation0[row]
+        c_last_outcome[row] = NO_PROBLEM_CODE
+        c_last_contact_outcome[row] = -1
+        c_renewal_day[row] = NEVER
+        prospect_stack[prospects_left + i] = row
+    return prospects_left + rows.size
