@@ -362,10 +362,14 @@ class Recorder:
         def joined(parts: list[np.ndarray], dtype) -> np.ndarray:
             return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
 
-        contact_day = joined([np.full(k.size, d) for d, k, _ in self._contacts], np.int64)
+        def days(batches: list[tuple]) -> np.ndarray:  # each batch's day, once per entry
+            return np.repeat(np.array([b[0] for b in batches], dtype=np.int64),
+                             [b[1].size for b in batches])
+
+        contact_day = days(self._contacts)
         contact_key = joined([k for _, k, _ in self._contacts], np.int64)
         outcome = joined([o for _, _, o in self._contacts], np.int64)
-        churn_day = joined([np.full(k.size, d) for d, k in self._churns], np.int64)
+        churn_day = days(self._churns)
         churn_key = joined([k for _, k in self._churns], np.int64)
         return follow_cohorts(contact_day, contact_key, outcome, churn_day, churn_key,
                               first_day, last_day, horizon)

@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING
 
 from cxsim.core import dynamics as dyn
 from cxsim.core.enums import ContactOutcome, CustomerStatus
-from cxsim.engine.phases.customers import count_advocates, return_to_market
+from cxsim.engine.compiled import jit
+from cxsim.engine.phases.customers import return_to_market
 
 if TYPE_CHECKING:
     from cxsim.engine.model import CXModel
 
-ACTIVE = CustomerStatus.ACTIVE
+ACTIVE_CODE = int(CustomerStatus.ACTIVE)
 NO_PROBLEM = ContactOutcome.NO_PROBLEM
 
 
@@ -33,11 +34,28 @@ def acquire_customers(model: CXModel) -> None:
         return
     rows = model.prospect_stack[model.prospects_left - k:model.prospects_left]
     model.prospects_left -= k
-    model.c_status[rows] = ACTIVE
-    model.c_start_day[rows] = model.day
-    model.c_renewal_day[rows] = model.day + p.contract_days
     model.active_customers += k
     model.outcome_customers[NO_PROBLEM] += k
-    count_advocates(model, rows, +1)
-    model.c_acquisition_step[rows] = 0
-    model.c_next_contact[rows] = model.day
+    promoters, detractors = activate(rows, model.day, p.contract_days, model.c_status,
+                                     model.c_start_day, model.c_renewal_day,
+                                     model.c_acquisition_step, model.c_next_contact,
+                                     model.c_satisfaction)
+    model.promoters += promoters
+    model.detractors += detractors
+
+
+@jit
+def activate(rows, day, contract_days, c_status, c_start_day, c_renewal_day,
+             c_acquisition_step, c_next_contact, c_satisfaction):
+    """Prospects ``rows`` become customers today, due at their first acquisition
+    touchpoint today (compiled); returns how many of them are promoters and detractors."""
+    promoters = detractors = 0
+    for row in rows:
+        c_status[row] = ACTIVE_CODE
+        c_start_day[row] = day
+        c_renewal_day[row] = day + contract_days
+        c_acquisition_step[row] = 0
+        c_next_contact[row] = day
+        promoters += c_satisfaction[row] >= dyn.PROMOTER_SATISFACTION
+        detractors += c_satisfaction[row] < dyn.DETRACTOR_SATISFACTION
+    return promoters, detractors

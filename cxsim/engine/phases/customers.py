@@ -21,12 +21,6 @@ CHURNED, PROSPECT = CustomerStatus.CHURNED, CustomerStatus.PROSPECT
 PROSPECT_CODE, NO_PROBLEM_CODE = int(PROSPECT), int(ContactOutcome.NO_PROBLEM)
 
 
-def count_advocates(model: CXModel, customers: np.ndarray, sign: int) -> None:
-    sat = model.c_satisfaction[customers]
-    model.promoters += sign * np.count_nonzero(sat >= dyn.PROMOTER_SATISFACTION)
-    model.detractors += sign * np.count_nonzero(sat < dyn.DETRACTOR_SATISFACTION)
-
-
 def left_market(model: CXModel, customers: np.ndarray) -> None:
     """The model's counts after ``customers`` churned (their own state, the counts of
     promoters, detractors and outcomes, and churn by outcome were updated as they left:
