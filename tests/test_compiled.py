@@ -17,8 +17,16 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from cxsim.core import dynamics as dyn
-from cxsim.core.streams import (RandomStreams, bits_of, geometric, geometric_of, normal,
-                                normal_pair, uniform_of, uniform_pair)
+from cxsim.core.streams import (
+    RandomStreams,
+    bits_of,
+    geometric,
+    geometric_of,
+    normal,
+    normal_pair,
+    uniform_of,
+    uniform_pair,
+)
 from cxsim.engine import compiled
 from cxsim.engine.compiled import numpy_sum
 from cxsim.engine.model import CUSTOMER_TABLE, CXModel
