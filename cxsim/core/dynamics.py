@@ -44,11 +44,10 @@ def neighbour_mean(values: np.ndarray, source: np.ndarray, target: np.ndarray,
     Returns ``(mean, total_weight)``; nodes with no weight get their own value.
     """
     n = values.shape[0]
-    total = np.bincount(target, weights=weight, minlength=n)
-    summed = np.bincount(target, weights=weight * values[source], minlength=n)
-    mean = np.array(values, dtype=float)
-    np.divide(summed, total, out=mean, where=total > 0)
-    return mean, total
+    total = np.bincount(target, weight, n)
+    summed = np.bincount(target, weight * values[source], n)
+    has_weight = total > 0
+    return choose(has_weight, summed / choose(has_weight, total, 1.0), values), total
 
 
 def drift(current: np.ndarray, target: np.ndarray, rate: float | np.ndarray) -> np.ndarray:

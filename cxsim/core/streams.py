@@ -130,17 +130,6 @@ class RandomStreams:
                            % 2 ** 64)
         return _mix(z)
 
-    def bits_many(self, purposes: tuple[str, ...], counter: int,
-                  rows: np.ndarray) -> np.ndarray:
-        """:meth:`bits` of several purposes for the same rows at once (one array
-        operation each for all of them): row ``i`` of the result is ``bits(purposes[i],
-        counter, rows)``, bit for bit."""
-        z = np.asarray(rows).astype(np.uint64)
-        z *= _GAMMA
-        offsets = np.array([((int(counter) << 32) * int(_GAMMA) + int(self._keys[p])) % 2 ** 64
-                            for p in purposes], dtype=np.uint64)
-        return _mix(z[None, :] + offsets[:, None])
-
     def key(self, purpose: str) -> np.uint64:
         """The key of ``purpose``'s counter-based draws (:func:`bits_of`)."""
         return self._keys[purpose]

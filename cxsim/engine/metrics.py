@@ -562,18 +562,6 @@ def _service_columns(tallies: np.ndarray) -> list[np.ndarray]:
             fcr]
 
 
-def _nanstd(values: np.ndarray) -> float:
-    """The standard deviation of the finite ``values`` (NaN for fewer than two): the
-    arithmetic of ``numpy.std``, step by step, without its overhead."""
-    finite = values[np.isfinite(values)]
-    n = finite.size
-    if n <= 1:
-        return float("nan")
-    deviation = finite - finite.sum() / n
-    deviation *= deviation
-    return float(np.sqrt(deviation.sum() / n))
-
-
 # --- business units ------------------------------------------------------------------
 
 #: Loyalty at and above which a customer who would recommend is an engaged customer.

@@ -1,8 +1,9 @@
 """Phase: service. Customers whose contact day is today contact the organisation; each
 contact is served (digital channel or an employee), judged, surveyed, may resolve or
 reveal a problem and end in renewal or churn; the customer's next contact is scheduled.
-All in one batch of array operations over today's contacts; every draw is the
-customer's own for the day (:mod:`cxsim.core.streams`)."""
+The contacts are served one after another by a compiled kernel (:func:`serve_contacts`,
+see :mod:`cxsim.engine.compiled`); every draw is the customer's own for the day
+(:mod:`cxsim.core.streams`)."""
 
 from __future__ import annotations
 

@@ -65,26 +65,16 @@ def lead_and_influence(active, level, boss, coach_draw, group, manager_group,
     coaches = (coach_draw < coaching[manager_group]) & active
     signal = dyn.cascade_signal(commitment[executive_group], level, boss, coaches,
                                 coaching_amplification, non_coaching_damping)
-    # the weighted mean engagement and centricity of each position's in-neighbours
-    # (summed edge by edge, as numpy's bincount does)
-    total, engagement_sum, centricity_sum = np.zeros(n), np.zeros(n), np.zeros(n)
-    for e in range(edge_source.size):
-        source, target = edge_source[e], edge_target[e]
-        weight = edge_weight[e] * active[source]
-        total[target] += weight
-        engagement_sum[target] += weight * engagement[source]
-        centricity_sum[target] += weight * centricity[source]
-    peer_engagement, new_centricity = np.empty(n), np.empty(n)
-    new_empowerment = np.empty(n)
+    weight = edge_weight * active[edge_source]
+    peer_engagement = dyn.neighbour_mean(engagement, edge_source, edge_target, weight)[0]
+    peer_centricity = dyn.neighbour_mean(centricity, edge_source, edge_target, weight)[0]
+    new_centricity, new_empowerment = np.empty(n), np.empty(n)
     for i in range(n):
-        has_peers = total[i] > 0
-        peer_engagement[i] = engagement_sum[i] / total[i] if has_peers else engagement[i]
-        peer_centricity = centricity_sum[i] / total[i] if has_peers else centricity[i]
         target = dyn.centricity_target(signal[i], ownership[group[i]],
                                        shared_metrics[group[i]])
         new_centricity[i] = dyn.clip01(
             centricity[i] + leadership_rate * (target - centricity[i])
-            + social_influence_rate * (peer_centricity - centricity[i]))
+            + social_influence_rate * (peer_centricity[i] - centricity[i]))
         new_empowerment[i] = dyn.drift(empowerment[i], authority[group[i]],
                                        dyn.EMPOWERMENT_DRIFT)
     return coaches, signal, new_centricity, new_empowerment, peer_engagement
