@@ -554,3 +554,12 @@ def test_incumbents_are_selected_toward_engaging_dispositions():
     selected = incumbent_dispositions(rng, 20_000, 1.0, 2.0)
     assert selected.mean() > 0.1  # who stays leans toward engaging
     assert stats.ks_2samp(selected, unselected).pvalue < 1e-6
+    # peers pull a settled engagement toward theirs, so disposition selects less
+    damped = incumbent_dispositions(rng, 20_000, 1.0, 2.0, own_weight=0.6)
+    assert 0.03 < damped.mean() < selected.mean() - 0.03
+
+
+def test_own_engagement_weight():
+    from cxsim.core.organisation import own_engagement_weight
+    assert own_engagement_weight(0.03, 0.02) == pytest.approx(0.6)
+    assert own_engagement_weight(0.0, 0.0) == 1.0

@@ -97,25 +97,36 @@ def build_positions(n_employees: int, span_of_control: int, structure: Structure
 
 
 def incumbent_dispositions(rng: np.random.Generator, n: int, sd: float,
-                           disengaged_quit_factor: float) -> np.ndarray:
+                           disengaged_quit_factor: float, own_weight: float = 1.0) -> np.ndarray:
     """Dispositions to engage of the workforce at the start of a run.
 
     Hires are drawn from ``N(0, sd)``, but who is still there is selected: in a workforce
     at rest a type's share is its share of hires times its mean tenure (renewal theory),
-    and disengaged staff quit ``1 + f (1 - engagement)`` times as often (7.11), with
-    engagement about ``logistic(disposition)``. So each hire-like draw is kept with
-    probability ``1 / (1 + f (1 - logistic(d)))`` (rejection sampling), which starts the
-    run near the selection that turnover would otherwise take years to reach."""
+    and disengaged staff quit ``1 + f (1 - engagement)`` times as often (7.11). A person's
+    engagement settles where the pull of their own conditions and the pull of their peers
+    balance (7.9): ``own_weight x logistic(d) + (1 - own_weight) x 1/2``, with
+    ``own_weight = engagement_rate / (engagement_rate + social_influence_rate)`` and the
+    peers at the hires' mean. So each hire-like draw is kept with probability
+    ``1 / (1 + f (1 - own_weight x logistic(d) - (1 - own_weight) / 2))`` (rejection
+    sampling), which starts the run at the selection that turnover would otherwise take
+    years to reach (``own_weight = 1`` ignores the peers and over-selects)."""
     out = np.empty(n)
     filled = 0
     while filled < n:
         draws = rng.normal(0.0, sd, 2 * (n - filled) + 8)
-        keep = rng.random(draws.size) < 1.0 / (
-            1.0 + disengaged_quit_factor * (1.0 - logistic(draws)))
+        settled = own_weight * logistic(draws) + (1.0 - own_weight) * 0.5
+        keep = rng.random(draws.size) < 1.0 / (1.0 + disengaged_quit_factor * (1.0 - settled))
         kept = draws[keep][:n - filled]
         out[filled:filled + kept.size] = kept
         filled += kept.size
     return out
+
+
+def own_engagement_weight(engagement_rate: float, social_influence_rate: float) -> float:
+    """Share of a settled engagement set by the person's own conditions rather than by
+    their peers' (1 when neither pull acts)."""
+    total = engagement_rate + social_influence_rate
+    return engagement_rate / total if total > 0 else 1.0
 
 
 def business_units(positions: Positions, n_units: int) -> np.ndarray:

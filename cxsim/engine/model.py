@@ -180,8 +180,9 @@ class CXModel(mesa.Model):
         self.employee_phase = rng.integers(0, org.PHASE_RANGE, n)
         self.coach_draw = rng.random(n)
         #: Personal disposition to engage (logit scale), redrawn for each new hire.
-        self.disposition = org.incumbent_dispositions(rng, n, p.disposition_sd,
-                                                      p.disengaged_quit_factor)
+        self.disposition = org.incumbent_dispositions(
+            rng, n, p.disposition_sd, p.disengaged_quit_factor,
+            org.own_engagement_weight(p.engagement_rate, p.social_influence_rate))
         self._agents_by_row: list[Employee | None] = [Employee(self, r) for r in range(n)]
         # every position by (department, level): fixed for the run (servers are drawn here
         # first, see _pick_servers)

@@ -94,7 +94,8 @@ class EmployeeAgent(mesa.Agent):
         )
         # who is still there at the start has been selected by turnover (shared rule)
         employee.disposition = float(org.incumbent_dispositions(
-            rng, 1, p.disposition_sd, p.disengaged_quit_factor)[0])
+            rng, 1, p.disposition_sd, p.disengaged_quit_factor,
+            org.own_engagement_weight(p.engagement_rate, p.social_influence_rate))[0])
         return employee
 
     @classmethod
