@@ -1,0 +1,94 @@
+"""The pattern fit's search (experiments/calibrate_patterns.py): distances and the
+compass search's refinement, on a stand-in distance (the real one takes minutes)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+SCRIPT = Path(__file__).resolve().parents[1] / "experiments" / "calibrate_patterns.py"
+
+
+@pytest.fixture(scope="module")
+def fit():
+    spec = importlib.util.spec_from_file_location("calibrate_patterns", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def bowl(fit, centre: dict[str, float]):
+    """A stand-in distance: squared distance to ``centre`` in units of each range."""
+    ranges = {path: high - low for path, low, high, _ in fit.FREE}
+
+    def evaluate(values, label):
+        total = sum(((values[p] - centre[p]) / ranges[p]) ** 2 for p in ranges)
+        return dict(values, distance=total, patterns_passed=0, seconds=0.0)
+    return evaluate
+
+
+def defaults(fit) -> dict[str, float]:
+    from cxsim.core.parameters import PARAMETERS
+    values = {p.path: p.default for p in PARAMETERS}
+    return {path: values[path] for path, *_ in fit.FREE}
+
+
+def test_check_distance(fit):
+    assert fit.check_distance("+15% to +25%", 0.20, True) == 0.0
+    assert fit.check_distance("+15% to +25%", 0.10, False) == pytest.approx(0.5)
+    assert fit.check_distance("+15% to +25%", 0.35, False) == pytest.approx(1.0)
+    assert fit.check_distance("> 90%", 0.80, False) == pytest.approx(0.10 / 0.9)
+    assert fit.check_distance("falls monotonically", -1.0, False) == 1.0
+    assert fit.check_distance("reported", 1.0, None) == 0.0
+
+
+def test_refine_walks_to_the_minimum_and_keeps_every_trial(fit):
+    start = defaults(fit)
+    centre = {path: low + 0.3 * (high - low) for path, low, high, _ in fit.FREE}
+    evaluate = bowl(fit, centre)
+    first = evaluate(start, "start")["distance"]
+    rows = fit.refine(start, first, 200, evaluate)
+    assert len(rows) == 200
+    accepted = [row for row in rows if row["accepted"]]
+    assert accepted, "no move accepted"
+    # each accepted move lowered the distance, and the end is near the centre
+    distances = [first] + [row["distance"] for row in accepted]
+    assert all(b < a for a, b in zip(distances, distances[1:]))
+    assert distances[-1] < 0.01 * first
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.floats(0.0, 1.0), min_size=8, max_size=8), st.integers(1, 40))
+def test_refine_stays_in_range_and_budget(fit, where, evaluations):
+    """Whatever the optimum (inside or at an edge), trials stay within every free
+    parameter's range and their number is the budget."""
+    centre = {path: low + w * 1.5 * (high - low) - 0.25 * (high - low)
+              for (path, low, high, _), w in zip(fit.FREE, where)}
+    start = defaults(fit)
+    evaluate = bowl(fit, centre)
+    rows = fit.refine(start, evaluate(start, "s")["distance"], evaluations, evaluate)
+    assert len(rows) == evaluations
+    for row in rows:
+        for path, low, high, _ in fit.FREE:
+            assert low <= row[path] <= high
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from([("--refine", 0), ("--candidates", 0), ("--replicates", 2)]),
+       st.integers(-10**9, 10**9))
+def test_bad_counts_are_one_line_errors(fit, capsys, option, value):
+    """A count below its minimum stops before any run, exit 2, naming the option and
+    the value (values at or above the minimum are not run here: they start the fit)."""
+    name, minimum = option
+    if value >= minimum:
+        return
+    with pytest.raises(SystemExit) as exit_:
+        fit.main([name, str(value)])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert f"{name} = {value} is not allowed" in err and "Traceback" not in err
