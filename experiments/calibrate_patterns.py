@@ -130,13 +130,14 @@ def measure(values: dict[str, float], label: str, args: argparse.Namespace) -> d
 
 
 def refine(start: dict[str, float], start_distance: float, evaluations: int,
-           evaluate) -> list[dict]:
+           evaluate, report=None) -> list[dict]:
     """Compass search from ``start`` (Kolda, Lewis and Torczon 2003): try each free
     parameter a step up and a step down (a quarter of its range at first, clipped to the
     range); move to the first trial that lowers the distance; when no trial of a whole
     round does, halve every step. Stops after ``evaluations`` trials. ``evaluate(values,
-    label)`` returns a row as :func:`measure` does. Returns every trial's row (``step``
-    and ``accepted`` added), in order."""
+    label)`` returns a row as :func:`measure` does; ``report(row)``, if given, is called
+    after each trial (to print and save as the search goes). Returns every trial's row
+    (``step`` and ``accepted`` added), in order."""
     steps = {path: (high - low) / 4.0 for path, low, high, _ in FREE}
     bounds = {path: (low, high) for path, low, high, _ in FREE}
     current, best = dict(start), start_distance
@@ -156,6 +157,8 @@ def refine(start: dict[str, float], start_distance: float, evaluations: int,
                 row.update(step=f"{path} {sign * steps[path]:+.4g}",
                            accepted=row["distance"] < best)
                 rows.append(row)
+                if report is not None:
+                    report(row)
                 if row["accepted"]:
                     current, best, moved = trial, row["distance"], True
                     break
@@ -201,12 +204,15 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row)
             return row
 
-        for trial in refine({name: start[name] for name in names}, start["distance"],
-                            args.refine, evaluate):
+        def report(trial: dict) -> None:
             print(f"refine {trial['step']}: distance {trial['distance']:.3f}, "
                   f"{trial['patterns_passed']} patterns pass"
-                  f"{' (accepted)' if trial['accepted'] else ''}", flush=True)
+                  f"{' (accepted)' if trial['accepted'] else ''} ({trial['seconds']:.0f} s)",
+                  flush=True)
             save()
+
+        refine({name: start[name] for name in names}, start["distance"], args.refine,
+               evaluate, report)
     best = min(rows, key=lambda row: row["distance"])
     print(f"best: candidate {int(best['candidate'])}, distance {best['distance']:.3f}, "
           f"{best['patterns_passed']} patterns pass")

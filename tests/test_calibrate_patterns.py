@@ -51,8 +51,9 @@ def test_refine_walks_to_the_minimum_and_keeps_every_trial(fit):
     centre = {path: low + 0.3 * (high - low) for path, low, high, _ in fit.FREE}
     evaluate = bowl(fit, centre)
     first = evaluate(start, "start")["distance"]
-    rows = fit.refine(start, first, 200, evaluate)
-    assert len(rows) == 200
+    reported = []
+    rows = fit.refine(start, first, 200, evaluate, reported.append)
+    assert len(rows) == 200 and reported == rows  # each trial reported as it ends
     accepted = [row for row in rows if row["accepted"]]
     assert accepted, "no move accepted"
     # each accepted move lowered the distance, and the end is near the centre
