@@ -40,7 +40,7 @@ from cxsim.engine.metrics import (
 )
 from cxsim.engine.phases.customers import NEVER
 from cxsim.engine.phases.service import advance_calendars
-from cxsim.engine.phases.workforce import measure_digital_channel
+from cxsim.engine.phases.workforce import measure_digital_channel, train_positions
 
 PROSPECT, ACTIVE, CHURNED = CustomerStatus
 EXECUTIVE, MANAGER, FRONTLINE = Level
@@ -437,11 +437,9 @@ class CXModel(mesa.Model):
 
     def train(self, who: np.ndarray, hours: float) -> None:
         """Give ``hours`` of CX training to positions in the boolean mask ``who``."""
-        effective = hours * self.levers.training_effect
-        self.skill[who] = dyn.learning_curve(self.skill[who], effective,
-                                             self.params.learning_per_hour)
-        self.training_hours[who] += hours
-        self.last_trained[who] = self.day
+        train_positions(np.flatnonzero(who), float(hours), self.levers.training_effect,
+                        self.params.learning_per_hour, self.day, self.skill,
+                        self.training_hours, self.last_trained)
 
     def recognise(self, who: np.ndarray, boost: float) -> None:
         """Recognise positions in ``who``: a lift that fades and shrinks with habituation."""

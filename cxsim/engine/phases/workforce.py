@@ -91,14 +91,14 @@ def work_and_engage(day, active, is_frontline, is_executive, boss, department, g
                     on_the_job_learning, strain_build_rate, strain_recovery_rate,
                     recognition_fade_days, engagement_rate, social_influence_rate):
     """Routine training (``routine_hours`` each, every :data:`ROUTINE_TRAINING_CYCLE` days
-    of a position's phase; ``training_hours`` and ``last_trained`` updated in place, as
-    :meth:`CXModel.train` does), skill decays and grows with practice, the groups'
-    utilisation and the load are felt, strain builds or recovers, recognition and
-    habituation fade, and engagement moves toward what the job's demands and resources,
-    the leadership signal, recognition and centricity pull it to, and toward the peers'
-    (compiled). Returns the new skill, felt load, utilisation, strain, recognition,
-    habituation, engagement and tenure, the filled positions' mean demand, and the
-    digital channel's staff's mean skill and centricity."""
+    of a position's phase, by :func:`train_position` as for :meth:`CXModel.train`;
+    ``training_hours`` and ``last_trained`` updated in place), skill decays and grows with
+    practice, the groups' utilisation and the load are felt, strain builds or recovers,
+    recognition and habituation fade, and engagement moves toward what the job's demands
+    and resources, the leadership signal, recognition and centricity pull it to, and
+    toward the peers' (compiled). Returns the new skill, felt load, utilisation, strain,
+    recognition, habituation, engagement and tenure, the filled positions' mean demand,
+    and the digital channel's staff's mean skill and centricity."""
     n = active.size
     new_skill, new_load_average, demand = np.empty(n), np.empty(n), np.empty(n)
     new_strain, new_recognition, new_habituation = np.empty(n), np.empty(n), np.empty(n)
@@ -111,10 +111,8 @@ def work_and_engage(day, active, is_frontline, is_executive, boss, department, g
         practised = skill[i]
         if (routine_hours > 0 and active[i]
                 and (day + employee_phase[i]) % org.ROUTINE_TRAINING_CYCLE == 0):
-            practised = dyn.learning_curve(practised, routine_hours * training_effect,
-                                           learning_per_hour)
-            training_hours[i] += routine_hours
-            last_trained[i] = day
+            practised = train_position(i, practised, routine_hours, training_effect,
+                                       learning_per_hour, day, training_hours, last_trained)
         grown = dyn.learning_curve(dyn.skill_decay(practised, skill_decay, skill_floor),
                                    load[i], on_the_job_learning)
         new_skill[i] = grown
@@ -143,6 +141,29 @@ def work_and_engage(day, active, is_frontline, is_executive, boss, department, g
     return (new_skill, new_load_average, new_utilisation, new_strain, new_recognition,
             new_habituation, new_engagement, new_tenure, demand_mean, digital_skill,
             digital_centricity)
+
+
+@jit
+def train_position(i, skill, hours, training_effect, learning_per_hour, day, training_hours,
+                   last_trained):
+    """One training session of ``hours`` for position ``i`` whose skill is ``skill``: its
+    hours and day are booked (``training_hours``, ``last_trained``, in place) and the
+    skill it reaches is returned (learning curve at ``hours x training_effect``). The one
+    rule for routine training (:func:`work_and_engage`) and programmes
+    (:meth:`CXModel.train`); compiled."""
+    training_hours[i] += hours
+    last_trained[i] = day
+    return dyn.learning_curve(skill, hours * training_effect, learning_per_hour)
+
+
+@jit
+def train_positions(rows, hours, training_effect, learning_per_hour, day, skill,
+                    training_hours, last_trained):
+    """:func:`train_position` for every position in ``rows`` (``skill`` updated in place;
+    compiled)."""
+    for i in rows:
+        skill[i] = train_position(i, skill[i], hours, training_effect, learning_per_hour,
+                                  day, training_hours, last_trained)
 
 
 def group_capacity(model: CXModel, capacity_lever: float) -> np.ndarray:
