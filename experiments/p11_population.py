@@ -13,7 +13,7 @@ outcome is the quadrants' operating profit per customer over the final window, t
 customer-weighted mean of their units' (as in ``cxsim validate``). One population per
 seed; the table gives each population's ratios and their mean.
 
-Run (about 2 minutes per population of 30 at the default size, two cores)::
+Run (about 1 minute for two populations of 30 at the default size, two cores)::
 
     python experiments/p11_population.py --populations 2 --organisations 30
 
@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cxsim.core.parameters import Config, ParameterError
 from cxsim.engine.model import CXModel
 from cxsim.results import unit_frame
 
@@ -91,6 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("populations", "organisations", "employees", "customers", "units", "workers"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} = {getattr(args, name)} is not allowed: expected >= 1")
+    try:  # the sizes within the model's ranges, before any worker starts
+        Config({"organisation.n_employees": args.employees,
+                "customers.n_customers": args.customers,
+                "organisation.business_units": args.units})
+    except ParameterError as error:
+        parser.error(str(error))
     started = time.time()
     tasks = [(s, k, args.employees, args.customers, args.units)
              for s in range(1, args.populations + 1) for k in range(args.organisations)]
