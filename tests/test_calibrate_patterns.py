@@ -3,22 +3,15 @@ compass search's refinement, on a stand-in distance (the real one takes minutes)
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
+from experiment_helpers import load_experiment
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-SCRIPT = Path(__file__).resolve().parents[1] / "experiments" / "calibrate_patterns.py"
 
 
 @pytest.fixture(scope="module")
 def fit():
-    spec = importlib.util.spec_from_file_location("calibrate_patterns", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_experiment("calibrate_patterns")
 
 
 def bowl(fit, centre: dict[str, float]):

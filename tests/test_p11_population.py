@@ -3,24 +3,17 @@ quadrant ratios and the command line (the runs themselves take minutes)."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from experiment_helpers import load_experiment
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-SCRIPT = Path(__file__).resolve().parents[1] / "experiments" / "p11_population.py"
 
 
 @pytest.fixture(scope="module")
 def population():
-    spec = importlib.util.spec_from_file_location("p11_population", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_experiment("p11_population")
 
 
 def units(employee, customer, profit, customers, revenue=None) -> pd.DataFrame:

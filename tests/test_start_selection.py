@@ -3,22 +3,15 @@ prints are cited in docs/ODD.md, initialisation step 3)."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
+from experiment_helpers import load_experiment
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-SCRIPT = Path(__file__).resolve().parents[1] / "experiments" / "start_selection.py"
 
 
 @pytest.fixture(scope="module")
 def script():
-    spec = importlib.util.spec_from_file_location("start_selection", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_experiment("start_selection")
 
 
 @settings(max_examples=40, deadline=None,
