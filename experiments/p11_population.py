@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from cxsim.core.parameters import Config, ParameterError
+from cxsim.engine.metrics import unit_quadrant_names
 from cxsim.engine.model import CXModel
 from cxsim.results import unit_frame
 
@@ -56,26 +57,28 @@ def organisation(args: tuple[int, int, int, int, int]) -> pd.DataFrame:
 
 
 def quadrant_ratios(units: pd.DataFrame) -> dict[str, float]:
-    """Profit (and revenue) per customer of each quadrant over 'neither', pooled units
-    split at their medians; customer-weighted as ``cxsim validate`` weights them."""
-    units = units[(units.customers_at_start > 0) & units.employee_engagement.notna()
-                  & units.engaged_customers.notna()]
-    employee = units.employee_engagement > units.employee_engagement.median()
-    customer = units.engaged_customers > units.engaged_customers.median()
+    """Profit (and revenue) per customer of each quadrant over 'neither': the pooled
+    units split at their medians by the split ``cxsim validate`` makes inside one
+    organisation (:func:`cxsim.engine.metrics.unit_quadrant_names`, which leaves out units
+    without customers or staff), customer-weighted as it weights them."""
+    quadrant = unit_quadrant_names({
+        "customers": units.customers_at_start.to_numpy(dtype=float),
+        "employee_engagement": units.employee_engagement.to_numpy(dtype=float),
+        "engaged_customers": units.engaged_customers.to_numpy(dtype=float)})
+    units = units.assign(quadrant=quadrant)[quadrant != ""]
 
-    def mean(mask: pd.Series, column: str) -> float:
-        return float(np.average(units[column][mask], weights=units.customers_at_start[mask]))
+    def mean(name: str, column: str) -> float:
+        inside = units[units.quadrant == name]
+        return float(np.average(inside[column], weights=inside.customers_at_start))
 
-    neither = ~employee & ~customer
-    out = {}
-    for name, mask in (("both", employee & customer), ("customer_only", customer & ~employee),
-                       ("employee_only", employee & ~customer)):
-        out[f"profit_{name}"] = (mean(mask, "profit_per_customer")
-                                 / mean(neither, "profit_per_customer"))
-    out["revenue_both"] = (mean(employee & customer, "revenue_per_customer")
-                           / mean(neither, "revenue_per_customer"))
+    out = {f"profit_{name}": mean(name, "profit_per_customer")
+           / mean("neither", "profit_per_customer")
+           for name in ("both", "customer_only", "employee_only")}
+    out["revenue_both"] = (mean("both", "revenue_per_customer")
+                           / mean("neither", "revenue_per_customer"))
     out["margin"] = float(np.average(units.margin, weights=units.customers_at_start))
-    out["units_both"], out["units_neither"] = int((employee & customer).sum()), int(neither.sum())
+    out["units_both"] = int((units.quadrant == "both").sum())
+    out["units_neither"] = int((units.quadrant == "neither").sum())
     return out
 
 
