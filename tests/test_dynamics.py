@@ -549,9 +549,9 @@ def test_incumbents_are_selected_toward_engaging_dispositions():
 
     from cxsim.core.organisation import incumbent_dispositions
     rng = np.random.default_rng(3)
-    unselected = incumbent_dispositions(rng, 20_000, 1.0, 0.0)
+    unselected = incumbent_dispositions(rng, 20_000, 1.0, 0.0, own_weight=1.0)
     assert stats.kstest(unselected, "norm").pvalue > 0.001
-    selected = incumbent_dispositions(rng, 20_000, 1.0, 2.0)
+    selected = incumbent_dispositions(rng, 20_000, 1.0, 2.0, own_weight=1.0)
     assert selected.mean() > 0.1  # who stays leans toward engaging
     assert stats.ks_2samp(selected, unselected).pvalue < 1e-6
     # peers pull a settled engagement toward theirs, so disposition selects less

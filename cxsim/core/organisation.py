@@ -97,7 +97,7 @@ def build_positions(n_employees: int, span_of_control: int, structure: Structure
 
 
 def incumbent_dispositions(rng: np.random.Generator, n: int, sd: float,
-                           disengaged_quit_factor: float, own_weight: float = 1.0) -> np.ndarray:
+                           disengaged_quit_factor: float, own_weight: float) -> np.ndarray:
     """Dispositions to engage of the workforce at the start of a run.
 
     Hires are drawn from ``N(0, sd)``, but who is still there is selected: in a workforce
