@@ -71,9 +71,10 @@ def quadrant_ratios(units: pd.DataFrame) -> dict[str, float]:
         inside = units[units.quadrant == name]
         return float(np.average(inside[column], weights=inside.customers_at_start))
 
-    out = {f"profit_{name}": mean(name, "profit_per_customer")
-           / mean("neither", "profit_per_customer")
-           for name in ("both", "customer_only", "employee_only")}
+    neither = mean("neither", "profit_per_customer")
+    # a ratio to a loss or to nothing says nothing: undefined (NaN), and said so by main
+    out = {f"profit_{name}": mean(name, "profit_per_customer") / neither if neither > 0
+           else float("nan") for name in ("both", "customer_only", "employee_only")}
     out["revenue_both"] = (mean("both", "revenue_per_customer")
                            / mean("neither", "revenue_per_customer"))
     out["margin"] = float(np.average(units.margin, weights=units.customers_at_start))
@@ -112,6 +113,10 @@ def main(argv: list[str] | None = None) -> int:
                           for s, group in units.groupby("population")]).set_index("population")
     print(table.round(3).to_string())
     print("mean:", table.mean().round(3).to_dict())
+    if table.profit_both.isna().any():
+        print("profit ratios are undefined (NaN) where the units high on neither make no "
+              "profit: organisations this small run at a loss; use larger --employees and "
+              "--customers")
     print(f"{len(tasks)} organisations of {args.employees} x {args.customers} with "
           f"{args.units} units each, in {(time.time() - started) / 60:.1f} min")
     return 0

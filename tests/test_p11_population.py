@@ -44,6 +44,15 @@ def test_units_without_customers_or_staff_are_left_out(population):
     assert ratios["profit_both"] == pytest.approx(2.0)
 
 
+def test_ratios_to_a_loss_are_undefined(population):
+    """Units high on neither that lose money make every profit ratio meaningless."""
+    frame = units(employee=[0.9, 0.1, 0.9, 0.1], customer=[0.9, 0.1, 0.1, 0.9],
+                  profit=[2.0, -1.0, 1.0, 1.0], customers=[1, 1, 1, 1])
+    ratios = population.quadrant_ratios(frame)
+    assert np.isnan(ratios["profit_both"]) and np.isnan(ratios["profit_employee_only"])
+    assert ratios["revenue_both"] == pytest.approx(-2.0)
+
+
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.sampled_from(["--populations", "--organisations", "--employees", "--customers",
