@@ -19,6 +19,7 @@ from cxsim.engine.interventions import Layoffs
 from cxsim.engine.metrics import (
     business_units,
     customer_engaged,
+    engagement_quartiles,
     unit_performance,
     unit_quadrants,
 )
@@ -195,6 +196,45 @@ def test_unit_profit_books_revenue_salaries_and_hires_over_the_final_window():
                    summary_window_days=30, cost_of_sales_share=0.9).run()
     dear_units = unit_performance(dear, dear.window_start, dear.unit_ledger)
     assert (dear_units["profit"] < units["profit"]).all()
+
+
+def test_gallup_quartiles_compare_the_top_and_bottom_unit_of_four():
+    units = {"employee_engagement": np.array([0.5, 0.7, 0.4, 0.6]),
+             "engaged_customers": np.array([0.2, 0.3, 0.1, 0.25]),
+             "customers": np.array([100.0, 200.0, 300.0, 400.0]),
+             "profit": np.array([10.0, 30.0, 5.0, 20.0]),
+             "revenue": np.array([100.0, 130.0, 90.0, 120.0])}
+    q = engagement_quartiles(units)
+    assert (q["profit_employee_top"], q["profit_employee_bottom"]) == (30.0, 5.0)
+    assert (q["revenue_employee_top"], q["engaged_customers_employee_bottom"]) == (130.0, 0.1)
+    # a unit without customers is no comparison: the next one is the bottom quartile
+    units["customers"][2] = 0.0
+    assert engagement_quartiles(units)["profit_employee_bottom"] == 10.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1), st.integers(0, 1000),
+                          st.floats(-1e4, 1e4)), min_size=1, max_size=12))
+def test_gallup_quartiles_are_weighted_means_of_the_extreme_units(rows):
+    """Whatever the units: the top quartile's profit is a customer-weighted mean of units
+    whose engagement is at least that of every bottom-quartile unit; NaN with no unit to
+    compare, never an error."""
+    engagement, engaged, customers, profit = (np.array(c, dtype=float) for c in zip(*rows))
+    units = {"employee_engagement": engagement, "engaged_customers": engaged,
+             "customers": customers, "profit": profit, "revenue": profit}
+    q = engagement_quartiles(units)
+    present = customers > 0
+    if not present.any():
+        assert all(np.isnan(v) for v in q.values())
+        return
+    for side in ("top", "bottom"):
+        value = q[f"profit_employee_{side}"]
+        assert profit[present].min() - 1e-6 <= value <= profit[present].max() + 1e-6
+    top_cut = np.percentile(engagement[present], 75)
+    bottom_cut = np.percentile(engagement[present], 25)
+    assert top_cut >= bottom_cut
+    if np.ptp(engagement[present]) == 0:  # all alike: both quartiles are every unit
+        assert q["profit_employee_top"] == pytest.approx(q["profit_employee_bottom"])
 
 
 def test_a_result_tables_its_business_units_and_saves_them(tmp_path):

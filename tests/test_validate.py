@@ -4,6 +4,7 @@ and bad input (one line, exit 2), fuzzed."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from types import SimpleNamespace
 
@@ -110,13 +111,23 @@ def test_p11_compares_the_quadrants_with_neither(both, customer_only, employee_o
         "profit_customer_only": list(neither * customer_only),
         "profit_employee_only": list(neither * employee_only),
         "revenue_neither": list(neither), "revenue_both": list(neither * 1.1),
-        "operating_margin": [0.1] * 20, "units_both": [1.0] * 20, "units_neither": [1.0] * 20}})
+        "operating_margin": [0.1] * 20, "units_both": [1.0] * 20, "units_neither": [1.0] * 20,
+        "profit_employee_top": list(neither * 1.2), "profit_employee_bottom": list(neither),
+        "revenue_employee_top": [1.0] * 20, "revenue_employee_bottom": [0.0] * 20}})
     verdict = evaluate("P11", m)
     assert verdict.passed is expected
     assert verdict.checks[0].estimate.mean == pytest.approx(both)
-    # the customer-level revenue ratio and the margin are reported, never judged
-    assert [c.passed for c in verdict.checks[3:]] == [None, None]
+    # the customer-level revenue ratio, the margin and Gallup's quartile comparisons are
+    # reported, never judged
+    assert [c.passed for c in verdict.checks[3:]] == [None] * 5
+    assert [c.target for c in verdict.checks[3:]] == ["reported"] * 5
     assert verdict.checks[3].estimate.mean == pytest.approx(1.1)
+    quartiles = {c.quantity.split(" ratio")[0]: c.estimate for c in verdict.checks[5:]}
+    assert quartiles["operating profit per customer"].mean == pytest.approx(1.2)
+    # a ratio to nothing is undefined, and a missing metric is not measured
+    assert np.isnan(quartiles["revenue per customer"].mean)
+    assert np.isnan(quartiles["engaged-customer share"].mean)
+    assert "Gallup's Q12" in verdict.checks[5].quantity
 
 
 def test_p11_ignores_runs_without_units_in_a_quadrant():
@@ -221,7 +232,7 @@ def test_a_tiny_validation_reports_every_chosen_pattern(tiny_report):
     p11 = table[table["id"] == "P11"]  # a tiny, young base may have no engaged customer
     # at 60 employees every team sits in one unit: no quadrant but 'neither' to compare
     margin = p11[p11["quantity"].str.contains("margin")]
-    assert len(p11) == 5 and margin["value"].notna().all()
+    assert len(p11) == 8 and margin["value"].notna().all()
     rows = table[~table["id"].str.startswith("rest:") & (table["id"] != "P11")]
     assert rows["value"].notna().all() and (rows["n"] == 2).all()
     assert (rows["ci_low"] <= rows["value"]).all() and (rows["value"] <= rows["ci_high"]).all()
@@ -248,6 +259,22 @@ def test_the_measure_hook_reaches_the_comparison(tiny_report):
     metrics = set(tiny_report.runs["metric"])
     assert {"quality_std", "support_burnout_share", "burnout_support_frontline",
             "centricity_frontline", "drift_csat"} <= metrics
+
+
+def test_the_at_rest_test_adds_baseline_seeds_that_continue_the_replicates():
+    """With more at-rest seeds than replicates, the extra baseline runs take the next
+    seeds: the drift estimates are those of a validation with that many replicates."""
+    more = validate(["P1"], mode=dataclasses.replace(TINY, rest_replicates=4), workers=1)
+    same = validate(["P1"], mode=TINY, replicates=4, workers=1)
+    assert more.replicates == 2 and more.rest_replicates == 4
+    for a, b in zip(more.rest, same.rest):
+        assert a.estimate.n == b.estimate.n == 4
+        assert a.estimate.mean == pytest.approx(b.estimate.mean, nan_ok=True)
+        assert a.estimate.low == pytest.approx(b.estimate.low, nan_ok=True)
+    assert "4 baseline seeds (1..4: the 2 replicates and 2 more" in more.markdown()
+    assert "over the 4 baseline replicates" in same.markdown()
+    # patterns keep their own replicates
+    assert (more.table().query("id == 'P1'")["n"] == 2).all()
 
 
 # ---------------------------------------------------------------- bad input

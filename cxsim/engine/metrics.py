@@ -717,6 +717,34 @@ def unit_quadrants(model, start: dict[str, np.ndarray], ledger: UnitLedger) -> d
     profit = float((units["profit"][weight > 0] * weight[weight > 0]).sum()
                    * ledger.days / 365.0)
     out["operating_margin"] = profit / revenue if revenue > 0 else float("nan")
+    out.update(engagement_quartiles(units))
+    return out
+
+
+def engagement_quartiles(units: dict[str, np.ndarray]) -> dict[str, float]:
+    """Gallup's Q12 meta-analysis comparison: the units in the top quartile of the run on
+    employee engagement against those in the bottom quartile (at or above the 75th
+    percentile of the units with customers and staff, at or below the 25th; one unit
+    each of four). Returns the customer-weighted means of their ``profit``, ``revenue``
+    (per customer per year) and ``engaged_customers`` (share) from
+    :func:`unit_performance`, as ``<outcome>_employee_top`` and ``_employee_bottom``
+    (NaN where no unit has customers and staff)."""
+    present = ((units["customers"] > 0) & np.isfinite(units["employee_engagement"])
+               & np.isfinite(units["engaged_customers"]))
+    out = {}
+    engagement = units["employee_engagement"][present]
+    for side, q in (("top", 75.0), ("bottom", 25.0)):
+        if not present.any():
+            out.update({f"{o}_employee_{side}": float("nan")
+                        for o in ("profit", "revenue", "engaged_customers")})
+            continue
+        cut = float(np.percentile(engagement, q))
+        inside = present.copy()
+        inside[present] = engagement >= cut if side == "top" else engagement <= cut
+        weight = units["customers"][inside]
+        for outcome in ("profit", "revenue", "engaged_customers"):
+            out[f"{outcome}_employee_{side}"] = float(np.average(units[outcome][inside],
+                                                                 weights=weight))
     return out
 
 

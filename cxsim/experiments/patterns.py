@@ -56,6 +56,11 @@ from cxsim.results import Result
 #: Default replicates (paired seeds) of the full validation and of ``--quick``.
 FULL_REPLICATES = 20
 QUICK_REPLICATES = 3
+#: Baseline seeds of the full validation's at-rest test: the patterns' replicates plus
+#: further seeds of the baseline alone. A year's drift of a rare-event rate (quits of
+#: 400 employees in a quarter) needs about 2.5 times the patterns' 20 seeds before its CI
+#: is narrower than the tolerance; the extra runs cost about 2 minutes.
+REST_REPLICATES = 60
 #: Seed of the first replicate (the library's seed); replicate r uses SEED + r.
 SEED = 1
 #: The library scenario every relative change is measured against.
@@ -73,6 +78,9 @@ class Mode:
     replicates: int
     #: Further parameter overrides (tests shorten the horizon with them).
     extra: tuple[tuple[str, Any], ...] = ()
+    #: Baseline seeds of the at-rest test (at least the patterns' replicates: 0 or fewer
+    #: means just those; more runs the baseline alone on the following seeds).
+    rest_replicates: int = 0
 
     @property
     def overrides(self) -> dict[str, Any]:
@@ -93,7 +101,7 @@ class Mode:
 #: The full validation: the size issue 8 measured at (400 employees x 40,000 customers;
 #: the behavioural parameters at their defaults), final window the last 90 days.
 FULL = Mode("full", n_employees=400, n_customers=40_000, window_days=90,
-            replicates=FULL_REPLICATES)
+            replicates=FULL_REPLICATES, rest_replicates=REST_REPLICATES)
 #: ``--quick``: a smoke test for CI.
 QUICK = Mode("quick", n_employees=100, n_customers=10_000, window_days=90,
              replicates=QUICK_REPLICATES)
@@ -169,6 +177,12 @@ def drift_values(daily: pd.DataFrame) -> dict[str, float]:
             value = last[metric] - first[metric]
         out[f"drift_{metric}"] = value
     return out
+
+
+def measure_drift(model: CXModel, result: Result) -> dict[str, float]:
+    """Only the at-rest drift values (:func:`drift_values`): what the at-rest test's
+    extra baseline seeds need (a ``measure`` for :func:`compare`)."""
+    return drift_values(result.daily)
 
 
 def measure_patterns(model: CXModel, result: Result) -> dict[str, float]:
@@ -481,6 +495,19 @@ def _p10(m: Measurements) -> Verdict:
     return Verdict((check,), check.passed, f"reported: final-window {parts}", None)
 
 
+#: P11's context from Gallup's Q12 meta-analysis (Harter et al., 10th edition, 2020):
+#: business units in the top quartile of their organisation on employee engagement
+#: against the bottom quartile. Reported beside P11, never judged: a profit ratio of
+#: 1.23x between quartiles of one dimension bounds what a both/neither split can give.
+GALLUP_QUARTILES: tuple[tuple[str, str], ...] = (
+    ("profit", "23% higher profitability, 1.23x"),
+    ("revenue", "18% higher productivity in sales, 1.18x"),
+    ("engaged_customers", "10% higher customer loyalty and engagement, 1.10x"))
+QUARTILE_OUTCOMES = {"profit": "operating profit per customer",
+                     "revenue": "revenue per customer",
+                     "engaged_customers": "engaged-customer share"}
+
+
 def _p11(m: Measurements) -> Verdict:
     neither = m.values(BASELINE, "profit_neither")
     ratio = Estimate.of(m.values(BASELINE, "profit_both") / neither)
@@ -502,6 +529,15 @@ def _p11(m: Measurements) -> Verdict:
     margin = Estimate.of(m.values(BASELINE, "operating_margin"))
     checks.append(Check(quantity="operating margin of the organisation (final window)",
                         target="reported", estimate=margin, unit="share", passed=None))
+    for outcome, published in GALLUP_QUARTILES:
+        top = m.values(BASELINE, f"{outcome}_employee_top")
+        bottom = m.values(BASELINE, f"{outcome}_employee_bottom")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            estimate = Estimate.of(np.where(bottom > 0, top / bottom, math.nan))
+        checks.append(Check(quantity=f"{QUARTILE_OUTCOMES[outcome]} ratio, top vs bottom "
+                            f"quartile of units on employee engagement (Gallup's Q12 "
+                            f"meta-analysis: {published})", target="reported",
+                            estimate=estimate, unit="ratio", passed=None))
     units = {q: m.mean(BASELINE, f"units_{q}") for q in ("both", "neither")}
     mechanism = ("reported: business units classified at the start of the final window "
                  "(above the run's median unit or not, on employee and on customer "
@@ -801,6 +837,8 @@ class ValidationReport:
     burnout: pd.DataFrame
     runs: pd.DataFrame
     command: str = "cxsim validate"
+    #: Baseline seeds of the at-rest test (the replicates, or more: :data:`REST_REPLICATES`).
+    rest_replicates: int = 0
     #: Warm-up and intervention days of each comparison's runs (P10's has its own).
     horizons: list[tuple[int, int]] = field(default_factory=list)
     elapsed_seconds: float = 0.0
@@ -895,11 +933,16 @@ def format_estimate(e: Estimate, unit: str) -> str:
     return f"{f(e.mean)} [{f(e.low)}, {f(e.high)}]"
 
 
-def rest_checks(m: Measurements) -> list[Check]:
-    """The baseline's drift over the year for each :data:`REST_METRICS` metric."""
+def rest_checks(m: Measurements, extra: pd.DataFrame | None = None) -> list[Check]:
+    """The baseline's drift over the year for each :data:`REST_METRICS` metric, over the
+    patterns' baseline replicates and the ``extra`` baseline seeds (a frame with a
+    ``drift_<metric>`` column each, one row per seed), if any."""
     checks = []
     for metric, kind, tolerance in REST_METRICS:
-        estimate = m.interval(BASELINE, f"drift_{metric}")
+        values = m.values(BASELINE, f"drift_{metric}")
+        if extra is not None and len(extra):
+            values = np.concatenate([values, extra[f"drift_{metric}"].to_numpy(dtype=float)])
+        estimate = Estimate.of(values)
         unit = "relative" if kind == "relative" else _unit(metric)
         passed = bool(math.isfinite(estimate.low) and -tolerance <= estimate.low
                       and estimate.high <= tolerance)
@@ -979,6 +1022,13 @@ def validate(patterns: Iterable[str] | str | None = None, *, replicates: int | N
         labels = unique_labels([scenarios[n].name for n in group])
         comparisons.append((result, dict(zip(group, labels))))
     m = Measurements(comparisons, scenarios)
+    rest_replicates, extra = replicates, None
+    if BASELINE in names and mode.rest_replicates > replicates:
+        rest_replicates = mode.rest_replicates
+        more = compare(scenarios[BASELINE], [], replicates=rest_replicates - replicates,
+                       workers=workers, seed=SEED + replicates, overrides=mode.overrides,
+                       progress=progress, measure=measure_drift, series=False)
+        extra = more.runs.pivot(index="replicate", columns="metric", values="value")
     verdicts = {p.id: p.evaluate(m) for p in chosen}
     runs = pd.concat([r.runs.assign(library_name=r.runs["scenario"].map(
         {label: name for name, label in labels.items()})) for r, labels in comparisons],
@@ -987,7 +1037,8 @@ def validate(patterns: Iterable[str] | str | None = None, *, replicates: int | N
     shown = [s for s in (BASELINE, "p13_cx_in_support", "p13_cx_shared") if m.has(s)]
     return ValidationReport(
         mode=mode, replicates=replicates, seeds=comparisons[0][0].seeds, patterns=chosen,
-        verdicts=verdicts, rest=rest_checks(m), burnout=burnout_table(m, shown, departments),
+        verdicts=verdicts, rest=rest_checks(m, extra), rest_replicates=rest_replicates,
+        burnout=burnout_table(m, shown, departments),
         runs=runs, command=command, elapsed_seconds=time.perf_counter() - started,
         horizons=[(r.config.burn_in_days, r.config.days) for r, _ in comparisons],
         scenario_files={n: f"cxsim/experiments/library/{n}.toml" for n in names})
@@ -998,6 +1049,15 @@ def _department_names(scenario: Scenario) -> list[str]:
 
 
 # ---------------------------------------------------------------------- Markdown
+
+
+def _rest_seeds_text(report: ValidationReport) -> str:
+    """Which baseline seeds the at-rest test used."""
+    first, n = report.seeds[0], max(report.rest_replicates, report.replicates)
+    if n <= report.replicates:
+        return f"the {report.replicates} baseline replicates"
+    return (f"{n} baseline seeds ({first}..{first + n - 1}: the {report.replicates} "
+            f"replicates and {n - report.replicates} more runs of the baseline alone)")
 
 
 def format_markdown(report: ValidationReport) -> str:
@@ -1058,7 +1118,8 @@ def format_markdown(report: ValidationReport) -> str:
     lines += ["", "## Baseline at rest", "",
               f"Drift of each headline metric over the year with no intervention: the "
               f"baseline's last {QUARTER_DAYS} days against its first {QUARTER_DAYS} days "
-              f"of the intervention period, per replicate. Test: {REST_TEST}.", "",
+              f"of the intervention period, per replicate, over "
+              f"{_rest_seeds_text(report)}. Test: {REST_TEST}.", "",
               "| metric | drift | tolerance | simulated [95% CI] | verdict |",
               "|---|---|---|---|---|"]
     tolerances = {f"drift {metric}": tol for metric, _, tol in REST_METRICS}
