@@ -13,9 +13,9 @@ Method (pattern-oriented modelling with a simulated-distance search):
   a development size with ``--replicates`` paired seeds: the same scenario files, windows
   and common random numbers as the validation.
 * **Distance**: for every check of every pattern, how far the simulated mean lies
-  outside its target interval in units of the interval's width (0 inside); a
-  one-sided or monotone target that fails counts 1; a mechanism check that does not hold
-  adds 1. The candidate with the smallest total distance is the fit.
+  outside its target interval (a share or a ratio) in units of the interval's width
+  (0 inside); a one-sided or monotone target that fails counts 1; a mechanism check that
+  does not hold adds 1. The candidate with the smallest total distance is the fit.
 * **Output**: one row per candidate (its values, distance, patterns passed) in
   ``--out`` (CSV), sorted by distance; the best candidate printed as the overrides to put
   in ``cxsim/core/parameters.py``. Rerunning the script with the same arguments gives
@@ -65,12 +65,15 @@ FREE: tuple[tuple[str, float, float, str], ...] = (
 )
 
 _PERCENT = re.compile(r"([+-]?\d+(?:\.\d+)?)%")
+_RATIO = re.compile(r"(\d+(?:\.\d+)?)x\b")
 
 
 def target_bounds(target: str) -> tuple[float, float] | None:
-    """Numeric bounds of a target such as ``+15% to +25%``, ``20% to 35%`` or ``> 90%``;
-    None for a target that is not an interval (monotone, CI excludes 0)."""
-    numbers = [float(x) / 100.0 for x in _PERCENT.findall(target)]
+    """Numeric bounds of a target such as ``+15% to +25%``, ``20% to 35%``, ``> 90%`` or
+    a ratio such as ``2.4x to 4.4x`` (P11); None for a target that is not an interval
+    (monotone, CI excludes 0, between two other values)."""
+    numbers = ([float(x) / 100.0 for x in _PERCENT.findall(target)]
+               or [float(x) for x in _RATIO.findall(target)])
     if " to " in target and len(numbers) == 2:
         return numbers[0], numbers[1]
     if target.strip().startswith(">") and len(numbers) == 1:

@@ -37,6 +37,10 @@ def test_check_distance(fit):
     assert fit.check_distance("> 90%", 0.80, False) == pytest.approx(0.10 / 0.9)
     assert fit.check_distance("falls monotonically", -1.0, False) == 1.0
     assert fit.check_distance("reported", 1.0, None) == 0.0
+    # P11's ratio target is an interval too: the fit sees P11 come closer
+    assert fit.target_bounds("2.4x to 4.4x") == (2.4, 4.4)
+    assert fit.check_distance("2.4x to 4.4x", 1.4, False) == pytest.approx(0.5)
+    assert fit.check_distance("between 1x and both", 0.9, False) == 1.0
 
 
 def test_refine_walks_to_the_minimum_and_keeps_every_trial(fit):
