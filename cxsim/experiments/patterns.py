@@ -55,7 +55,7 @@ from cxsim.results import Result
 
 #: Default replicates (paired seeds) of the full validation and of ``--quick``.
 FULL_REPLICATES = 20
-QUICK_REPLICATES = 5
+QUICK_REPLICATES = 3
 #: Baseline seeds of the full validation's at-rest test: the patterns' replicates plus
 #: further seeds of the baseline alone. A year's drift of a rare-event rate (quits of
 #: 400 employees in a quarter) needs about 2.5 times the patterns' 20 seeds before its CI
@@ -991,7 +991,7 @@ def validate(patterns: Iterable[str] | str | None = None, *, replicates: int | N
 
     Args:
         patterns: ids such as ``["P3", "P5"]`` or ``"P3,P5"``; None for all.
-        replicates: paired seeds (>= 2); default 20, or 5 with ``quick``.
+        replicates: paired seeds (>= 2); default 20, or 3 with ``quick``.
         quick: the smoke-test size (:data:`QUICK`), labelled QUICK in every output.
         mode: another :class:`Mode` (size, window, default replicates); overrides
             ``quick``. Used by tests; its name appears in every output.

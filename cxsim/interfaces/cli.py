@@ -485,7 +485,7 @@ def _add_validate_parser(sub) -> None:
     validate.add_argument("--patterns", metavar="IDS",
                           help="comma-separated pattern ids, e.g. P3,P5 (default: all)")
     validate.add_argument("--replicates", help="paired seeds, at least 2 (default 20; "
-                          "5 with --quick)")
+                          "3 with --quick)")
     validate.add_argument("--quick", action="store_true",
                           help="smoke test for CI: a small organisation and few replicates, "
                                "labelled QUICK in every output")
