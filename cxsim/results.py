@@ -423,10 +423,11 @@ class Result:
 def unit_frame(model: CXModel) -> pd.DataFrame | None:
     """Each business unit of ``model``: its climate, its staff and customers, its
     employees' and customers' engagement at the start of the final window, and its
-    revenue, operating profit (per customer, annualised) and margin over the window, with
-    its Gallup quadrant (:func:`cxsim.engine.metrics.unit_quadrants`). None for a run
-    with no final window after its warm-up, and for the per-agent reference model (it
-    keeps no unit ledger: the table is a measurement, not a mechanism to dock)."""
+    revenue, operating profit (per customer, annualised), margin and staff turnover (hires
+    per head per year) over the window, with its Gallup quadrant
+    (:func:`cxsim.engine.metrics.unit_quadrants`). None for a run with no final window
+    after its warm-up, and for the per-agent reference model (it keeps no unit ledger: the
+    table is a measurement, not a mechanism to dock)."""
     if getattr(model, "unit_ledger", None) is None or model.window_start is None:
         return None
     units = unit_performance(model, model.window_start, model.unit_ledger)
@@ -441,6 +442,7 @@ def unit_frame(model: CXModel) -> pd.DataFrame | None:
         "revenue_per_customer": units["revenue"],
         "profit_per_customer": units["profit"],
         "margin": units["margin"],
+        "turnover": units["turnover"],
         "quadrant": unit_quadrant_names(units),
     })
 

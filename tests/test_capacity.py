@@ -185,6 +185,7 @@ def test_unit_profit_books_revenue_salaries_and_hires_over_the_final_window():
               - ledger.executive_days * salary * customers / customers.sum())
     assert units["profit"] == pytest.approx(profit / customers * 365 / 30)
     assert units["revenue"] == pytest.approx(ledger.revenue / customers * 365 / 30)
+    assert units["turnover"] == pytest.approx(ledger.hires / ledger.staff_days * 365)
     quadrants = unit_quadrants(model, model.window_start, ledger)
     present = (customers > 0) & np.isfinite(units["employee_engagement"])
     assert sum(quadrants[f"units_{q}"] for q in ("both", "customer_only", "employee_only",
@@ -203,8 +204,11 @@ def test_gallup_quartiles_compare_the_top_and_bottom_unit_of_four():
              "engaged_customers": np.array([0.2, 0.3, 0.1, 0.25]),
              "customers": np.array([100.0, 200.0, 300.0, 400.0]),
              "profit": np.array([10.0, 30.0, 5.0, 20.0]),
-             "revenue": np.array([100.0, 130.0, 90.0, 120.0])}
+             "revenue": np.array([100.0, 130.0, 90.0, 120.0]),
+             "turnover": np.array([0.2, 0.1, np.nan, 0.15])}
     q = engagement_quartiles(units)
+    # a unit with no staff-days has no turnover: that outcome has no bottom quartile
+    assert q["turnover_employee_top"] == 0.1 and np.isnan(q["turnover_employee_bottom"])
     assert (q["profit_employee_top"], q["profit_employee_bottom"]) == (30.0, 5.0)
     assert (q["revenue_employee_top"], q["engaged_customers_employee_bottom"]) == (130.0, 0.1)
     # a unit without customers is no comparison: the next one is the bottom quartile
@@ -249,6 +253,7 @@ def test_a_result_tables_its_business_units_and_saves_them(tmp_path):
     assert set(units["quadrant"]) <= {"both", "customer_only", "employee_only", "neither", ""}
     assert ((units["margin"] - units["profit_per_customer"] / units["revenue_per_customer"])
             .abs().max() < 1e-9)
+    assert (units["turnover"] >= 0).all()
     result.save(tmp_path, figure=lambda r, t: __import__("matplotlib.pyplot").pyplot.figure())
     assert "units.csv" in result.files()
     saved = __import__("pandas").read_csv(tmp_path / "units.csv")

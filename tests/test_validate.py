@@ -119,8 +119,8 @@ def test_p11_compares_the_quadrants_with_neither(both, customer_only, employee_o
     assert verdict.checks[0].estimate.mean == pytest.approx(both)
     # the customer-level revenue ratio, the margin and Gallup's quartile comparisons are
     # reported, never judged
-    assert [c.passed for c in verdict.checks[3:]] == [None] * 5
-    assert [c.target for c in verdict.checks[3:]] == ["reported"] * 5
+    assert [c.passed for c in verdict.checks[3:]] == [None] * 6
+    assert [c.target for c in verdict.checks[3:]] == ["reported"] * 6
     assert verdict.checks[3].estimate.mean == pytest.approx(1.1)
     quartiles = {c.quantity.split(" ratio")[0]: c.estimate for c in verdict.checks[5:]}
     assert quartiles["operating profit per customer"].mean == pytest.approx(1.2)
@@ -232,7 +232,7 @@ def test_a_tiny_validation_reports_every_chosen_pattern(tiny_report):
     p11 = table[table["id"] == "P11"]  # a tiny, young base may have no engaged customer
     # at 60 employees every team sits in one unit: no quadrant but 'neither' to compare
     margin = p11[p11["quantity"].str.contains("margin")]
-    assert len(p11) == 8 and margin["value"].notna().all()
+    assert len(p11) == 9 and margin["value"].notna().all()
     rows = table[~table["id"].str.startswith("rest:") & (table["id"] != "P11")]
     assert rows["value"].notna().all() and (rows["n"] == 2).all()
     assert (rows["ci_low"] <= rows["value"]).all() and (rows["value"] <= rows["ci_high"]).all()

@@ -676,7 +676,8 @@ def unit_performance(model, start: dict[str, np.ndarray],
     - its hiring cost - its share of the executives' cost (by customers). Returns arrays
     indexed by unit: ``employee_engagement`` and ``engaged_customers`` (at the start),
     ``customers`` (active at the start), ``revenue`` and ``profit`` (per customer per
-    year) and ``margin`` (profit over revenue)."""
+    year), ``margin`` (profit over revenue) and ``turnover`` (hires into its manager and
+    frontline positions per head per year: at rest, its leavers replaced)."""
     p = model.p
     customers = start["unit_customers"].astype(float)
     year = 365.0 / max(ledger.days, 1)
@@ -693,7 +694,10 @@ def unit_performance(model, start: dict[str, np.ndarray],
             "engaged_customers": start["unit_engaged_customers"], "customers": customers,
             "revenue": per_customer(ledger.revenue), "profit": per_customer(profit),
             "margin": np.divide(profit, ledger.revenue, out=np.full(customers.size, np.nan),
-                                where=ledger.revenue > 0)}
+                                where=ledger.revenue > 0),
+            "turnover": np.divide(ledger.hires * 365.0, ledger.staff_days,
+                                  out=np.full(customers.size, np.nan),
+                                  where=ledger.staff_days > 0)}
 
 
 def unit_quadrants(model, start: dict[str, np.ndarray], ledger: UnitLedger) -> dict[str, float]:
@@ -726,26 +730,31 @@ def engagement_quartiles(units: dict[str, np.ndarray]) -> dict[str, float]:
     employee engagement against those in the bottom quartile (at or above the 75th
     percentile of the units with customers and staff, at or below the 25th; one unit
     each of four). Returns the customer-weighted means of their ``profit``, ``revenue``
-    (per customer per year) and ``engaged_customers`` (share) from
-    :func:`unit_performance`, as ``<outcome>_employee_top`` and ``_employee_bottom``
-    (NaN where no unit has customers and staff)."""
+    (per customer per year), ``engaged_customers`` (share) and ``turnover`` (hires per
+    head per year) from :func:`unit_performance`, as ``<outcome>_employee_top`` and
+    ``_employee_bottom`` (NaN where no unit has customers and staff, or no outcome)."""
     present = ((units["customers"] > 0) & np.isfinite(units["employee_engagement"])
                & np.isfinite(units["engaged_customers"]))
-    out = {}
+    outcomes = [o for o in QUARTILE_OUTCOMES if o in units]
+    out = {f"{o}_employee_{side}": float("nan") for o in outcomes for side in ("top", "bottom")}
+    if not present.any():
+        return out
     engagement = units["employee_engagement"][present]
     for side, q in (("top", 75.0), ("bottom", 25.0)):
-        if not present.any():
-            out.update({f"{o}_employee_{side}": float("nan")
-                        for o in ("profit", "revenue", "engaged_customers")})
-            continue
         cut = float(np.percentile(engagement, q))
         inside = present.copy()
         inside[present] = engagement >= cut if side == "top" else engagement <= cut
-        weight = units["customers"][inside]
-        for outcome in ("profit", "revenue", "engaged_customers"):
-            out[f"{outcome}_employee_{side}"] = float(np.average(units[outcome][inside],
-                                                                 weights=weight))
+        for outcome in outcomes:
+            known = inside & np.isfinite(units[outcome])
+            weight = units["customers"][known]
+            if weight.sum() > 0:
+                out[f"{outcome}_employee_{side}"] = float(np.average(units[outcome][known],
+                                                                     weights=weight))
     return out
+
+
+#: The outcomes :func:`engagement_quartiles` compares (those present in its input).
+QUARTILE_OUTCOMES = ("profit", "revenue", "engaged_customers", "turnover")
 
 
 #: Gallup's quadrants of business units, by employee and customer engagement.
