@@ -21,6 +21,9 @@ Method (pattern-oriented modelling with a simulated-distance search):
   in ``cxsim/core/parameters.py``. Rerunning the script with the same arguments gives
   the same table.
 
+* **Resuming** (``--start CSV``): the best row of an earlier table is measured again (the
+  distance may have changed since) after the candidates, and the search starts from the
+  best of them all.
 * **Refinement** (``--refine N``): a compass search from the best candidate, one free
   parameter at a time, a step up and down, halving the steps when no move helps
   (:func:`refine`); every trial is a row of the table. Candidates and trials share the
@@ -170,6 +173,35 @@ def refine(start: dict[str, float], start_distance: float, evaluations: int,
     return rows
 
 
+def read_start(path: str, parser: argparse.ArgumentParser) -> dict[str, float]:
+    """The free parameters' values in the best row (smallest distance) of an earlier
+    table; a one-line error (exit 2) if the file is unreadable, lacks a free parameter's
+    column or holds a value outside the parameter's range."""
+    try:
+        table = pd.read_csv(path)
+    except (OSError, ValueError) as error:
+        parser.error(f"--start = {path!r} is not allowed: expected a table written by this "
+                     f"script ({type(error).__name__}: {error})")
+    missing = [name for name, *_ in FREE if name not in table.columns]
+    if "distance" not in table.columns or missing or table.empty:
+        parser.error(f"--start = {path!r} is not allowed: expected a table written by this "
+                     f"script, with a row and the columns distance and "
+                     f"{', '.join(name for name, *_ in FREE)}"
+                     + (f" (missing: {', '.join(missing)})" if missing else ""))
+    distance_ = pd.to_numeric(table["distance"], errors="coerce")
+    if not distance_.notna().any():
+        parser.error(f"--start = {path!r} is not allowed: its distance column has no number")
+    best = table.loc[distance_.idxmin()]
+    values = {}
+    for name, low, high, _ in FREE:
+        value = pd.to_numeric(pd.Series([best[name]]), errors="coerce").iloc[0]
+        if not (math.isfinite(value) and low <= value <= high):
+            parser.error(f"--start: {name} = {best[name]!r} in {path!r} is not allowed: "
+                         f"expected a number from {low:g} to {high:g}")
+        values[name] = float(value)
+    return values
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--candidates", type=int, default=24)
@@ -181,12 +213,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--out", default="experiments/calibration/patterns_fit.csv")
+    parser.add_argument("--start", metavar="CSV",
+                        help="an earlier table of this script: its best row is measured "
+                             "again after the candidates and the search may start from it")
     args = parser.parse_args(argv)
     for name in ("candidates", "refine"):
         if getattr(args, name) < 0:
             parser.error(f"--{name} = {getattr(args, name)} is not allowed: expected >= 0")
     if args.replicates < 2:
         parser.error(f"--replicates = {args.replicates} is not allowed: expected >= 2")
+    start_point = read_start(args.start, parser) if args.start else None
     rows: list[dict] = []
 
     def save() -> None:
@@ -197,6 +233,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"candidate {i}: distance {rows[-1]['distance']:.3f}, "
               f"{rows[-1]['patterns_passed']} patterns pass ({rows[-1]['seconds']:.0f} s)",
               flush=True)
+        save()
+    if start_point is not None:
+        rows.append({**measure(start_point, "start", args), "candidate": len(rows),
+                     "step": f"start ({args.start})"})
+        print(f"start: distance {rows[-1]['distance']:.3f}, "
+              f"{rows[-1]['patterns_passed']} patterns pass", flush=True)
         save()
     if args.refine:
         names = [path for path, *_ in FREE]

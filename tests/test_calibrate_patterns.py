@@ -90,3 +90,65 @@ def test_bad_counts_are_one_line_errors(fit, capsys, option, value):
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert f"{name} = {value} is not allowed" in err and "Traceback" not in err
+
+
+def _table(fit, tmp_path, rows) -> str:
+    path = tmp_path / "fit.csv"
+    import pandas as pd
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return str(path)
+
+
+def test_start_reads_the_best_row_of_an_earlier_table(fit, tmp_path):
+    import argparse
+    good = defaults(fit)
+    better = {**good, "customers.churn_sensitivity": 7.5}
+    path = _table(fit, tmp_path, [{**good, "distance": 3.0}, {**better, "distance": 2.0}])
+    assert fit.read_start(path, argparse.ArgumentParser()) == better
+
+
+def _start_error(fit, capsys, path) -> str:
+    with pytest.raises(SystemExit) as exit_:
+        fit.main(["--start", path, "--candidates", "0"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "--start" in err
+    return err.strip().splitlines()[-1]
+
+
+def test_a_bad_start_table_is_a_one_line_error(fit, capsys, tmp_path):
+    assert "expected a table" in _start_error(fit, capsys, str(tmp_path / "none.csv"))
+    partial = {k: v for k, v in defaults(fit).items() if k != "customers.loyalty_rate"}
+    err = _start_error(fit, capsys, _table(fit, tmp_path, [{**partial, "distance": 1.0}]))
+    assert "missing: customers.loyalty_rate" in err
+    text = tmp_path / "text.csv"
+    text.write_text("not,a\ntable")
+    assert "expected a table" in _start_error(fit, capsys, str(text))
+    # a control character in a cell can break the CSV's rows: still one line, exit 2
+    broken = _table(fit, tmp_path, [{**defaults(fit), "customers.loyalty_rate": "\r",
+                                     "distance": 1.0}])
+    assert "is not allowed" in _start_error(fit, capsys, broken)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(0, 7), st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=8)))
+def test_a_start_value_outside_its_range_names_it(fit, capsys, tmp_path_factory, which,
+                                                  value):
+    """Whatever a table holds in a free parameter's column, the fit starts only from a
+    number in the parameter's range; anything else names the parameter, the value and
+    the range. (A control character that breaks the CSV's rows is refused too, as a
+    table without a distance: one line, exit 2.)"""
+    name, low, high, _ = fit.FREE[which]
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if number == number and low <= number <= high and abs(number) != float("inf"):
+        return
+    tmp = tmp_path_factory.mktemp("start")
+    err = _start_error(fit, capsys, _table(fit, tmp, [{**defaults(fit), name: value,
+                                                       "distance": 1.0}]))
+    assert name in err and f"from {low:g} to {high:g}" in err
