@@ -275,6 +275,10 @@ def test_the_at_rest_test_adds_baseline_seeds_that_continue_the_replicates():
     assert "over the 4 baseline replicates" in same.markdown()
     # patterns keep their own replicates
     assert (more.table().query("id == 'P1'")["n"] == 2).all()
+    # the extra seeds' values are kept in runs.csv, after the replicates, apart by name
+    rest = more.runs[more.runs["library_name"] == "baseline (at rest)"]
+    assert sorted(set(rest["replicate"])) == [2, 3] and sorted(set(rest["seed"])) == [3, 4]
+    assert {f"drift_{metric}" for metric, _, _ in REST_METRICS} <= set(rest["metric"])
 
 
 # ---------------------------------------------------------------- bad input

@@ -1035,6 +1035,10 @@ def validate(patterns: Iterable[str] | str | None = None, *, replicates: int | N
     runs = pd.concat([r.runs.assign(library_name=r.runs["scenario"].map(
         {label: name for name, label in labels.items()})) for r, labels in comparisons],
         ignore_index=True)
+    if extra is not None:  # the at-rest seeds' drift values are results too: kept
+        runs = pd.concat([runs, more.runs.assign(
+            replicate=more.runs["replicate"] + replicates,
+            library_name=f"{BASELINE} (at rest)")], ignore_index=True)
     departments = _department_names(scenarios[BASELINE])
     shown = [s for s in (BASELINE, "p13_cx_in_support", "p13_cx_shared") if m.has(s)]
     return ValidationReport(
@@ -1218,7 +1222,8 @@ MARKER = "validation.csv"
 
 def write_report(report: ValidationReport, directory: str | Path) -> Path:
     """Write ``validation.csv`` (the table), ``validation.md``, ``runs.csv`` (every
-    replicate's values) and ``burnout.csv`` into ``directory``, atomically."""
+    replicate's values, and the at-rest test's extra baseline seeds as library name
+    ``baseline (at rest)``) and ``burnout.csv`` into ``directory``, atomically."""
     def fill(tmp: Path) -> None:
         report.table().to_csv(tmp / MARKER, index=False)
         (tmp / "validation.md").write_text(report.markdown())
