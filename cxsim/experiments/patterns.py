@@ -721,7 +721,11 @@ PATTERNS: tuple[Pattern, ...] = (
             "quadrants' customer-weighted means to 'neither', per replicate",
             f"{FINAL_WINDOW}, followed forward",
             "pass if the both/neither ratio's mean lies in [2.4, 4.4] and each alone lies "
-            "between 1x and both", "reported", _p11),
+            "between 1x and both; reported beside it, never judged: Gallup's Q12 "
+            "meta-analysis comparison of the top and bottom quartile of units on employee "
+            "engagement (profit and revenue per customer, engaged customers, turnover), "
+            "which bounds what a profit ratio can reach (docs/ODD.md section 8, "
+            "experiments/p11_bound.py)", "reported", _p11),
     Pattern("P12", "Silos cause inconsistent experiences, slower resolution, disengagement "
             "and churn", "practice consensus",
             "as silo_strength rises: CSAT, NPS, FCR, consistency and engagement fall, churn "
