@@ -206,15 +206,21 @@ def read_start(path: str, parser: argparse.ArgumentParser) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--candidates", type=int, default=24)
+    parser.add_argument("--candidates", type=int, default=24,
+                        help="Latin-hypercube points besides the defaults (default 24)")
     parser.add_argument("--refine", type=int, default=0,
                         help="then this many compass-search trials from the best candidate")
-    parser.add_argument("--replicates", type=int, default=5)
-    parser.add_argument("--employees", type=int, default=200)
-    parser.add_argument("--customers", type=int, default=20_000)
-    parser.add_argument("--seed", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--out", default="experiments/calibration/patterns_fit.csv")
+    parser.add_argument("--replicates", type=int, default=5,
+                        help="paired seeds per candidate, at least 2 (default 5)")
+    parser.add_argument("--employees", type=int, default=200,
+                        help="employees of the development size (default 200)")
+    parser.add_argument("--customers", type=int, default=20_000,
+                        help="customers of the development size (default 20,000)")
+    parser.add_argument("--seed", type=int, default=8, help="seed of the hypercube (default 8)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes (default: the machine's cores)")
+    parser.add_argument("--out", default="experiments/calibration/patterns_fit.csv",
+                        help="the table of candidates and trials, written as they end")
     parser.add_argument("--start", metavar="CSV",
                         help="an earlier table of this script: its best row is measured "
                              "again after the candidates and the search may start from it")

@@ -114,11 +114,16 @@ def parse_scales(text: str) -> list[float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--scales", type=parse_scales, default=[1.0, 2.0, 3.0, 4.0, 5.0])
-    parser.add_argument("--employees", type=int, default=400)
-    parser.add_argument("--customers", type=int, default=40_000)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seeds", type=int, default=20,
+                        help="baseline runs, seeds 1..N (default 20, as cxsim validate)")
+    parser.add_argument("--scales", type=parse_scales, default=[1.0, 2.0, 3.0, 4.0, 5.0],
+                        help="factors k on the units' profit deviations, comma-separated "
+                             "(default 1,2,3,4,5; 1 is the model as it is)")
+    parser.add_argument("--employees", type=int, default=400,
+                        help="employees per organisation (default 400, as cxsim validate)")
+    parser.add_argument("--customers", type=int, default=40_000,
+                        help="customers per organisation (default 40,000)")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     args = parser.parse_args(argv)
     for name in ("seeds", "employees", "customers", "workers"):
         if getattr(args, name) < 1:
