@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from cxsim.core.parameters import Config, ParameterError
-from cxsim.engine.metrics import engagement_quartiles, unit_quadrant_names
+from cxsim.engine.metrics import engagement_quartiles, unit_quadrant_names, weighted_mean
 from cxsim.engine.model import CXModel
 from cxsim.results import unit_frame
 
@@ -65,7 +65,7 @@ def magnified(units: pd.DataFrame, scale: float) -> dict[str, float]:
     weight = units.customers_at_start.to_numpy(dtype=float)
     profit = units.profit_per_customer.to_numpy(dtype=float)
     present = weight > 0
-    mean = float(np.average(profit[present], weights=weight[present]))
+    mean = weighted_mean(profit, weight, present)
     profit = mean + scale * (profit - mean)
     arrays = {"customers": weight, "profit": profit, "revenue": profit,
               "employee_engagement": units.employee_engagement.to_numpy(dtype=float),
@@ -73,16 +73,12 @@ def magnified(units: pd.DataFrame, scale: float) -> dict[str, float]:
     loss = bool((profit[present] <= 0).any())
     quartiles = engagement_quartiles(arrays)
     quadrant = unit_quadrant_names(arrays)
-
-    def quadrant_mean(name: str) -> float:
-        inside = quadrant == name
-        return (float(np.average(profit[inside], weights=weight[inside])) if inside.any()
-                else float("nan"))
-
+    both, neither = (weighted_mean(profit, weight, quadrant == name)
+                     for name in ("both", "neither"))
     nan = float("nan")
     return {"quartile": nan if loss else quartiles["profit_employee_top"]
             / quartiles["profit_employee_bottom"],
-            "both/neither": nan if loss else quadrant_mean("both") / quadrant_mean("neither"),
+            "both/neither": nan if loss else both / neither,
             "losses": float(loss)}
 
 

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from cxsim.core.parameters import Config, ParameterError
-from cxsim.engine.metrics import unit_quadrant_names
+from cxsim.engine.metrics import unit_quadrant_names, weighted_mean
 from cxsim.engine.model import CXModel
 from cxsim.results import unit_frame
 
@@ -67,9 +67,11 @@ def quadrant_ratios(units: pd.DataFrame) -> dict[str, float]:
         "engaged_customers": units.engaged_customers.to_numpy(dtype=float)})
     units = units.assign(quadrant=quadrant)[quadrant != ""]
 
+    weight = units.customers_at_start.to_numpy(dtype=float)
+
     def mean(name: str, column: str) -> float:
-        inside = units[units.quadrant == name]
-        return float(np.average(inside[column], weights=inside.customers_at_start))
+        return weighted_mean(units[column].to_numpy(dtype=float), weight,
+                             (units.quadrant == name).to_numpy())
 
     neither = mean("neither", "profit_per_customer")
     # a ratio to a loss or to nothing says nothing: undefined (NaN), and said so by main

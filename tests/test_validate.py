@@ -130,6 +130,11 @@ def test_p11_compares_the_quadrants_with_neither(both, customer_only, employee_o
     assert "Gallup's Q12" in verdict.checks[5].quantity
 
 
+def test_p11_reports_every_quartile_outcome_the_units_measure():
+    from cxsim.engine.metrics import QUARTILE_OUTCOMES
+    assert tuple(outcome for outcome, _, _ in patterns.GALLUP_QUARTILES) == QUARTILE_OUTCOMES
+
+
 def test_p11_ignores_runs_without_units_in_a_quadrant():
     """A run whose units all fall in 'both' or 'neither' has no unit in the other two
     quadrants (NaN): the ratio uses the runs that have them."""

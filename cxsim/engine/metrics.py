@@ -715,8 +715,7 @@ def unit_quadrants(model, start: dict[str, np.ndarray], ledger: UnitLedger) -> d
     for name in QUADRANTS:
         mask = quadrant == name
         out[f"units_{name}"] = float(mask.sum())
-        out[f"profit_{name}"] = (float(np.average(units["profit"][mask], weights=weight[mask]))
-                                 if mask.any() and weight[mask].sum() > 0 else float("nan"))
+        out[f"profit_{name}"] = weighted_mean(units["profit"], weight, mask)
     revenue = float(ledger.revenue.sum())
     profit = float((units["profit"][weight > 0] * weight[weight > 0]).sum()
                    * ledger.days / 365.0)
@@ -733,8 +732,7 @@ def engagement_quartiles(units: dict[str, np.ndarray]) -> dict[str, float]:
     (per customer per year), ``engaged_customers`` (share) and ``turnover`` (hires per
     head per year) from :func:`unit_performance`, as ``<outcome>_employee_top`` and
     ``_employee_bottom`` (NaN where no unit has customers and staff, or no outcome)."""
-    present = ((units["customers"] > 0) & np.isfinite(units["employee_engagement"])
-               & np.isfinite(units["engaged_customers"]))
+    present = comparable_units(units)
     outcomes = [o for o in QUARTILE_OUTCOMES if o in units]
     out = {f"{o}_employee_{side}": float("nan") for o in outcomes for side in ("top", "bottom")}
     if not present.any():
@@ -745,12 +743,24 @@ def engagement_quartiles(units: dict[str, np.ndarray]) -> dict[str, float]:
         inside = present.copy()
         inside[present] = engagement >= cut if side == "top" else engagement <= cut
         for outcome in outcomes:
-            known = inside & np.isfinite(units[outcome])
-            weight = units["customers"][known]
-            if weight.sum() > 0:
-                out[f"{outcome}_employee_{side}"] = float(np.average(units[outcome][known],
-                                                                     weights=weight))
+            out[f"{outcome}_employee_{side}"] = weighted_mean(
+                units[outcome], units["customers"], inside & np.isfinite(units[outcome]))
     return out
+
+
+def weighted_mean(values: np.ndarray, weight: np.ndarray, mask: np.ndarray) -> float:
+    """Mean of ``values[mask]`` weighted by ``weight[mask]`` (units by their customers);
+    NaN where the mask holds no weight."""
+    if not mask.any() or weight[mask].sum() <= 0:
+        return float("nan")
+    return float(np.average(values[mask], weights=weight[mask]))
+
+
+def comparable_units(units: dict[str, np.ndarray]) -> np.ndarray:
+    """The units :func:`unit_performance` can compare: with customers at the start and
+    both engagements measured (a unit with no customers or staff has nothing to show)."""
+    return ((units["customers"] > 0) & np.isfinite(units["employee_engagement"])
+            & np.isfinite(units["engaged_customers"]))
 
 
 #: The outcomes :func:`engagement_quartiles` compares (those present in its input).
@@ -765,8 +775,7 @@ def unit_quadrant_names(units: dict[str, np.ndarray]) -> np.ndarray:
     """Each unit's quadrant (:data:`QUADRANTS`) from :func:`unit_performance`: above the
     run's median unit on employee engagement, on customer engagement, both or neither;
     ``""`` for a unit with no customers or staff at the start (nothing to compare)."""
-    present = ((units["customers"] > 0) & np.isfinite(units["employee_engagement"])
-               & np.isfinite(units["engaged_customers"]))
+    present = comparable_units(units)
     employee = present & (units["employee_engagement"]
                           > _median(units["employee_engagement"][present]))
     customer = present & (units["engaged_customers"]

@@ -499,15 +499,14 @@ def _p10(m: Measurements) -> Verdict:
 #: business units in the top quartile of their organisation on employee engagement
 #: against the bottom quartile. Reported beside P11, never judged: a profit ratio of
 #: 1.23x between quartiles of one dimension bounds what a both/neither split can give.
-GALLUP_QUARTILES: tuple[tuple[str, str], ...] = (
-    ("profit", "23% higher profitability, 1.23x"),
-    ("revenue", "18% higher productivity in sales, 1.18x"),
-    ("engaged_customers", "10% higher customer loyalty and engagement, 1.10x"),
-    ("turnover", "18% to 43% lower turnover, 0.57x to 0.82x"))
-QUARTILE_OUTCOMES = {"profit": "operating profit per customer",
-                     "revenue": "revenue per customer",
-                     "engaged_customers": "engaged-customer share",
-                     "turnover": "staff turnover (hires per head)"}
+#: Each row: the outcome of :func:`~cxsim.engine.metrics.engagement_quartiles`, how the
+#: report names it, and Gallup's figure.
+GALLUP_QUARTILES: tuple[tuple[str, str, str], ...] = (
+    ("profit", "operating profit per customer", "23% higher profitability, 1.23x"),
+    ("revenue", "revenue per customer", "18% higher productivity in sales, 1.18x"),
+    ("engaged_customers", "engaged-customer share",
+     "10% higher customer loyalty and engagement, 1.10x"),
+    ("turnover", "staff turnover (hires per head)", "18% to 43% lower turnover, 0.57x to 0.82x"))
 
 
 def _p11(m: Measurements) -> Verdict:
@@ -531,12 +530,12 @@ def _p11(m: Measurements) -> Verdict:
     margin = Estimate.of(m.values(BASELINE, "operating_margin"))
     checks.append(Check(quantity="operating margin of the organisation (final window)",
                         target="reported", estimate=margin, unit="share", passed=None))
-    for outcome, published in GALLUP_QUARTILES:
+    for outcome, name, published in GALLUP_QUARTILES:
         top = m.values(BASELINE, f"{outcome}_employee_top")
         bottom = m.values(BASELINE, f"{outcome}_employee_bottom")
         with np.errstate(divide="ignore", invalid="ignore"):
             estimate = Estimate.of(np.where(bottom > 0, top / bottom, math.nan))
-        checks.append(Check(quantity=f"{QUARTILE_OUTCOMES[outcome]} ratio, top vs bottom "
+        checks.append(Check(quantity=f"{name} ratio, top vs bottom "
                             f"quartile of units on employee engagement (Gallup's Q12 "
                             f"meta-analysis: {published})", target="reported",
                             estimate=estimate, unit="ratio", passed=None))
